@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Godo.Messages.Model;
+
+/// <summary>Source-generated JSON for the public schema: camelCase, nulls written (a null container means "host").</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = false)]
+[JsonSerializable(typeof(HostTree))]
+[JsonSerializable(typeof(ProcessInfo))]
+[JsonSerializable(typeof(ContainerInfo))]
+public sealed partial class GodoJsonContext : JsonSerializerContext
+{
+    public static readonly GodoJsonContext Indented = new(new JsonSerializerOptions(Default.Options) { WriteIndented = true });
+}
