@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+
+namespace Godo.Agent.Audit;
+
+/// <summary>
+/// One assembled audit event (all records of one serial), already reduced to what the process tree needs.
+/// <see cref="Sequence"/> is the order in which assembly completed it, so the tree can apply events in
+/// log order even though several assemblers finish them concurrently.
+/// </summary>
+public sealed record AuditEvent
+{
+    public long Sequence { get; init; }
+    public required long Serial { get; init; }
+    public required long TimeMs { get; init; }
+    public int RecordCount { get; init; }
+    public bool EndedByEoe { get; init; }
+
+    /// <summary>False when the event has no SYSCALL record (a standalone record, or a late fragment).</summary>
+    public bool HasSyscall { get; init; }
+    public uint Arch { get; init; }
+    public int SyscallNr { get; init; }
+    public SyscallKind Kind { get; init; }
+    public bool? Success { get; init; }
+    public long? Exit { get; init; }
+    public ulong A0 { get; init; }
+    public ulong A1 { get; init; }
+    public ulong A2 { get; init; }
+    public ulong A3 { get; init; }
+    public int Pid { get; init; }
+    public int Ppid { get; init; }
+    public int? Uid { get; init; }
+    public string? Comm { get; init; }
+    public string? Exe { get; init; }
+    public ImmutableArray<string> Keys { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>argv from EXECVE records, joined across continuation records; default when absent.</summary>
+    public ImmutableArray<string> Argv { get; init; }
+    /// <summary>argv from PROCTITLE (at most 128 bytes, so possibly truncated); default when absent.</summary>
+    public ImmutableArray<string> Proctitle { get; init; }
+    public string? Cwd { get; init; }
+    /// <summary>Target host pids of a signal (OBJ_PID opid).</summary>
+    public ImmutableArray<int> TargetPids { get; init; } = ImmutableArray<int>.Empty;
+
+    public DateTimeOffset Time => DateTimeOffset.FromUnixTimeMilliseconds(TimeMs);
+}

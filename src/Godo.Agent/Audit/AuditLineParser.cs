@@ -1,0 +1,95 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace Godo.Agent.Audit;
+
+/// <summary>
+/// Parses the audit text form shared by auditd's raw log, auditd plugins' stdin and netlink payloads:
+/// <c>[node=N ]type=NAME msg=audit(SECONDS.MILLIS:SERIAL): k=v ...</c>, or, from netlink, the payload
+/// <c>audit(SECONDS.MILLIS:SERIAL): k=v ...</c> with the type taken from the netlink header.
+/// Never throws: a bad line yields a <see cref="MalformedReason"/>.
+/// </summary>
+public static class AuditLineParser
+{
+    /// <summary>The kernel never sends more than 8970 bytes a record; anything far longer is garbage.</summary>
+    public const int MaxLineBytes = 64 * 1024;
+
+    private const byte GroupSeparator = 0x1d; // auditd's "enriched" format appends interpreted fields after it
+
+    public static MalformedReason TryParseLine(ReadOnlySpan<byte> line, out AuditRecord record)
+    {
+        record = default;
+        if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+        if (line.IsEmpty) return MalformedReason.Empty;
+        if (line.Length > MaxLineBytes) return MalformedReason.Oversized;
+        if (line.StartsWith("node="u8))
+        {
+            var sp = line.IndexOf((byte)' ');
+            if (sp < 0) return MalformedReason.NoType;
+            line = line[(sp + 1)..];
+        }
+        if (!line.StartsWith("type="u8)) return MalformedReason.NoType;
+        var rest = line[5..];
+        var end = rest.IndexOf((byte)' ');
+        if (end <= 0) return MalformedReason.NoType;
+        Span<char> name = stackalloc char[Math.Min(end, 64)];
+        if (end > 64) return MalformedReason.UnknownType;
+        for (var i = 0; i < end; i++)
+        {
+            var b = rest[i];
+            if (b < 0x21 || b > 0x7e) return MalformedReason.Binary;
+            name[i] = (char)b;
+        }
+        if (!AuditRecordType.TryParse(name, out var type)) return MalformedReason.UnknownType;
+        rest = rest[(end + 1)..];
+        if (!rest.StartsWith("msg="u8)) return MalformedReason.NoHeader;
+        return TryParsePayload(type, rest[4..], out record);
+    }
+
+    /// <summary>Parses <c>audit(SECONDS.MILLIS:SERIAL): fields</c> for a known type.</summary>
+    public static MalformedReason TryParsePayload(int type, ReadOnlySpan<byte> payload, out AuditRecord record)
+    {
+        record = default;
+        if (payload.Length > MaxLineBytes) return MalformedReason.Oversized;
+        // Netlink payloads may end in NUL padding or a newline.
+        var nul = payload.IndexOfAny((byte)0, (byte)'\n');
+        if (nul >= 0) payload = payload[..nul];
+        if (!payload.StartsWith("audit("u8)) return MalformedReason.NoHeader;
+        var p = payload[6..];
+        if (!Utf8Parser.TryParse(p, out long seconds, out var used) || used == 0) return MalformedReason.BadTimestamp;
+        p = p[used..];
+        long millis = 0;
+        if (p.Length > 0 && p[0] == (byte)'.')
+        {
+            p = p[1..];
+            var digits = 0;
+            while (digits < p.Length && char.IsAsciiDigit((char)p[digits])) digits++;
+            if (digits == 0) return MalformedReason.BadTimestamp;
+            if (!Utf8Parser.TryParse(p[..Math.Min(digits, 3)], out millis, out _)) return MalformedReason.BadTimestamp;
+            for (var i = Math.Min(digits, 3); i < 3; i++) millis *= 10;
+            p = p[digits..];
+        }
+        if (p.Length == 0 || p[0] != (byte)':') return MalformedReason.BadSerial;
+        p = p[1..];
+        if (!Utf8Parser.TryParse(p, out long serial, out used) || used == 0 || serial < 0) return MalformedReason.BadSerial;
+        p = p[used..];
+        if (!p.StartsWith("):"u8)) return MalformedReason.BadSerial;
+        if (seconds < 0 || seconds > 1L << 40) return MalformedReason.BadTimestamp;
+        p = p[2..];
+        if (p.Length > 0 && p[0] == (byte)' ') p = p[1..];
+
+        // Audit text is printable ASCII: untrusted strings are hex-encoded by the kernel.
+        var odd = p.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e);
+        if (odd >= 0)
+        {
+            if (p[odd] != GroupSeparator) return MalformedReason.Binary;
+            p = p[..odd];
+        }
+        record = new AuditRecord(type, seconds * 1000 + millis, serial, NeedsBody(type) ? Encoding.Latin1.GetString(p) : null);
+        return MalformedReason.None;
+    }
+
+    /// <summary>Only these records feed the tree; others are counted and grouped, but their fields are never decoded.</summary>
+    public static bool NeedsBody(int type) => type is AuditRecordType.Syscall or AuditRecordType.Execve
+        or AuditRecordType.Cwd or AuditRecordType.ObjPid or AuditRecordType.Proctitle;
+}

@@ -1,0 +1,37 @@
+namespace Godo.Agent.Replay;
+
+/// <summary>
+/// Counters of the audit pipeline (reader, assembly). Updated with Interlocked because the reader thread and
+/// the actors each own some of them; read as a consistent-enough snapshot for reports and metrics.
+/// </summary>
+public sealed class PipelineStats
+{
+    public long Lines;
+    public long Records;
+    public long Events;
+    public long Malformed;
+    public long EventsWithoutEoe;
+    public long LateRecords;
+    public long MalformedEvents;
+    private readonly long[] _byReason = new long[Enum.GetValues<Audit.MalformedReason>().Length];
+
+    public void CountMalformed(Audit.MalformedReason reason)
+    {
+        Interlocked.Increment(ref Malformed);
+        Interlocked.Increment(ref _byReason[(int)reason]);
+    }
+
+    public IEnumerable<KeyValuePair<string, long>> All()
+    {
+        yield return new("lines", Interlocked.Read(ref Lines));
+        yield return new("records", Interlocked.Read(ref Records));
+        yield return new("events", Interlocked.Read(ref Events));
+        yield return new("malformed", Interlocked.Read(ref Malformed));
+        yield return new("eventsWithoutEoe", Interlocked.Read(ref EventsWithoutEoe));
+        yield return new("lateRecords", Interlocked.Read(ref LateRecords));
+        yield return new("malformedEvents", Interlocked.Read(ref MalformedEvents));
+        foreach (var r in Enum.GetValues<Audit.MalformedReason>())
+            if (r != Audit.MalformedReason.None && Interlocked.Read(ref _byReason[(int)r]) is var n && n > 0)
+                yield return new("malformed." + char.ToLowerInvariant(r.ToString()[0]) + r.ToString()[1..], n);
+    }
+}

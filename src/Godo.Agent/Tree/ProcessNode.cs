@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+
+namespace Godo.Agent.Tree;
+
+/// <summary>One incarnation of a pid. A reused pid gets a new node, never the old one back.</summary>
+public sealed class ProcessNode
+{
+    private static long _nextId;
+
+    public ProcessNode(int pid, int ppid, long startMs, long createdSerial)
+    {
+        Pid = pid; Ppid = ppid; StartMs = startMs; CreatedSerial = createdSerial;
+        Id = Interlocked.Increment(ref _nextId);
+    }
+
+    /// <summary>Unique per incarnation, so a pending deletion never removes a newer process on the same pid.</summary>
+    public long Id { get; }
+    public int Pid { get; }
+    public int Ppid { get; set; }
+    /// <summary>The process that made the fork (differs from the parent for CLONE_PARENT, e.g. runc's init stages).</summary>
+    public int CreatorPid { get; set; }
+    public string? Comm { get; set; }
+    public string? Exe { get; set; }
+    public string? Cwd { get; set; }
+    public ImmutableArray<string> Argv { get; set; } = ImmutableArray<string>.Empty;
+    public int? Uid { get; set; }
+    public string? Container { get; set; }
+    public int? NsPid { get; set; }
+    public long StartMs { get; set; }
+    public long CreatedSerial { get; }
+    public long? ExitMs { get; set; }
+    public long ExitSerial { get; set; }
+
+    /// <summary>In a container's pid namespace: its clone/fork return values are namespace pids, not host pids.</summary>
+    public bool InContainerPidNs { get; set; }
+    /// <summary>containerd-shim for <see cref="ShimOf"/>; a shim is a child subreaper.</summary>
+    public string? ShimOf { get; set; }
+    public bool IsShimLauncher { get; set; }
+    public bool IsContainerInit { get; set; }
+    /// <summary>Known from /proc (bootstrap) rather than from audit records.</summary>
+    public bool FromProc { get; set; }
+    public long ProcStartTicks { get; set; }
+
+    public HashSet<ProcessNode> Children { get; } = new();
+    public bool Alive => ExitMs is null;
+    public bool IsSubreaper => ShimOf is not null && !IsShimLauncher;
+}

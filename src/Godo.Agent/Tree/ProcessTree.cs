@@ -1,0 +1,435 @@
+using System.Collections.Immutable;
+using Godo.Agent.Audit;
+using Godo.Messages.Model;
+
+namespace Godo.Agent.Tree;
+
+/// <summary>
+/// The process tree of one host, built from audit events by the kernel's own rules.
+/// Plain and single-threaded: the tree actor owns one and feeds it events in log order.
+/// Time is always the audit event time, so a replay does not depend on how fast the log is read.
+/// </summary>
+public sealed class ProcessTree
+{
+    /// <summary>Exited processes stay this long, because related records (stale ppids, late fork returns) arrive out of order.</summary>
+    public const long DeletionDelayMs = 1000;
+    private const string RuncInitComm = "runc:[2:INIT]";
+    private const int MaxPendingNsChildren = 64;
+
+    private readonly Dictionary<int, ProcessNode> _byPid = new();
+    private readonly Dictionary<string, ContainerState> _containers = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<ProcessNode, long> _deletions = new();
+    // Namespace pids returned by fork/clone inside a container, per creator: matched to the host pid
+    // when the child shows up in its own records, to learn its pid inside the container.
+    private readonly Dictionary<int, Queue<int>> _pendingNsChildren = new();
+    private readonly HashSet<ProcessNode> _dirty = new();
+
+    public TreeStats Stats { get; } = new();
+    public long NowMs { get; private set; }
+    public int Count => _byPid.Count;
+    public IReadOnlyDictionary<string, ContainerState> Containers => _containers;
+
+    public ProcessNode? Get(int pid) => _byPid.GetValueOrDefault(pid);
+    public IEnumerable<ProcessNode> Nodes => _byPid.Values;
+    public IEnumerable<ProcessNode> AliveNodes => _byPid.Values.Where(n => n.Alive);
+
+    public void Apply(AuditEvent e)
+    {
+        if (!e.HasSyscall) { Stats.EventsSkipped++; return; }
+        Advance(e.TimeMs);
+        var p = Observe(e);
+        if (p is null) { Stats.EventsSkipped++; return; }
+        Stats.EventsApplied++;
+        switch (e.Kind)
+        {
+            case SyscallKind.Fork or SyscallKind.Vfork or SyscallKind.Clone or SyscallKind.Clone3:
+                OnClone(p, e);
+                break;
+            case SyscallKind.Execve or SyscallKind.Execveat:
+                OnExec(p, e);
+                break;
+            case SyscallKind.ExitGroup:
+                MarkExited(p, e.TimeMs, e.Serial);
+                break;
+            case SyscallKind.Kill or SyscallKind.Tkill or SyscallKind.Tgkill:
+                OnSignal(p, e);
+                break;
+        }
+    }
+
+    /// <summary>Moves time forward and performs the deletions due by then.</summary>
+    public void Advance(long nowMs)
+    {
+        if (nowMs > NowMs) NowMs = nowMs;
+        while (_deletions.TryPeek(out var node, out var due) && due <= NowMs)
+        {
+            _deletions.Dequeue();
+            Remove(node);
+        }
+    }
+
+    // ---- the calling process ------------------------------------------------------------------
+
+    /// <summary>Finds (or creates) the incarnation of the calling process the event belongs to; null for a late record of a dead one.</summary>
+    private ProcessNode? Observe(AuditEvent e)
+    {
+        ProcessNode n;
+        if (_byPid.TryGetValue(e.Pid, out var known))
+        {
+            if (!known.Alive)
+            {
+                if (e.Serial <= known.ExitSerial || e.TimeMs < known.ExitMs) return null; // a straggler of the dead one
+                Stats.PidReuses++;
+                n = CreateFromOwnRecord(e);
+            }
+            else if (known.Ppid != e.Ppid && e.Ppid > 0)
+            {
+                var recorded = Get(e.Ppid);
+                var current = Get(known.Ppid);
+                if (recorded is { Alive: false })
+                {
+                    Stats.StalePpidRepaired++; // the record still names the dead parent; we reparented already
+                    n = known;
+                }
+                else if (current is { Alive: true } && recorded is { Alive: true } && !IsPlausibleReaper(recorded, known))
+                {
+                    // Both parents alive and the new one could not have inherited it: the pid was reused unseen.
+                    Stats.PidReuses++;
+                    MarkExited(known, e.TimeMs, e.Serial);
+                    n = CreateFromOwnRecord(e);
+                }
+                else
+                {
+                    Reparent(known, e.Ppid); // the kernel's word on the current parent
+                    n = known;
+                }
+            }
+            else n = known;
+        }
+        else n = CreateFromOwnRecord(e);
+
+        if (e.Uid is { } uid && n.Uid != uid) { n.Uid = uid; Touch(n); }
+        if (e.Comm == RuncInitComm && !n.InContainerPidNs) EnterContainer(n);
+        return n;
+    }
+
+    private ProcessNode CreateFromOwnRecord(AuditEvent e)
+    {
+        var creator = Get(e.Ppid);
+        var ppid = e.Ppid;
+        if (creator is { Alive: false })
+        {
+            // The parent died before this record was written: the kernel has reparented us already.
+            ppid = ReaperFor(creator, creator.InContainerPidNs);
+            Stats.StalePpidRepaired++;
+        }
+        var n = new ProcessNode(e.Pid, ppid, e.TimeMs, e.Serial) { CreatorPid = e.Ppid };
+        // A fork child runs its parent's image until it execs, so it shares its argv.
+        if (creator is not null && (SyscallTable.IsExec(e.Kind) || string.Equals(creator.Exe, e.Exe, StringComparison.Ordinal)))
+            InheritFrom(n, creator);
+        else
+        {
+            n.Exe = e.Exe; n.Comm = e.Comm;
+            n.Argv = !e.Proctitle.IsDefault ? e.Proctitle : ImmutableArray<string>.Empty;
+            n.Uid = e.Uid;
+            if (creator is not null) { n.Container = creator.Container; n.InContainerPidNs = creator.InContainerPidNs; }
+        }
+        if (creator is not null && _pendingNsChildren.TryGetValue(creator.Pid, out var q) && q.Count > 0 && n.InContainerPidNs)
+            n.NsPid = q.Dequeue();
+        Stats.ProcessesCreated++;
+        Add(n);
+        return n;
+    }
+
+    private static void InheritFrom(ProcessNode child, ProcessNode parent)
+    {
+        child.Exe = parent.Exe; child.Comm = parent.Comm; child.Argv = parent.Argv; child.Cwd = parent.Cwd;
+        child.Uid = parent.Uid; child.Container = parent.Container; child.InContainerPidNs = parent.InContainerPidNs;
+    }
+
+    // ---- fork, exec, exit, kill ---------------------------------------------------------------
+
+    private void OnClone(ProcessNode p, AuditEvent e)
+    {
+        if (e.Success != true || e.Exit is not > 0) return;
+        if (e.Kind == SyscallKind.Clone && (e.A0 & CloneFlags.Thread) != 0) { Stats.ThreadsIgnored++; return; }
+        var returned = (int)e.Exit.Value;
+        if (e.Kind == SyscallKind.Clone3 || p.InContainerPidNs)
+        {
+            // clone3 hides its flags (thread or process?), and inside a container the return value is a
+            // namespace pid: either way the child is linked through its own records, never through exit=.
+            if (p.InContainerPidNs && e.Kind != SyscallKind.Clone3)
+            {
+                if (!_pendingNsChildren.TryGetValue(p.Pid, out var q)) _pendingNsChildren[p.Pid] = q = new Queue<int>();
+                if (q.Count < MaxPendingNsChildren) q.Enqueue(returned);
+            }
+            return;
+        }
+        var parentPid = e.Kind == SyscallKind.Clone && (e.A0 & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
+        if (_byPid.TryGetValue(returned, out var c))
+        {
+            var sameChild = c.CreatorPid == p.Pid || c.Ppid == parentPid;
+            if (c.Alive && sameChild) return;                              // the child's own records came first
+            if (!c.Alive && sameChild) { Stats.LateForkReturns++; return; } // e.g. a vfork child that already exited
+            if (c.Alive) MarkExited(c, e.TimeMs, e.Serial);                 // died unseen (signal); its pid is reused
+            Stats.PidReuses++;
+        }
+        var child = new ProcessNode(returned, parentPid, e.TimeMs, e.Serial) { CreatorPid = p.Pid };
+        InheritFrom(child, p);
+        Stats.ProcessesCreated++;
+        Add(child);
+    }
+
+    private void OnExec(ProcessNode p, AuditEvent e)
+    {
+        if (e.Success != true) return;
+        Stats.Execs++;
+        if (!e.Argv.IsDefault) p.Argv = e.Argv;
+        else if (!e.Proctitle.IsDefault) p.Argv = e.Proctitle;
+        p.Exe = e.Exe; p.Comm = e.Comm;
+        if (e.Cwd is not null) p.Cwd = e.Cwd;
+        DetectShim(p);
+        Touch(p);
+    }
+
+    private void OnSignal(ProcessNode p, AuditEvent e)
+    {
+        var signal = e.Kind == SyscallKind.Tgkill ? e.A2 : e.A1;
+        if (signal != 9 || e.Success != true) return;
+        var targets = e.TargetPids;
+        if (targets.IsEmpty && e.Kind == SyscallKind.Kill && (long)e.A0 > 0 && !p.InContainerPidNs) targets = [(int)e.A0];
+        foreach (var t in targets)
+            if (Get(t) is { Alive: true } victim)
+            {
+                Stats.Kills++;
+                MarkExited(victim, e.TimeMs, e.Serial);
+            }
+    }
+
+    /// <summary>Marks a process dead (exit_group, SIGKILL, teardown) and hands its children to their new reaper, as the kernel does.</summary>
+    public void MarkExited(ProcessNode p, long timeMs, long serial)
+    {
+        if (!p.Alive) return;
+        p.ExitMs = timeMs; p.ExitSerial = serial;
+        Stats.Exits++;
+        _deletions.Enqueue(p, timeMs + DeletionDelayMs);
+        _pendingNsChildren.Remove(p.Pid);
+        Touch(p);
+        if (p.Container is not null && _containers.TryGetValue(p.Container, out var state))
+        {
+            state.Members.Remove(p);
+            if (state.Init == p) Teardown(state, timeMs, serial);
+        }
+        if (p.IsSubreaper && _containers.TryGetValue(p.ShimOf!, out var shimmed) && shimmed.Shim == p)
+            Teardown(shimmed, timeMs, serial);
+        foreach (var c in p.Children.ToArray())
+            if (c.Alive) Reparent(c, ReaperFor(p, c.InContainerPidNs));
+    }
+
+    /// <summary>A container's init or shim is gone: the kernel tears down the pid namespace, leaving no records.</summary>
+    private void Teardown(ContainerState state, long timeMs, long serial)
+    {
+        if (state.Members.Count == 0) return;
+        Stats.ContainerTeardowns++;
+        foreach (var m in state.Members.ToArray()) MarkExited(m, timeMs, serial);
+    }
+
+    // ---- reparenting --------------------------------------------------------------------------
+
+    /// <summary>
+    /// The kernel's find_new_reaper: the nearest living subreaper ancestor; inside a container, never past
+    /// the container's init, which is the namespace's reaper; on the host, pid 1.
+    /// </summary>
+    public int ReaperFor(ProcessNode dead, bool inContainer)
+    {
+        var a = Get(dead.Ppid);
+        for (var depth = 0; a is not null && depth < 4096; depth++)
+        {
+            if (a.Alive)
+            {
+                if (inContainer && a.IsContainerInit && a.Container == dead.Container) return a.Pid;
+                if (a.IsSubreaper && a.InContainerPidNs == inContainer) return a.Pid;
+            }
+            if (inContainer && a.IsContainerInit) break;
+            if (a.Pid == a.Ppid) break;
+            a = Get(a.Ppid);
+        }
+        if (inContainer && dead.Container is not null && _containers.TryGetValue(dead.Container, out var st) && st.Init is { Alive: true } init)
+            return init.Pid;
+        return 1;
+    }
+
+    private bool IsPlausibleReaper(ProcessNode r, ProcessNode orphan)
+    {
+        if (r.Pid == 1 || r.IsSubreaper || r.IsContainerInit) return true;
+        for (var a = Get(orphan.Ppid); a is not null; a = a.Pid == a.Ppid ? null : Get(a.Ppid))
+            if (a == r) return true;
+        return false;
+    }
+
+    private void Reparent(ProcessNode c, int newPpid)
+    {
+        if (c.Ppid == newPpid) return;
+        if (Get(c.Ppid) is { } old) old.Children.Remove(c);
+        c.Ppid = newPpid;
+        if (Get(newPpid) is { } parent) parent.Children.Add(c);
+        Stats.Reparented++;
+        Touch(c);
+    }
+
+    // ---- containers ---------------------------------------------------------------------------
+
+    /// <summary>containerd-shim-runc-v2 ... -id &lt;id&gt;: a host process, the container's subreaper.</summary>
+    private void DetectShim(ProcessNode p)
+    {
+        var id = ShimId(p.Exe, p.Argv);
+        if (id is null) return;
+        p.ShimOf = id;
+        p.IsShimLauncher = p.Argv.Contains("start");
+        p.Container = null; p.InContainerPidNs = false;
+        if (p.IsShimLauncher) return;
+        var state = GetContainer(id);
+        state.Shim = p;
+        state.StartedMs = p.StartMs;
+    }
+
+    public static string? ShimId(string? exe, ImmutableArray<string> argv)
+    {
+        var name = exe is null ? null : Path.GetFileName(exe);
+        if (name is null || !name.StartsWith("containerd-shim", StringComparison.Ordinal))
+        {
+            if (argv.IsDefaultOrEmpty || !Path.GetFileName(argv[0]).StartsWith("containerd-shim", StringComparison.Ordinal)) return null;
+        }
+        for (var i = 1; i + 1 < argv.Length; i++)
+            if (argv[i] == "-id" && argv[i + 1].Length > 0) return argv[i + 1];
+        return null;
+    }
+
+    /// <summary>runc's last init stage is in the container's pid namespace and becomes its init (or, for docker exec, the exec'd process).</summary>
+    private void EnterContainer(ProcessNode n)
+    {
+        n.InContainerPidNs = true;
+        var shim = ShimAncestor(n);
+        if (shim?.ShimOf is null) return;
+        SetContainer(n, shim.ShimOf);
+        // The runc command that started it tells create (the init) from exec.
+        for (var a = Get(n.CreatorPid) ?? Get(n.Ppid); a is not null && a != shim; a = Get(a.Ppid))
+        {
+            if (a.Argv.Length >= 2 && a.Argv[1] == "init") continue;
+            if (a.Argv.Contains("exec")) return;
+            if (a.Argv.Contains("create") || a.Argv.Contains("run"))
+            {
+                var state = GetContainer(shim.ShimOf);
+                if (state.Init is { Alive: true } old && old != n) old.IsContainerInit = false;
+                n.IsContainerInit = true;
+                n.NsPid = 1;
+                state.Init = n;
+                return;
+            }
+        }
+    }
+
+    private ProcessNode? ShimAncestor(ProcessNode n)
+    {
+        var a = Get(n.CreatorPid) ?? Get(n.Ppid);
+        for (var depth = 0; a is not null && depth < 64; depth++)
+        {
+            if (a.ShimOf is not null && !a.IsShimLauncher) return a;
+            if (a.Pid == a.Ppid) break;
+            a = Get(a.Ppid);
+        }
+        return null;
+    }
+
+    private void SetContainer(ProcessNode n, string id)
+    {
+        if (n.Container == id) return;
+        if (n.Container is not null && _containers.TryGetValue(n.Container, out var old)) old.Members.Remove(n);
+        n.Container = id;
+        if (n.Alive) GetContainer(id).Members.Add(n);
+        Touch(n);
+    }
+
+    public ContainerState GetContainer(string id)
+    {
+        if (!_containers.TryGetValue(id, out var s)) _containers[id] = s = new ContainerState(id);
+        return s;
+    }
+
+    // ---- bookkeeping --------------------------------------------------------------------------
+
+    public void Add(ProcessNode n)
+    {
+        if (_byPid.TryGetValue(n.Pid, out var old) && old != n) Detach(old);
+        _byPid[n.Pid] = n;
+        if (Get(n.Ppid) is { } parent && parent != n) parent.Children.Add(n);
+        if (n.Container is not null && n.Alive) GetContainer(n.Container).Members.Add(n);
+        Touch(n);
+    }
+
+    private void Remove(ProcessNode n)
+    {
+        if (!_byPid.TryGetValue(n.Pid, out var cur) || cur != n) return;
+        Detach(n);
+        _byPid.Remove(n.Pid);
+        Stats.ProcessesDeleted++;
+        Touch(n);
+    }
+
+    private void Detach(ProcessNode n)
+    {
+        if (Get(n.Ppid) is { } parent) parent.Children.Remove(n);
+        if (n.Container is not null && _containers.TryGetValue(n.Container, out var st))
+        {
+            st.Members.Remove(n);
+            if (!st.Running && st.Shim is not { Alive: true }) _containers.Remove(n.Container);
+        }
+    }
+
+    private void Touch(ProcessNode n) => _dirty.Add(n);
+
+    /// <summary>The nodes changed since the last call (for deltas to aggregators).</summary>
+    public IReadOnlyCollection<ProcessNode> DrainChanges()
+    {
+        var list = _dirty.ToArray();
+        _dirty.Clear();
+        return list;
+    }
+
+    // ---- output -------------------------------------------------------------------------------
+
+    public static ProcessInfo ToInfo(ProcessNode n) => new()
+    {
+        Pid = n.Pid, Ppid = n.Ppid, Comm = n.Comm, Exe = n.Exe, Argv = n.Argv, Cwd = n.Cwd, Uid = n.Uid,
+        Container = n.Container, NsPid = n.NsPid,
+        StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(n.StartMs),
+        ExitedAt = n.ExitMs is { } x ? DateTimeOffset.FromUnixTimeMilliseconds(x) : null,
+    };
+
+    /// <summary>The tree as it stands: the live processes (plus, when asked, those exited and not yet deleted).</summary>
+    public HostTree Snapshot(string host, DateTimeOffset asOf, IEnumerable<KeyValuePair<string, long>>? extraStats = null,
+        Func<string, ContainerInfo, ContainerInfo>? enrich = null, bool includeExited = false)
+    {
+        var processes = _byPid.Values.Where(n => n.Alive || includeExited).OrderBy(n => n.Pid).Select(ToInfo).ToImmutableArray();
+        var containers = _containers.Values.Where(c => c.Running).OrderBy(c => c.StartedMs).ThenBy(c => c.Id)
+            .Select(c =>
+            {
+                var info = new ContainerInfo
+                {
+                    Id = c.Id,
+                    InitPid = c.Init is { Alive: true } i ? i.Pid : null,
+                    ShimPid = c.Shim is { Alive: true } s ? s.Pid : null,
+                    ProcessCount = c.Members.Count,
+                    State = "running",
+                    StartedAt = c.StartedMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(c.StartedMs) : null,
+                };
+                return enrich is null ? info : enrich(c.Id, info);
+            }).ToImmutableArray();
+        var stats = ImmutableDictionary.CreateBuilder<string, long>();
+        foreach (var kv in Stats.All()) stats[kv.Key] = kv.Value;
+        stats["processes"] = processes.Length;
+        stats["containers"] = containers.Length;
+        if (extraStats is not null) foreach (var kv in extraStats) stats[kv.Key] = kv.Value;
+        return new HostTree { Host = host, AsOf = asOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
+    }
+}

@@ -1,0 +1,38 @@
+namespace Godo.Agent.Tree;
+
+/// <summary>Counters of what the tree rules did; reported in the "stats" of every tree document.</summary>
+public sealed class TreeStats
+{
+    public long EventsApplied;
+    public long EventsSkipped;
+    public long ProcessesCreated;
+    public long Execs;
+    public long Exits;
+    public long Kills;
+    public long ThreadsIgnored;
+    public long Reparented;
+    public long StalePpidRepaired;
+    public long PidReuses;
+    public long LateForkReturns;
+    public long ContainerTeardowns;
+    public long ProcessesDeleted;
+    public long Corrections;
+
+    public IEnumerable<KeyValuePair<string, long>> All()
+    {
+        yield return new("eventsApplied", EventsApplied);
+        yield return new("eventsSkipped", EventsSkipped);
+        yield return new("processesCreated", ProcessesCreated);
+        yield return new("execs", Execs);
+        yield return new("exits", Exits);
+        yield return new("kills", Kills);
+        yield return new("threadsIgnored", ThreadsIgnored);
+        yield return new("reparented", Reparented);
+        yield return new("stalePpidRepaired", StalePpidRepaired);
+        yield return new("pidReuses", PidReuses);
+        yield return new("lateForkReturns", LateForkReturns);
+        yield return new("containerTeardowns", ContainerTeardowns);
+        yield return new("processesDeleted", ProcessesDeleted);
+        yield return new("corrections", Corrections);
+    }
+}
