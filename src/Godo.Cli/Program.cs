@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using Godo.Cli;
+using Godo.Cli.Commands;
+
+var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
+root.Subcommands.Add(ReplayCommand.Create());
+
+return await CommandLine.InvokeAsync(root, args);

@@ -49,8 +49,8 @@ public sealed class EventAssembler(AssemblyOptions options)
 
     private AuditEvent Build(long serial, List<AuditRecord> recs, bool eoe)
     {
-        var e = AuditEventBuilder.Build(serial, recs, eoe, out var malformed);
+        var e = AuditEventBuilder.Build(serial, recs, eoe, out var malformed, ++_sequence);
         if (malformed) MalformedEvents++;
-        return e with { Sequence = ++_sequence };
+        return e;
     }
 }

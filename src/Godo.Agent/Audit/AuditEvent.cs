@@ -35,8 +35,18 @@ public sealed record AuditEvent
 
     /// <summary>argv from EXECVE records, joined across continuation records; default when absent.</summary>
     public ImmutableArray<string> Argv { get; init; }
+    /// <summary>The raw PROCTITLE value (hex or quoted), decoded only when the tree needs it: most events never do.</summary>
+    public string? ProctitleRaw { get; init; }
+
     /// <summary>argv from PROCTITLE (at most 128 bytes, so possibly truncated); default when absent.</summary>
-    public ImmutableArray<string> Proctitle { get; init; }
+    public ImmutableArray<string> Proctitle => ProctitleRaw is null ? default : DecodeProctitle(ProctitleRaw);
+
+    public static ImmutableArray<string> DecodeProctitle(string raw)
+    {
+        var text = AuditValue.DecodeString(raw);
+        if (text is null) return ImmutableArray<string>.Empty;
+        return [.. text.TrimEnd('\0').Split('\0')];
+    }
     public string? Cwd { get; init; }
     /// <summary>Target host pids of a signal (OBJ_PID opid).</summary>
     public ImmutableArray<int> TargetPids { get; init; } = ImmutableArray<int>.Empty;

@@ -5,8 +5,14 @@ namespace Godo.Agent.Audit;
 /// <summary>Turns the records of one serial into an <see cref="AuditEvent"/>. Pure, so it is tested directly.</summary>
 public static class AuditEventBuilder
 {
+    private static readonly ImmutableArray<string> GodoKey = ["godo"];
+
+    /// <summary>Almost every event carries key="godo": share one array instead of splitting each time.</summary>
+    private static ImmutableArray<string> KeysOf(ReadOnlySpan<char> raw) =>
+        raw.SequenceEqual("\"godo\"") ? GodoKey : [.. AuditValue.DecodeKeys(raw)];
+
     /// <param name="malformed">set when a record's fields could not be decoded; the event is still built from the rest.</param>
-    public static AuditEvent Build(long serial, IReadOnlyList<AuditRecord> records, bool endedByEoe, out bool malformed)
+    public static AuditEvent Build(long serial, IReadOnlyList<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
     {
         malformed = false;
         long time = records.Count > 0 ? records[0].TimeMs : 0;
@@ -16,7 +22,7 @@ public static class AuditEventBuilder
         string? comm = null, exe = null, cwd = null;
         ImmutableArray<string> keys = ImmutableArray<string>.Empty;
         ExecveArguments? execve = null;
-        ImmutableArray<string> proctitle = default;
+        string? proctitleRaw = null;
         ImmutableArray<int>.Builder? targets = null;
         var count = 0;
 
@@ -51,7 +57,7 @@ public static class AuditEventBuilder
                             case "uid": if (int.TryParse(v, out var u)) uid = u; else if (uint.TryParse(v, out var uu)) uid = unchecked((int)uu); break;
                             case "comm": comm = AuditValue.DecodeString(v); break;
                             case "exe": exe = AuditValue.DecodeString(v); break;
-                            case "key": keys = [.. AuditValue.DecodeKeys(v)]; break;
+                            case "key": keys = KeysOf(v); break;
                         }
                     }
                     if (!ok || nr < 0 || pid <= 0) malformed = true;
@@ -70,11 +76,7 @@ public static class AuditEventBuilder
                 {
                     var f = new AuditFieldReader(r.Body);
                     while (f.MoveNext())
-                        if (f.Key.SequenceEqual("proctitle"))
-                        {
-                            var t = AuditValue.DecodeString(f.RawValue);
-                            if (t is not null) proctitle = [.. t.Split('\0').Reverse().SkipWhile(s => s.Length == 0).Reverse()];
-                        }
+                        if (f.Key.SequenceEqual("proctitle")) proctitleRaw = f.RawValue.ToString();
                     break;
                 }
                 case AuditRecordType.ObjPid:
@@ -96,12 +98,12 @@ public static class AuditEventBuilder
         }
         return new AuditEvent
         {
-            Serial = serial, TimeMs = time, RecordCount = count, EndedByEoe = endedByEoe,
+            Sequence = sequence, Serial = serial, TimeMs = time, RecordCount = count, EndedByEoe = endedByEoe,
             HasSyscall = hasSyscall && pid > 0 && nr >= 0, Arch = arch, SyscallNr = nr,
             Kind = hasSyscall ? SyscallTable.Classify(arch, nr) : SyscallKind.Other,
             Success = success, Exit = exit, A0 = a0, A1 = a1, A2 = a2, A3 = a3,
             Pid = pid, Ppid = ppid, Uid = uid, Comm = comm, Exe = exe, Keys = keys,
-            Argv = argv, Proctitle = proctitle, Cwd = cwd,
+            Argv = argv, ProctitleRaw = proctitleRaw, Cwd = cwd,
             TargetPids = targets?.ToImmutable() ?? ImmutableArray<int>.Empty,
         };
     }

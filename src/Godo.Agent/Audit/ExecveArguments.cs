@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Godo.Agent.Audit;
@@ -10,7 +11,11 @@ namespace Godo.Agent.Audit;
 /// </summary>
 public sealed class ExecveArguments
 {
-    private readonly SortedDictionary<int, List<byte>> _args = new();
+    private const int MaxArgs = 1 << 20;
+    private static readonly UTF8Encoding Utf8 = new(false, false);
+
+    // Each slot holds a whole argument (string) or the bytes of a split one gathered so far (List<byte>).
+    private readonly List<object?> _args = new();
     private int _argc = -1;
     public bool Malformed { get; private set; }
 
@@ -22,36 +27,59 @@ public sealed class ExecveArguments
             var key = reader.Key;
             if (key.SequenceEqual("argc"))
             {
-                if (!int.TryParse(reader.RawValue, out _argc) || _argc < 0 || _argc > 1_000_000) { Malformed = true; _argc = -1; }
+                if (!int.TryParse(reader.RawValue, out _argc) || _argc < 0 || _argc > MaxArgs) { Malformed = true; _argc = -1; }
                 continue;
             }
             if (key.Length < 2 || key[0] != 'a' || !char.IsAsciiDigit(key[1])) continue;
             var digits = 1;
             while (digits < key.Length && char.IsAsciiDigit(key[digits])) digits++;
-            if (!int.TryParse(key[1..digits], out var index) || index > 1_000_000) { Malformed = true; continue; }
+            if (!int.TryParse(key[1..digits], out var index) || index >= MaxArgs) { Malformed = true; continue; }
             var suffix = key[digits..];
-            if (suffix.SequenceEqual("_len")) { Get(index); continue; } // chunks follow as aN[k]
-            if (suffix.IsEmpty || suffix[0] == '[')
+            if (suffix.IsEmpty)
             {
-                if (!AuditValue.AppendBytes(reader.RawValue, Get(index))) Malformed = true;
+                var text = DecodeWhole(reader.RawValue);
+                if (text is null) Malformed = true;
+                Set(index, text ?? reader.RawValue.ToString());
+            }
+            else if (suffix.SequenceEqual("_len")) Chunks(index);
+            else if (suffix[0] == '[')
+            {
+                if (!AuditValue.AppendBytes(reader.RawValue, Chunks(index))) Malformed = true;
             }
         }
     }
 
-    private List<byte> Get(int index)
+    private static string? DecodeWhole(ReadOnlySpan<char> raw)
     {
-        if (!_args.TryGetValue(index, out var list)) _args[index] = list = new List<byte>();
-        return list;
+        if (raw.Length > 0 && raw[0] == '"') return raw.Length >= 2 && raw[^1] == '"' ? raw[1..^1].ToString() : null;
+        return AuditValue.TryDecodeHex(raw, out var s) ? s : raw.IsEmpty ? string.Empty : null;
+    }
+
+    private void Set(int index, object value)
+    {
+        while (_args.Count <= index) _args.Add(null);
+        _args[index] = value;
+    }
+
+    private List<byte> Chunks(int index)
+    {
+        while (_args.Count <= index) _args.Add(null);
+        if (_args[index] is not List<byte> bytes) _args[index] = bytes = new List<byte>();
+        return bytes;
     }
 
     public ImmutableArray<string> Build()
     {
-        var count = _argc >= 0 ? _argc : (_args.Count == 0 ? 0 : _args.Keys.Max() + 1);
-        if (_argc >= 0 && _args.Count > 0 && _args.Keys.Max() >= _argc) Malformed = true;
+        var count = _argc >= 0 ? _argc : _args.Count;
+        if (_args.Count > count) Malformed = true;
         var b = ImmutableArray.CreateBuilder<string>(count);
-        var utf8 = new UTF8Encoding(false, false);
         for (var i = 0; i < count; i++)
-            b.Add(_args.TryGetValue(i, out var bytes) ? utf8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes)) : string.Empty);
+            b.Add(i < _args.Count ? _args[i] switch
+            {
+                string s => s,
+                List<byte> bytes => Utf8.GetString(CollectionsMarshal.AsSpan(bytes)),
+                _ => string.Empty,
+            } : string.Empty);
         return b.MoveToImmutable();
     }
 }

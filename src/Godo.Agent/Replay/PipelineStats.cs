@@ -13,6 +13,11 @@ public sealed class PipelineStats
     public long EventsWithoutEoe;
     public long LateRecords;
     public long MalformedEvents;
+    /// <summary>Records handed to the router, and records it has taken in: the reader's backpressure gauge.</summary>
+    public long RecordsSubmitted;
+    public long RecordsRouted;
+    /// <summary>Events the tree has applied (or skipped): with <see cref="Events"/>, the tree's backlog.</summary>
+    public long EventsApplied;
     private readonly long[] _byReason = new long[Enum.GetValues<Audit.MalformedReason>().Length];
 
     public void CountMalformed(Audit.MalformedReason reason)

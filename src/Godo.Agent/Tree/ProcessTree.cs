@@ -386,7 +386,13 @@ public sealed class ProcessTree
         }
     }
 
-    private void Touch(ProcessNode n) => _dirty.Add(n);
+    /// <summary>Track changed nodes for <see cref="DrainChanges"/> (an agent that sends deltas turns this on; replay does not need it).</summary>
+    public bool TrackChanges { get; set; }
+
+    private void Touch(ProcessNode n)
+    {
+        if (TrackChanges) _dirty.Add(n);
+    }
 
     /// <summary>The nodes changed since the last call (for deltas to aggregators).</summary>
     public IReadOnlyCollection<ProcessNode> DrainChanges()

@@ -13,5 +13,8 @@ namespace Godo.Messages.Model;
 [JsonSerializable(typeof(ContainerInfo))]
 public sealed partial class GodoJsonContext : JsonSerializerContext
 {
-    public static readonly GodoJsonContext Indented = new(new JsonSerializerOptions(Default.Options) { WriteIndented = true });
+    private static GodoJsonContext? _indented;
+
+    /// <summary>The same contract, indented for people reading it.</summary>
+    public static GodoJsonContext Indented => _indented ??= new GodoJsonContext(new JsonSerializerOptions(Default.Options) { WriteIndented = true });
 }

@@ -1,0 +1,126 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Godo.Agent.Audit;
+using Godo.Agent.Replay;
+using Godo.Agent.Tree;
+using static Godo.Agent.Assembly.AssemblyProtocol;
+
+namespace Godo.Agent.Assembly;
+
+/// <summary>
+/// Hands each in-flight serial to an assembler from a pool and decides, through <see cref="AssemblyPolicy"/>,
+/// when each event is complete. It stamps completed events with a sequence number in completion order, so the
+/// tree can apply them in log order although assemblers finish them concurrently.
+/// </summary>
+public sealed class SerialRouterActor : ReceiveActor, IWithTimers
+{
+    private sealed class Slot(IActorRef assembler)
+    {
+        public readonly IActorRef Assembler = assembler;
+        public readonly List<AuditRecord> Pending = new(8);
+    }
+
+    private readonly IActorRef _tree;
+    private readonly PipelineStats _stats;
+    private readonly AssemblyPolicy _policy;
+    private readonly Stack<IActorRef> _free = new();
+    private readonly Dictionary<long, Slot> _open = new();
+    private readonly List<Slot> _touched = new();
+    private readonly List<(long Serial, bool Eoe)> _complete = new();
+    private long _sequence;
+    private int _created;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public SerialRouterActor(AssemblyOptions options, IActorRef tree, PipelineStats stats, TimeSpan? tick)
+    {
+        _tree = tree; _stats = stats; _policy = new AssemblyPolicy(options);
+        Receive<RecordBatch>(OnBatch);
+        Receive<Tick>(_ =>
+        {
+            _policy.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _complete);
+            CompleteAll();
+        });
+        Receive<EndOfStream>(_ =>
+        {
+            _policy.FlushAll(_complete);
+            CompleteAll();
+            Publish();
+            _tree.Tell(new TreeProtocol.EndOfInput(_sequence));
+        });
+        if (tick is { } t) Timers.StartPeriodicTimer("tick", new Tick(), t);
+    }
+
+    private void OnBatch(RecordBatch batch)
+    {
+        foreach (var r in batch.Records)
+        {
+            switch (_policy.Offer(r, _complete))
+            {
+                case RecordDisposition.Started:
+                {
+                    var slot = new Slot(Rent());
+                    slot.Pending.Add(r);
+                    _open[r.Serial] = slot;
+                    _touched.Add(slot);
+                    break;
+                }
+                case RecordDisposition.Continued:
+                {
+                    var slot = _open[r.Serial];
+                    slot.Pending.Add(r);
+                    if (slot.Pending.Count == 1) _touched.Add(slot);
+                    break;
+                }
+                case RecordDisposition.Standalone:
+                case RecordDisposition.Late when r.Type != AuditRecordType.Eoe:
+                    // A record on its own (or one that missed its event): an event of one record.
+                    CompleteAll(); // what the policy flushed before this record keeps its place in the order
+                    var a = Rent();
+                    a.Tell(new Complete(r.Serial, ++_sequence, false, [r]));
+                    _free.Push(a);
+                    break;
+            }
+            CompleteAll();
+        }
+        // Records of serials still open go to their assemblers once per batch, not once per record.
+        foreach (var slot in _touched)
+            if (slot.Pending.Count > 0)
+            {
+                slot.Assembler.Tell(new Gather([.. slot.Pending]));
+                slot.Pending.Clear();
+            }
+        _touched.Clear();
+        Interlocked.Add(ref _stats.RecordsRouted, batch.Records.Length);
+        Publish();
+    }
+
+    private void CompleteAll()
+    {
+        foreach (var (serial, eoe) in _complete)
+        {
+            if (!_open.Remove(serial, out var slot)) continue;
+            slot.Assembler.Tell(new Complete(serial, ++_sequence, eoe, [.. slot.Pending]));
+            slot.Pending.Clear();
+            // Safe to reuse at once: the assembler handles this Complete before anything sent to it later.
+            _free.Push(slot.Assembler);
+        }
+        _complete.Clear();
+    }
+
+    private IActorRef Rent()
+    {
+        if (_free.TryPop(out var a)) return a;
+        return Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{++_created}");
+    }
+
+    private void Publish()
+    {
+        Interlocked.Exchange(ref _stats.Events, _sequence);
+        Interlocked.Exchange(ref _stats.EventsWithoutEoe, _policy.CompletedWithoutEoe);
+        Interlocked.Exchange(ref _stats.LateRecords, _policy.LateRecords);
+    }
+
+    public static Props Props(AssemblyOptions options, IActorRef tree, PipelineStats stats, TimeSpan? tick = null) =>
+        Akka.Actor.Props.Create(() => new SerialRouterActor(options, tree, stats, tick));
+}

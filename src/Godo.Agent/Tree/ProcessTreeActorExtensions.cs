@@ -1,0 +1,18 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Godo.Agent.Replay;
+
+namespace Godo.Agent.Tree;
+
+public static class ProcessTreeActorExtensions
+{
+    public const string ActorName = "process-tree";
+
+    /// <summary>Starts the host's tree actor on its own dispatcher and registers it under <see cref="ProcessTreeActor"/>.</summary>
+    public static AkkaConfigurationBuilder AddProcessTreeActor(this AkkaConfigurationBuilder builder, TreeActorSettings settings, PipelineStats stats) =>
+        builder.WithActors((system, registry) =>
+        {
+            var props = ProcessTreeActor.Props(settings, stats).WithDispatcher("godo.agent.tree-dispatcher");
+            registry.Register<ProcessTreeActor>(system.ActorOf(props, ActorName));
+        });
+}

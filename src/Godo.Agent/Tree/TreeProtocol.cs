@@ -1,0 +1,20 @@
+using Godo.Messages.Model;
+
+namespace Godo.Agent.Tree;
+
+/// <summary>Messages of the tree actor (local only).</summary>
+public static class TreeProtocol
+{
+    /// <summary>The router has completed <paramref name="LastSequence"/> events in all; reply to drain-waiters once they are applied.</summary>
+    public sealed record EndOfInput(long LastSequence);
+
+    /// <summary>Ask: reply with <see cref="Drained"/> once the end of input has been applied.</summary>
+    public sealed record WaitForDrain;
+    public sealed record Drained(long EventsApplied);
+
+    /// <summary>Ask: reply with the <see cref="HostTree"/> as of now (or as of <paramref name="AsOfMs"/> in replay).</summary>
+    public sealed record GetTree(long? AsOfMs = null, bool IncludeExited = false);
+
+    /// <summary>Periodic sweep of due deletions on a live stream.</summary>
+    public sealed record Sweep;
+}

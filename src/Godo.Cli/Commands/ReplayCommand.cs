@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json;
+using Godo.Agent.Replay;
+using Godo.Cli.Output;
+using Godo.Messages.Model;
+
+namespace Godo.Cli.Commands;
+
+/// <summary>`godo replay FILE|- [--until TIME] [--json]`: the tree of a host at a moment, rebuilt from its audit log.</summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("FILE") { Description = "auditd log (raw format) to replay, or - for standard input" };
+        var until = new Option<string?>("--until") { Description = "show the tree as of this event time (inclusive): SECONDS.MILLIS as in the log, or ISO-8601; default: the end of the log" };
+        var json = new Option<bool>("--json") { Description = "print one JSON document (the schema of the HTTP API) instead of a tree" };
+        var hostName = new Option<string?>("--host-name") { Description = "host name to report (default: this machine's name)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "no progress on standard error" };
+        var cmd = new Command("replay", "Rebuild a host's process tree from an audit log, as it stood at a given moment.")
+        {
+            file, until, json, hostName, quiet,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u) : null;
+            Stream input;
+            if (path == "-") input = Console.OpenStandardInput();
+            else
+            {
+                if (Directory.Exists(path)) throw new UsageException($"{path}: is a directory, not an audit log");
+                if (!File.Exists(path)) throw new UsageException($"{path}: no such file");
+                try { input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan); }
+                catch (Exception e) when (e is UnauthorizedAccessException or IOException) { throw new UsageException($"{path}: cannot read: {e.Message}"); }
+            }
+            await using var _ = input;
+            var stats = new PipelineStats();
+            using var progress = parse.GetValue(quiet) ? null : Progress.Start(stats, input);
+            var tree = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = parse.GetValue(hostName) ?? Environment.MachineName, UntilMs = untilMs }, stats, ct);
+            progress?.Dispose();
+            if (parse.GetValue(json))
+                Console.Out.WriteLine(JsonSerializer.Serialize(tree, GodoJsonContext.Indented.HostTree));
+            else
+            {
+                Console.Out.Write(TreeRenderer.Render(tree));
+                if (stats.Malformed > 0) Console.Error.WriteLine($"godo: {stats.Malformed} malformed lines skipped (see --json stats)");
+            }
+            return CommandLine.Ok;
+        });
+        return cmd;
+    }
+}
