@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
+using Akka.Actor;
 using Godo.Messages.Model;
+using Godo.Messages.Wire;
 
 namespace Godo.Agent.Tree;
 
@@ -17,4 +20,15 @@ public static class TreeProtocol
 
     /// <summary>Periodic sweep of due deletions on a live stream.</summary>
     public sealed record Sweep;
+
+    /// <summary>
+    /// Subscribe to batched changes. The subscriber first gets the whole <see cref="HostTree"/> as of now, then a
+    /// <see cref="TreeChanges"/> every change interval in which anything changed (upserts are idempotent).
+    /// </summary>
+    public sealed record SubscribeChanges(IActorRef Subscriber);
+
+    public sealed record TreeChanges(DateTimeOffset AsOf, ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers);
+
+    /// <summary>Internal tick: drain the tree's changed nodes into a <see cref="TreeChanges"/>.</summary>
+    public sealed record PublishChanges;
 }

@@ -1,0 +1,20 @@
+namespace Godo.Messages;
+
+/// <summary>Names shared by agents and aggregators: one place, so both ends always agree.</summary>
+public static class GodoConstants
+{
+    /// <summary>The ActorSystem name of every aggregator (and so of cluster addresses: akka.tcp://godo@host:port).</summary>
+    public const string ActorSystemName = "godo";
+    public const string AggregatorRole = "aggregator";
+
+    /// <summary>The actor on every aggregator that takes agents' messages; registered with the ClusterClient receptionist.</summary>
+    public const string AgentIngestName = "agent-ingest";
+    public const string AgentIngestPath = "/user/" + AgentIngestName;
+
+    /// <summary>DistributedPubSub topic on which aggregators share fleet events (exec, exit, container start/stop) for SSE.</summary>
+    public const string FleetEventsTopic = "fleet-events";
+
+    public const int DefaultRemotePort = 4053;
+    public const string DefaultHttpUrl = "http://127.0.0.1:5080";
+    public const string ApiTokenVariable = "GODO_API_TOKEN";
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Godo.Messages.Model;
+
+namespace Godo.Messages.Wire;
+
+/// <summary>The agent's own figures, carried by snapshots and heartbeats.</summary>
+public sealed record AgentStats
+{
+    public string Version { get; init; } = "";
+    public DateTimeOffset StartedAt { get; init; }
+    public double RecordsPerSecond { get; init; }
+    public double EventsPerSecond { get; init; }
+    public long Records { get; init; }
+    public long Events { get; init; }
+    public long Malformed { get; init; }
+    /// <summary>The kernel's audit `lost` counter (records dropped before godo could read them).</summary>
+    public long Lost { get; init; }
+    public long Backlog { get; init; }
+    /// <summary>Drift fixed by /proc reconciliation: each one is a sign of loss or of a bug.</summary>
+    public long Corrections { get; init; }
+    public string Source { get; init; } = "";
+}
+
+/// <summary>Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it.</summary>
+public sealed record HostSnapshot(
+    string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
+    ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats) : IHostMessage;
+
+public enum ProcessChangeKind { Upsert = 0, Exited = 1, Removed = 2 }
+
+/// <summary>A process as it now is (added or changed), exited (kept for its last second), or removed.</summary>
+public sealed record ProcessChange(ProcessChangeKind Kind, ProcessInfo Process);
+
+public enum ContainerChangeKind { Upsert = 0, Gone = 1 }
+
+public sealed record ContainerChange(ContainerChangeKind Kind, ContainerInfo Container);
+
+/// <summary>
+/// Changes since the previous message of this incarnation. <see cref="Sequence"/> is exactly one more than the
+/// last one sent: a receiver that sees a gap asks for a snapshot. Changes are batched (a burst of execs is one delta).
+/// </summary>
+public sealed record HostDelta(
+    string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
+    ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers) : IHostMessage;
+
+/// <summary>Sent every few seconds; <see cref="LastSequence"/> lets a receiver notice a lost trailing delta.</summary>
+public sealed record AgentHeartbeat(string Host, string Incarnation, long LastSequence, DateTimeOffset SentAt, AgentStats Stats) : IHostMessage;
+
+/// <summary>Aggregator → agent: send a full snapshot (after a gap, or for an incarnation it has not seen).</summary>
+public sealed record SnapshotRequest(string Host, string Incarnation, string Reason) : IGodoWireMessage;
