@@ -32,8 +32,9 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     private readonly HttpClient _http;
     private readonly Channel<DockerNotification> _channel =
         Channel.CreateUnbounded<DockerNotification>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly CancellationTokenSource _disposed = new();
     private int _running;
-    private bool? _available;
+    private volatile int _availability = -1; // -1 not yet known, 0 unavailable, 1 available
 
     public DockerMetadataClient(DockerMetadataClientOptions? options = null, ILogger<DockerMetadataClient>? logger = null)
     {
@@ -48,7 +49,7 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     public ChannelReader<DockerNotification> Notifications => _channel.Reader;
 
     /// <summary>Whether the loop is connected to Docker right now (false before the first connection).</summary>
-    public bool IsAvailable => _available == true;
+    public bool IsAvailable => _availability == 1;
 
     /// <summary>True when <c>GET /_ping</c> answers OK. Never throws (except on cancellation).</summary>
     public async Task<bool> PingAsync(CancellationToken ct = default)
@@ -115,9 +116,13 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     /// Never throws: Docker failures are reported as <see cref="DockerAvailabilityChanged"/> and retried.
     /// Returns (and completes <see cref="Notifications"/>) when cancelled. Call it once.
     /// </summary>
-    public async Task RunAsync(CancellationToken ct)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _running, 1) != 0) throw new InvalidOperationException("RunAsync is already running or has run");
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        // Disposing the client also ends the loop.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        var ct = linked.Token;
         var backoff = _options.InitialBackoff;
         try
         {
@@ -257,8 +262,9 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
 
     private void SetAvailable(bool available, string? reason)
     {
-        if (_available == available) return;
-        _available = available;
+        int value = available ? 1 : 0;
+        if (_availability == value) return;
+        _availability = value;
         Publish(new DockerAvailabilityChanged(available, reason));
     }
 
@@ -280,11 +286,17 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>Ends <see cref="RunAsync"/> (if running) and closes the connections.</summary>
+    public void Dispose()
+    {
+        if (_disposed.IsCancellationRequested) return;
+        _disposed.Cancel();
+        _http.Dispose();
+    }
 
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -225,6 +225,18 @@ public class DockerMetadataClientTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => client.RunAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task DisposeEndsTheLoop()
+    {
+        var client = new DockerMetadataClient(new DockerMetadataClientOptions { SocketPath = "/nonexistent/godo/docker.sock" });
+        var run = client.RunAsync(CancellationToken.None);
+        await Next<DockerAvailabilityChanged>(client.Notifications, _ => true, CancellationToken.None);
+        await client.DisposeAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(run.IsCompletedSuccessfully);
+        Assert.True(client.Notifications.Completion.IsCompleted);
+    }
+
     /// <summary>Next notification of type T matching the predicate, skipping others (e.g. other people's containers).</summary>
     private static async Task<T> Next<T>(ChannelReader<DockerNotification> reader, Func<T, bool> match, CancellationToken ct)
         where T : DockerNotification
