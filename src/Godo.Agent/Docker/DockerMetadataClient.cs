@@ -144,12 +144,13 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
                     reason = Describe(e);
                 }
 
-                SetAvailable(false, reason);
+                bool changed = SetAvailable(false, reason);
                 // After a good connection start over from the first delay; while Docker stays away, double it.
                 if (connected) backoff = _options.InitialBackoff;
                 var wait = backoff;
                 backoff = Min(backoff * 2, _options.MaxBackoff);
-                _logger.LogInformation("Docker at {Socket} unavailable ({Reason}); retrying in {Delay}", _options.SocketPath, reason, wait);
+                _logger.Log(changed ? LogLevel.Warning : LogLevel.Debug,
+                    "Docker at {Socket} unavailable ({Reason}); retrying in {Delay}", _options.SocketPath, reason, wait);
                 try { await Task.Delay(wait, ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
             }
@@ -260,12 +261,14 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private void SetAvailable(bool available, string? reason)
+    /// <summary>Publishes a change of availability; true when it was one.</summary>
+    private bool SetAvailable(bool available, string? reason)
     {
         int value = available ? 1 : 0;
-        if (_availability == value) return;
+        if (_availability == value) return false;
         _availability = value;
         Publish(new DockerAvailabilityChanged(available, reason));
+        return true;
     }
 
     private void Publish(DockerNotification n) => _channel.Writer.TryWrite(n);
