@@ -9,7 +9,7 @@ namespace Godo.Agent.Tree;
 /// Plain and single-threaded: the tree actor owns one and feeds it events in log order.
 /// Time is always the audit event time, so a replay does not depend on how fast the log is read.
 /// </summary>
-public sealed class ProcessTree
+public sealed partial class ProcessTree
 {
     /// <summary>Exited processes stay this long, because related records (stale ppids, late fork returns) arrive out of order.</summary>
     public const long DeletionDelayMs = 1000;
@@ -267,7 +267,7 @@ public sealed class ProcessTree
         return false;
     }
 
-    private void Reparent(ProcessNode c, int newPpid)
+    internal void Reparent(ProcessNode c, int newPpid)
     {
         if (c.Ppid == newPpid) return;
         if (Get(c.Ppid) is { } old) old.Children.Remove(c);
@@ -280,7 +280,7 @@ public sealed class ProcessTree
     // ---- containers ---------------------------------------------------------------------------
 
     /// <summary>containerd-shim-runc-v2 ... -id &lt;id&gt;: a host process, the container's subreaper.</summary>
-    private void DetectShim(ProcessNode p)
+    internal void DetectShim(ProcessNode p)
     {
         var id = ShimId(p.Exe, p.Argv);
         if (id is null) return;
@@ -341,7 +341,7 @@ public sealed class ProcessTree
         return null;
     }
 
-    private void SetContainer(ProcessNode n, string id)
+    internal void SetContainer(ProcessNode n, string id)
     {
         if (n.Container == id) return;
         if (n.Container is not null && _containers.TryGetValue(n.Container, out var old)) old.Members.Remove(n);
@@ -391,6 +391,7 @@ public sealed class ProcessTree
 
     private void Touch(ProcessNode n)
     {
+        n.LastChangeMs = NowMs;
         if (TrackChanges) _dirty.Add(n);
     }
 
