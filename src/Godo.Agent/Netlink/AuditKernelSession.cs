@@ -257,6 +257,14 @@ public sealed class AuditKernelSession : IDisposable
 
     private static void KernelCall(string what, Action call) => KernelCall<int>(what, () => { call(); return 0; });
 
+    /// <summary>Test hook simulating a crash: closes the sockets and restores nothing.</summary>
+    internal void AbandonWithoutRestore()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        _control?.Dispose();
+        _events?.Dispose();
+    }
+
     /// <summary>Restores what Start changed. Idempotent, never throws; failures land in <see cref="DisposeErrors"/>.</summary>
     public void Dispose()
     {

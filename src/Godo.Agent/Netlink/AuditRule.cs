@@ -114,7 +114,21 @@ public sealed class AuditRule
     public IReadOnlyList<AuditRuleField> Fields { get; }
     public ReadOnlySpan<uint> Mask => _mask;
 
-    public bool AllSyscalls => Array.TrueForAll(_mask, w => w == uint.MaxValue);
+    /// <summary>
+    /// The top AUDIT_SYSCALL_CLASSES (16) bits of the mask select syscall classes; the kernel expands and clears them,
+    /// so a listed "-S all" rule has bits 0..2031 set, not all 2048. Both forms count as all.
+    /// </summary>
+    public const int SyscallClassBits = 16;
+
+    public bool AllSyscalls
+    {
+        get
+        {
+            for (int w = 0; w < BitmaskWords - 1; w++) if (_mask[w] != uint.MaxValue) return false;
+            const uint realBits = (1u << (32 - SyscallClassBits)) - 1;
+            return (_mask[BitmaskWords - 1] & realBits) == realBits;
+        }
+    }
 
     public bool HasSyscall(int nr) => nr >= 0 && nr < BitmaskWords * 32 && (_mask[nr / 32] & (1u << (nr % 32))) != 0;
 

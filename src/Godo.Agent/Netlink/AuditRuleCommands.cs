@@ -7,7 +7,11 @@ public static class AuditRuleCommands
     public static void AddRule(this AuditNetlinkSocket socket, AuditRule rule) =>
         socket.Execute(AuditMessageTypes.AddRule, rule.ToBytes(), $"AUDIT_ADD_RULE({rule})");
 
-    /// <summary>Deletes the rule that compares equal field by field (flags, action, fields, values, strings, mask); ENOENT if none.</summary>
+    /// <summary>
+    /// Deletes the rule that compares equal field by field (flags, action, fields, values, strings, mask); ENOENT if
+    /// none. Pass a rule as <see cref="ListRules"/> returned it: the kernel clears AUDIT_FILTER_PREPEND once a rule is
+    /// placed, so the prepended rule as originally added no longer compares equal.
+    /// </summary>
     public static void DeleteRule(this AuditNetlinkSocket socket, AuditRule rule) =>
         socket.Execute(AuditMessageTypes.DelRule, rule.ToBytes(), $"AUDIT_DEL_RULE({rule})");
 

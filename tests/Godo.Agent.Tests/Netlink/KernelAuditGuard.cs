@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Godo.Agent.Netlink;
 
 namespace Godo.Agent.Tests.Netlink;
@@ -50,7 +51,7 @@ internal sealed record AuditctlStatus(uint Enabled, uint Pid, uint BacklogLimit,
     /// <summary>`auditctl -l` lines that carry key godo (or a test key).</summary>
     public static string[] RulesWithKey(string key) =>
         Proc.Auditctl("-l").Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => l.Contains($"-F key={key}", StringComparison.Ordinal) || l.Contains($"-k {key}", StringComparison.Ordinal))
+            .Where(l => Regex.IsMatch(l, $@"(-F key=|-k ){Regex.Escape(key)}(\s|$)"))
             .ToArray();
 }
 
