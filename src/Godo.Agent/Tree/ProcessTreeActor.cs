@@ -122,6 +122,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         }
         _reconciling = false;
         var corrections = _tree.Reconcile(m.Snapshot);
+        Interlocked.Exchange(ref _pipeline.Corrections, _tree.Stats.Corrections);
         foreach (var c in corrections) _log.Warning("reconcile ({0}): {1}", m.Reason, c);
     }
 
