@@ -15,7 +15,7 @@ ckpt 0-baseline
 # double fork in a container: G of "daemonize" (no sync: G may exec after its parent died),
 # G of "daemonize -s" (G execs before its parent exits), busybox start-stop-daemon -b;
 # then pid 1 (sh) execs sleep 300004, so the orphans' parent is a sleep that never reaps.
-$D run -d --name cap-daemon --network none godo/testbin:1 sh -c 'daemonize /bin/sleep 300001; daemonize -s /bin/sh -c "sleep 300002; :"; start-stop-daemon -S -b -x /bin/sleep -- 300003; exec sleep 300004' >/dev/null
+$D run -d --name cap-daemon --network none godo/testbin:1 sh -c 'daemonize /bin/sleep 300001; daemonize -s /bin/sh -c "sleep 300002; :"; start-stop-daemon -S -b -m -p /tmp/ssd.pid -x /bin/sleep -- 300003; exec sleep 300004' >/dev/null
 # a subreaper inside the container: the daemon's G is reparented to the subreaper, not pid 1
 $D run -d --name cap-subreaper --network none godo/testbin:1 subreaper /bin/sh -c 'daemonize /bin/sleep 300005; exec sleep 300006' >/dev/null
 # on the host: G reparented to host pid 1 (synchronised, so G's execve names a live parent),
