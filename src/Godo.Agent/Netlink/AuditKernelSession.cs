@@ -20,6 +20,7 @@ public sealed class AuditKernelSession : IDisposable
     private bool _manageEnabled;
     private bool _manageBacklog;
     private bool _manageWaitTime;
+    private bool _ownsStateFile;
     private int _disposed;
 
     private AuditKernelSession(AuditSessionOptions options) => _options = options;
@@ -128,6 +129,7 @@ public sealed class AuditKernelSession : IDisposable
                 Log($"state file {path} from crashed agent pid {previous.OwnerPid}: will restore {RestoreTo}");
             }
             AuditStateFile.Write(path, new AuditStateFile.Content(Environment.ProcessId, RestoreTo));
+            _ownsStateFile = true;
         }
 
         Mode = ChooseMode(_options.Mode, Found, _self, ProcessExists, out uint other);
@@ -292,8 +294,8 @@ public sealed class AuditKernelSession : IDisposable
                 _events?.Dispose();
             }
 
-            if (_options.StateFilePath is { } path && _disposeErrors.Count == 0 && RestoreTo is not null)
-                AuditStateFile.Delete(path);
+            // Kept after a failed restore so the next agent can still put the original values back.
+            if (_ownsStateFile && _disposeErrors.Count == 0) AuditStateFile.Delete(_options.StateFilePath!);
             foreach (var e in _disposeErrors) Log($"audit restore failed: {e.Message}");
         }
     }
