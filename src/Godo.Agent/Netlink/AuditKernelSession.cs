@@ -131,6 +131,11 @@ public sealed class AuditKernelSession : IDisposable
             AuditStateFile.Write(path, new AuditStateFile.Content(Environment.ProcessId, RestoreTo));
             _ownsStateFile = true;
         }
+        // Settings a crashed predecessor left changed are restored even if this Start fails below: Dispose deletes
+        // the state file after a clean restore, so it must not forget them.
+        _manageBacklog = RestoreTo.BacklogLimit != Found.BacklogLimit;
+        _manageWaitTime = RestoreTo.HasBacklogWaitTime && RestoreTo.BacklogWaitTime != Found.BacklogWaitTime;
+        _manageEnabled = RestoreTo.Enabled != Found.Enabled;
 
         Mode = ChooseMode(_options.Mode, Found, _self, ProcessExists, out uint other);
         OtherDaemonPid = other;
@@ -185,16 +190,12 @@ public sealed class AuditKernelSession : IDisposable
                 }
             }
         }
-        // A crashed predecessor may have left settings changed: restore them too even if we did not change them now.
-        _manageBacklog |= RestoreTo.BacklogLimit != Found.BacklogLimit;
-        _manageWaitTime |= RestoreTo.HasBacklogWaitTime && RestoreTo.BacklogWaitTime != Found.BacklogWaitTime;
 
         if (Found.Enabled == AuditStatus.EnabledOff)
         {
             _manageEnabled = true;
             KernelCall("enable auditing", () => _control.SetEnabled(AuditStatus.EnabledOn));
         }
-        _manageEnabled |= RestoreTo.Enabled != Found.Enabled;
     }
 
     /// <summary>Registers this process as the audit daemon on the event socket; false if another daemon won a race.</summary>
