@@ -223,7 +223,7 @@ public sealed class ProcessTree
         if (p.IsSubreaper && _containers.TryGetValue(p.ShimOf!, out var shimmed) && shimmed.Shim == p)
             Teardown(shimmed, timeMs, serial);
         foreach (var c in p.Children.ToArray())
-            if (c.Alive) Reparent(c, ReaperFor(p, c.InContainerPidNs));
+            if (c.Alive) Reparent(c, ReaperFor(p, p.InContainerPidNs));
     }
 
     /// <summary>A container's init or shim is gone: the kernel tears down the pid namespace, leaving no records.</summary>
