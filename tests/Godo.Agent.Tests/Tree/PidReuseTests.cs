@@ -143,4 +143,25 @@ public sealed class PidReuseTests
         Assert.False(h.Tree.Get(child)!.Alive);
         Assert.Equal(1, h.Tree.Stats.LateForkReturns);
     }
+
+    [Fact]
+    public void Same_parent_reusing_the_pid_of_its_exited_child_gets_a_new_process()
+    {
+        // A fork's record is stamped with the syscall's entry time: a late return is never newer than the
+        // child's exit, while a fork that reuses the pid must have started after the old child was gone.
+        var h = Host();
+        h.Exec(Bash, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);
+        var pid = h.Fork(Bash);
+        h.Exec(pid, "/bin/true", ["/bin/true"]);
+        var exit = h.ExitGroup(pid);
+        var old = h.Tree.Get(pid)!;
+        h.Sleep(20);
+        h.Fork(Bash, childPid: pid); // a subshell that runs builtins only: it never writes a record of its own
+        var n = h.Tree.Get(pid)!;
+        Assert.NotSame(old, n);
+        Assert.True(n.Alive);
+        Assert.True(n.StartMs > exit.TimeMs);
+        Assert.Equal(["/bin/bash", "/opt/w.sh"], n.Argv.ToArray());
+        Assert.Equal(0, h.Tree.Stats.LateForkReturns);
+    }
 }
