@@ -179,7 +179,7 @@ public sealed class AuditEventBuilderTests
     [Fact]
     public void Syscall_without_pid_is_malformed_and_not_applied()
     {
-        var e = Build(out var malformed, Syscall("arch=c000003e syscall=57 success=yes exit=7"));
+        var e = Build(out var malformed, Syscall("arch=c000003e syscall=57 success=yes exit=7 key=\"godo\""));
         Assert.True(malformed);
         Assert.False(e.HasSyscall);
     }
@@ -187,9 +187,9 @@ public sealed class AuditEventBuilderTests
     [Fact]
     public void Syscall_with_bad_numbers_is_malformed()
     {
-        Build(out var malformed, Syscall("arch=zz syscall=57 success=yes exit=7 pid=5 ppid=1"));
+        Build(out var malformed, Syscall("arch=zz syscall=57 success=yes exit=7 pid=5 ppid=1 key=\"godo\""));
         Assert.True(malformed);
-        Build(out malformed, Syscall("arch=c000003e syscall=x57 pid=5 ppid=1"));
+        Build(out malformed, Syscall("arch=c000003e syscall=x57 pid=5 ppid=1 key=\"godo\""));
         Assert.True(malformed);
     }
 
@@ -198,5 +198,43 @@ public sealed class AuditEventBuilderTests
     {
         var e = BuildOk(Syscall(Execve57) + "\u001dARCH=x86_64 SYSCALL=execve pid=999 AUID=\"unset\"");
         Assert.Equal(24554, e.Pid);
+    }
+
+    private const string ExitGroup24555 =
+        "arch=c000003e syscall=231 a0=0 a1=e7 a2=3c a3=7ffedba8b0f0 items=0 ppid=24554 pid=24555 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"sleep\" exe=\"/usr/bin/sleep\" key=\"godo\"";
+
+    [Fact]
+    public void Syscall_record_cut_short_is_malformed_and_never_applied()
+    {
+        // The kernel ends every SYSCALL record with key=; a line cut before it may end in a cut value
+        // (pid=245 for pid=24555, syscall=23 for 231) that must not be taken for the truth.
+        var cut = ExitGroup24555[..ExitGroup24555.IndexOf("pid=24555", StringComparison.Ordinal)] + "pid=245";
+        var e = Build(out var malformed, Syscall(cut));
+        Assert.True(malformed);
+        Assert.False(e.HasSyscall);
+    }
+
+    [Fact]
+    public void Syscall_record_cut_short_does_not_override_the_complete_one()
+    {
+        var cut = ExitGroup24555[..ExitGroup24555.IndexOf("a0=", StringComparison.Ordinal)].Replace("syscall=231", "syscall=23");
+        var before = Build(out var m1, Syscall(cut), Syscall(ExitGroup24555));
+        var after = Build(out var m2, Syscall(ExitGroup24555), Syscall(cut));
+        Assert.True(m1 && m2);
+        foreach (var e in new[] { before, after })
+        {
+            Assert.True(e.HasSyscall);
+            Assert.Equal(SyscallKind.ExitGroup, e.Kind);
+            Assert.Equal(24555, e.Pid);
+            Assert.Equal("/usr/bin/sleep", e.Exe);
+        }
+    }
+
+    [Fact]
+    public void Syscall_record_cut_inside_its_key_still_counts()
+    {
+        var e = Build(out _, Syscall(ExitGroup24555[..^3]));
+        Assert.True(e.HasSyscall);
+        Assert.Equal(24555, e.Pid);
     }
 }
