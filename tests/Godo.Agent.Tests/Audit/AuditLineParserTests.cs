@@ -207,6 +207,16 @@ public sealed class AuditLineParserTests
     }
 
     [Fact]
+    public void Nul_inside_a_line_with_more_bytes_after_it_makes_the_line_binary()
+    {
+        // e.g. a block of a log file left half-written by a crash: the record's text stops, binary follows.
+        var line = Encoding.Latin1.GetBytes(SyscallLine[..80]).Concat(new byte[] { 0, 0, 0x89, 0x50, 0x4E, 0x47, 0, 0x41 })
+            .Concat(Encoding.Latin1.GetBytes(" pid=1 key=\"godo\"")).ToArray();
+        Assert.Equal(MalformedReason.Binary, AuditLineParser.TryParseLine(line, out _));
+        Assert.Equal(MalformedReason.Binary, AuditLineParser.TryParsePayload(AuditRecordType.Syscall, line.AsSpan(13), out _));
+    }
+
+    [Fact]
     public void Control_bytes_in_the_type_make_the_line_binary()
     {
         Assert.Equal(MalformedReason.Binary, AuditLineParser.TryParseLine("type=SYS\u0001CALL msg=audit(1.000:1): x"u8, out _));
