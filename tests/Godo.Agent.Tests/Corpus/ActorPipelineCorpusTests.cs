@@ -60,4 +60,24 @@ public sealed partial class ActorPipelineCorpusTests
         // The containers the tree reports running are exactly those holding the snapshot's processes.
         Assert.Equal(want.Select(e => e.Container).Distinct().Order(), tree.Containers.Where(c => c.ProcessCount > 0).Select(c => c.Id).Order());
     }
+
+    [Fact]
+    public async Task Full_replay_through_the_actors_equals_the_synchronous_replay()
+    {
+        var stats = new PipelineStats();
+        await using (var input = File.OpenRead(Path.Combine(Dir, "audit.log")))
+        {
+            var tree = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = "corpus" }, stats);
+            var sync = new SyncReplay();
+            await using var again = File.OpenRead(Path.Combine(Dir, "audit.log"));
+            await sync.RunAsync(again);
+            sync.Tree.Advance(tree.AsOf.ToUnixTimeMilliseconds());
+            string Key(int pid, int ppid, string? container, IEnumerable<string> argv) => $"{pid}/{ppid}/{container}/{string.Join('\0', argv)}";
+            Assert.Equal(
+                sync.Tree.AliveNodes.Select(n => Key(n.Pid, n.Ppid, n.Container, n.Argv)).Order(),
+                tree.Processes.Select(p => Key(p.Pid, p.Ppid, p.Container, p.Argv)).Order());
+            Assert.Equal(sync.Stats.Events, stats.Events);
+            Assert.Equal(sync.Stats.Records, stats.Records);
+        }
+    }
 }
