@@ -93,4 +93,19 @@ public sealed class ExecTests
         h.Fork(777);
         Assert.Equal(["/usr/sbin/cron", "-f"], h.Tree.Get(777)!.Argv.ToArray());
     }
+
+    [Fact]
+    public void Exec_without_an_execve_record_takes_argv_from_proctitle()
+    {
+        var h = Host();
+        var child = h.Fork(Bash);
+        h[child].Argv = ["/usr/bin/python3", "-m", "http.server"]; // the new image's cmdline, as PROCTITLE shows it
+        h[child].Exe = "/usr/bin/python3.11";
+        h[child].Comm = "python3";
+        h.Emit(child, HostScript.Nr(SyscallKind.Execve), success: true, exit: 0, extra: [("CWD", "cwd=\"/srv\"")]);
+        var n = h.Tree.Get(child)!;
+        Assert.Equal(["/usr/bin/python3", "-m", "http.server"], n.Argv.ToArray());
+        Assert.Equal("/usr/bin/python3.11", n.Exe);
+        Assert.Equal("/srv", n.Cwd);
+    }
 }

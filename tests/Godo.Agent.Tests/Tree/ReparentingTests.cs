@@ -44,6 +44,21 @@ public sealed class ReparentingTests
     }
 
     [Fact]
+    public void Nearest_living_subreaper_is_found_past_living_ancestors_that_are_not_subreapers()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, ["sh", "-c", "sleep 1"]);
+        var runc = h.Fork(c.Shim, SyscallKind.Clone, 0x4111);
+        h.Exec(runc, HostScript.RuncExe, ["runc", "--root", "/r", "create", Id + "-hook"]);
+        var hook = h.Fork(runc, SyscallKind.Clone, 0x4111);
+        h.Exec(hook, "/usr/bin/hook", ["hook"]);
+        var helper = h.Fork(hook);
+        h.ExitGroup(hook);
+        Assert.True(Node(h, runc).Alive);
+        Assert.Equal(c.Shim, Node(h, helper).Ppid);
+    }
+
+    [Fact]
     public void Orphan_in_a_container_goes_to_the_container_init_not_to_its_grandparent()
     {
         var h = new HostScript();
