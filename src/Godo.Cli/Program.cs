@@ -4,5 +4,6 @@ using Godo.Cli.Commands;
 
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(AggregatorCommand.Create());
 
 return await CommandLine.InvokeAsync(root, args);
