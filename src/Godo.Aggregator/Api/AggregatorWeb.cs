@@ -132,7 +132,9 @@ public static class AggregatorWeb
         app.MapOpsApi();
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("liveness") });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") || c.Tags.Contains("readiness") });
-        app.MapFallback((HttpContext ctx) => ApiError.NotFound($"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
+        // Unknown API paths get a JSON 404; anything else falls through to the static files (the dashboard).
+        app.MapFallback("/api/{**path}", (HttpContext ctx) => ApiError.NotFound($"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
+        app.MapFallback("/ops/{**path}", (HttpContext ctx) => ApiError.NotFound($"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }
 
