@@ -1,4 +1,6 @@
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Agent.Tree;
@@ -52,6 +54,10 @@ public static class AggregatorPublisherExtensions
                     ReceiveBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
                 })
                 .AddHocon(ClientHocon, HoconAddMode.Prepend)
+                // The ClusterClient wraps every message in the pub-sub's SendToAll: without the pub-sub and client
+                // serializers bound here, that envelope would fall back to the default (Newtonsoft) serializer.
+                .AddHocon(DistributedPubSub.DefaultConfig(), HoconAddMode.Append)
+                .AddHocon(ClusterClientReceptionist.DefaultConfig(), HoconAddMode.Append)
                 .WithClusterClient<AggregatorClientKey>(contacts);
         }
         return builder.WithActors((system, registry) =>
