@@ -18,6 +18,11 @@ public sealed class PipelineStats
     public long RecordsRouted;
     /// <summary>Events the tree has applied (or skipped): with <see cref="Events"/>, the tree's backlog.</summary>
     public long EventsApplied;
+    /// <summary>Live sources: the kernel's lost counter (since start), ENOBUFS overflows, the kernel backlog, /proc corrections.</summary>
+    public long KernelLost;
+    public long Overflows;
+    public long Backlog;
+    public long Corrections;
     private readonly long[] _byReason = new long[Enum.GetValues<Audit.MalformedReason>().Length];
 
     public void CountMalformed(Audit.MalformedReason reason)
@@ -35,6 +40,8 @@ public sealed class PipelineStats
         yield return new("eventsWithoutEoe", Interlocked.Read(ref EventsWithoutEoe));
         yield return new("lateRecords", Interlocked.Read(ref LateRecords));
         yield return new("malformedEvents", Interlocked.Read(ref MalformedEvents));
+        yield return new("kernelLost", Interlocked.Read(ref KernelLost));
+        yield return new("overflows", Interlocked.Read(ref Overflows));
         foreach (var r in Enum.GetValues<Audit.MalformedReason>())
             if (r != Audit.MalformedReason.None && Interlocked.Read(ref _byReason[(int)r]) is var n && n > 0)
                 yield return new("malformed." + char.ToLowerInvariant(r.ToString()[0]) + r.ToString()[1..], n);

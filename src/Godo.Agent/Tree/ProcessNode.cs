@@ -40,6 +40,8 @@ public sealed class ProcessNode
     /// <summary>Known from /proc (bootstrap) rather than from audit records.</summary>
     public bool FromProc { get; set; }
     public long ProcStartTicks { get; set; }
+    /// <summary>Event time of the last change, so reconciliation leaves alone what just changed.</summary>
+    public long LastChangeMs { get; set; }
 
     public HashSet<ProcessNode> Children { get; } = new();
     public bool Alive => ExitMs is null;

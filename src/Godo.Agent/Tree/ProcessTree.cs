@@ -9,7 +9,7 @@ namespace Godo.Agent.Tree;
 /// Plain and single-threaded: the tree actor owns one and feeds it events in log order.
 /// Time is always the audit event time, so a replay does not depend on how fast the log is read.
 /// </summary>
-public sealed class ProcessTree
+public sealed partial class ProcessTree
 {
     /// <summary>Exited processes stay this long, because related records (stale ppids, late fork returns) arrive out of order.</summary>
     public const long DeletionDelayMs = 1000;
@@ -120,7 +120,7 @@ public sealed class ProcessTree
         if (creator is { Alive: false })
         {
             // The parent died before this record was written: the kernel has reparented us already.
-            ppid = ReaperFor(creator, creator.InContainerPidNs);
+            ppid = ReaperFor(creator);
             Stats.StalePpidRepaired++;
         }
         var n = new ProcessNode(e.Pid, ppid, e.TimeMs, e.Serial) { CreatorPid = e.Ppid };
@@ -223,7 +223,7 @@ public sealed class ProcessTree
         if (p.IsSubreaper && _containers.TryGetValue(p.ShimOf!, out var shimmed) && shimmed.Shim == p)
             Teardown(shimmed, timeMs, serial);
         foreach (var c in p.Children.ToArray())
-            if (c.Alive) Reparent(c, ReaperFor(p, c.InContainerPidNs));
+            if (c.Alive) Reparent(c, ReaperFor(p));
     }
 
     /// <summary>A container's init or shim is gone: the kernel tears down the pid namespace, leaving no records.</summary>
@@ -237,20 +237,19 @@ public sealed class ProcessTree
     // ---- reparenting --------------------------------------------------------------------------
 
     /// <summary>
-    /// The kernel's find_new_reaper: the nearest living subreaper ancestor; inside a container, never past
-    /// the container's init, which is the namespace's reaper; on the host, pid 1.
+    /// The kernel's find_new_reaper for the children of <paramref name="dead"/>: the nearest living subreaper
+    /// among the dead parent's ancestors in the dead parent's own pid namespace (containerd-shim for runc and
+    /// `docker exec`'d processes), else that namespace's reaper: the container's init, or pid 1 on the host.
     /// </summary>
-    public int ReaperFor(ProcessNode dead, bool inContainer)
+    public int ReaperFor(ProcessNode dead)
     {
+        var inContainer = dead.InContainerPidNs;
         var a = Get(dead.Ppid);
         for (var depth = 0; a is not null && depth < 4096; depth++)
         {
-            if (a.Alive)
-            {
-                if (inContainer && a.IsContainerInit && a.Container == dead.Container) return a.Pid;
-                if (a.IsSubreaper && a.InContainerPidNs == inContainer) return a.Pid;
-            }
-            if (inContainer && a.IsContainerInit) break;
+            if (a.InContainerPidNs != inContainer) break; // the walk never leaves the dead parent's namespace
+            if (a.Alive && a.IsSubreaper) return a.Pid;
+            if (inContainer && a.IsContainerInit) return a.Alive ? a.Pid : 1;
             if (a.Pid == a.Ppid) break;
             a = Get(a.Ppid);
         }
@@ -267,7 +266,7 @@ public sealed class ProcessTree
         return false;
     }
 
-    private void Reparent(ProcessNode c, int newPpid)
+    internal void Reparent(ProcessNode c, int newPpid)
     {
         if (c.Ppid == newPpid) return;
         if (Get(c.Ppid) is { } old) old.Children.Remove(c);
@@ -280,7 +279,7 @@ public sealed class ProcessTree
     // ---- containers ---------------------------------------------------------------------------
 
     /// <summary>containerd-shim-runc-v2 ... -id &lt;id&gt;: a host process, the container's subreaper.</summary>
-    private void DetectShim(ProcessNode p)
+    internal void DetectShim(ProcessNode p)
     {
         var id = ShimId(p.Exe, p.Argv);
         if (id is null) return;
@@ -341,7 +340,7 @@ public sealed class ProcessTree
         return null;
     }
 
-    private void SetContainer(ProcessNode n, string id)
+    internal void SetContainer(ProcessNode n, string id)
     {
         if (n.Container == id) return;
         if (n.Container is not null && _containers.TryGetValue(n.Container, out var old)) old.Members.Remove(n);
@@ -391,6 +390,7 @@ public sealed class ProcessTree
 
     private void Touch(ProcessNode n)
     {
+        n.LastChangeMs = NowMs;
         if (TrackChanges) _dirty.Add(n);
     }
 

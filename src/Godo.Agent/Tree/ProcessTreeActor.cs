@@ -1,3 +1,4 @@
+using Akka.Event;
 using System.Collections.Immutable;
 using Godo.Messages.Wire;
 using Akka.Actor;
@@ -18,6 +19,10 @@ public sealed record TreeActorSettings
     public bool Live { get; init; }
     /// <summary>Live: how often due deletions are swept when the stream is idle.</summary>
     public TimeSpan? SweepInterval { get; init; }
+    /// <summary>Reads /proc for reconciliation (null: no reconciliation, as in replay).</summary>
+    public Func<Proc.ProcSnapshot>? ReadProc { get; init; }
+    /// <summary>How often the tree is reconciled with /proc.</summary>
+    public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Adds Docker's name/image/labels to what the audit lineage knows of a container.</summary>
@@ -41,6 +46,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private long _lastEventWallMs;
     private readonly List<IActorRef> _subscribers = new();
     private Dictionary<string, ContainerInfo> _sentContainers = new();
+    private readonly Dictionary<string, ContainerInfo> _docker = new(StringComparer.Ordinal);
+    private bool _reconciling;
+    private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -55,7 +63,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             if (q.AsOfMs is { } asOf)
             {
                 _tree.Advance(asOf);
-                Sender.Tell(_tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(asOf), _pipeline.All(), _settings.Enrich, q.IncludeExited));
+                Sender.Tell(_tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(asOf), _pipeline.All(), EnrichFromDocker, q.IncludeExited));
             }
             else Sender.Tell(Snapshot(q.IncludeExited));
         });
@@ -77,15 +85,59 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             if (_subscribers.Count == 1) Timers.StartPeriodicTimer("changes", new PublishChanges(), _settings.ChangeInterval);
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        Receive<Seed>(m => _tree.Seed(m.Snapshot));
+        Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
+        Receive<ProcRead>(OnProcRead);
+        Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
+        Receive<ContainerMetadata>(m =>
+        {
+            if (m.Info is null) _docker.Remove(m.Id); else _docker[m.Id] = m.Info;
+        });
+        if (settings.ReconcileInterval is { } rec && settings.ReadProc is not null)
+            Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
         Receive<PublishChanges>(_ => PublishPending());
+        Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
         if (settings.SweepInterval is { } every) Timers.StartPeriodicTimer("sweep", new Sweep(), every);
     }
 
     public ProcessTree Tree => _tree;
 
+    private void StartReconcile(string reason, int attempt)
+    {
+        if (_settings.ReadProc is not { } read || _reconciling && attempt == 0) return;
+        _reconciling = true;
+        var self = Self;
+        Task.Run(() => new ProcRead(read(), reason, attempt)).PipeTo(self);
+    }
+
+    private void OnProcRead(ProcRead m)
+    {
+        // Compare only when the pipeline has caught up: events still in flight are not drift.
+        var behind = Interlocked.Read(ref _pipeline.Events) - Interlocked.Read(ref _pipeline.EventsApplied) > 0
+                     || Interlocked.Read(ref _pipeline.RecordsSubmitted) - Interlocked.Read(ref _pipeline.RecordsRouted) > 0;
+        if (behind && m.Attempt < 10)
+        {
+            Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(m.Reason, m.Attempt + 1), TimeSpan.FromMilliseconds(200));
+            return;
+        }
+        _reconciling = false;
+        var corrections = _tree.Reconcile(m.Snapshot);
+        Interlocked.Exchange(ref _pipeline.Corrections, _tree.Stats.Corrections);
+        foreach (var c in corrections) _log.Warning("reconcile ({0}): {1}", m.Reason, c);
+    }
+
+    private sealed record RequestReconcileRetry(string Reason, int Attempt);
+
+    private ContainerInfo EnrichFromDocker(string id, ContainerInfo info)
+    {
+        info = _settings.Enrich?.Invoke(id, info) ?? info;
+        if (!_docker.TryGetValue(id, out var d)) return info;
+        return info with { Name = d.Name ?? info.Name, Image = d.Image ?? info.Image, Labels = d.Labels, State = d.State ?? info.State, StartedAt = d.StartedAt ?? info.StartedAt };
+    }
+
     private HostTree Snapshot(bool includeExited = false) =>
         _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
-            _pipeline.All(), _settings.Enrich, includeExited);
+            _pipeline.All(), EnrichFromDocker, includeExited);
 
     private void PublishPending()
     {
@@ -100,7 +152,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
         var ordered = procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray();
         var containers = ImmutableArray.CreateBuilder<ContainerChange>();
-        var now = _tree.Snapshot(_settings.HostName, DateTimeOffset.UtcNow, enrich: _settings.Enrich).Containers.ToDictionary(c => c.Id);
+        var now = _tree.Snapshot(_settings.HostName, DateTimeOffset.UtcNow, enrich: EnrichFromDocker).Containers.ToDictionary(c => c.Id);
         foreach (var (id, info) in now)
             if (!_sentContainers.TryGetValue(id, out var old) || !SameContainer(old, info)) containers.Add(new ContainerChange(ContainerChangeKind.Upsert, info));
         foreach (var (id, info) in _sentContainers)

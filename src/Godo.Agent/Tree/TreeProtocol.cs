@@ -29,6 +29,18 @@ public static class TreeProtocol
 
     public sealed record TreeChanges(DateTimeOffset AsOf, ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers);
 
+    /// <summary>Load /proc into the tree before events are applied (the live agent's bootstrap).</summary>
+    public sealed record Seed(Proc.ProcSnapshot Snapshot);
+
+    /// <summary>Compare with /proc now (periodically, on kernel loss, when a container stops).</summary>
+    public sealed record RequestReconcile(string Reason);
+
+    /// <summary>The /proc read for a reconciliation, done off the tree's thread.</summary>
+    public sealed record ProcRead(Proc.ProcSnapshot Snapshot, string Reason, int Attempt);
+
+    /// <summary>Docker's view of one container (null Info: the container is gone from Docker).</summary>
+    public sealed record ContainerMetadata(string Id, ContainerInfo? Info);
+
     /// <summary>Internal tick: drain the tree's changed nodes into a <see cref="TreeChanges"/>.</summary>
     public sealed record PublishChanges;
 }

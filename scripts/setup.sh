@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Prepare a Debian 12 machine (run as root) for godo's tests:
+#   - install docker.io busybox-static auditd laurel chromium (only what is missing)
+#   - make sure auditd is NOT running as a service (godo itself talks to the kernel audit subsystem)
+#   - start containerd and dockerd in the background when they are not answering (no systemd here)
+#   - build the test image godo/busybox:1 from the host's static busybox when it is missing
+# Idempotent; a second run only checks and takes about a second.
+set -euo pipefail
+
+PACKAGES=(docker.io busybox-static auditd laurel chromium)
+IMAGE="${GODO_TEST_IMAGE:-godo/busybox:1}"   # override only to test this script
+DOCKER_TIMEOUT="${GODO_DOCKER_TIMEOUT:-60}"
+CONTAINERD_SOCK=/run/containerd/containerd.sock
+
+log()  { echo "setup: $*"; }
+fail() { echo "setup: ERROR: $*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || fail "must run as root"
+export DEBIAN_FRONTEND=noninteractive
+
+# ---------------------------------------------------------------- packages
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    # Keep package maintainer scripts from starting services (auditd, docker): we start what we need ourselves.
+    created_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    apt_install() {
+        apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
+    }
+    # apt-get update only when needed: a package unknown to the lists we have, or an install that
+    # fails on stale lists (retried once after an update).
+    updated=0
+    if ! apt_install --simulate "${missing[@]}" >/dev/null 2>&1; then
+        log "apt-get update"
+        apt-get update -qq || fail "apt-get update failed"
+        updated=1
+    fi
+    if ! apt_install "${missing[@]}" >/tmp/godo-apt.log 2>&1; then
+        ok=0
+        if ((!updated)); then
+            log "install failed on current lists; apt-get update and retry"
+            apt-get update -qq && apt_install "${missing[@]}" >/tmp/godo-apt.log 2>&1 && ok=1
+        fi
+        if ((!ok)); then
+            tail -n 30 /tmp/godo-apt.log >&2
+            ((created_policy)) && rm -f /usr/sbin/policy-rc.d
+            fail "apt-get install ${missing[*]} failed (full log: /tmp/godo-apt.log)"
+        fi
+    fi
+    ((created_policy)) && rm -f /usr/sbin/policy-rc.d
+    log "packages installed"
+else
+    log "packages already installed"
+fi
+
+# ---------------------------------------------------------------- auditd must not run
+# Disable it for any init that honours rc links (harmless when there is none).
+if command -v update-rc.d >/dev/null 2>&1 && [[ -e /etc/init.d/auditd ]]; then
+    update-rc.d auditd disable >/dev/null 2>&1 || true
+fi
+if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now auditd >/dev/null 2>&1 || true
+fi
+if pids=$(pidof auditd); then
+    log "stopping auditd ($pids)"
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 50); do pidof auditd >/dev/null || break; sleep 0.1; done
+    if pids=$(pidof auditd); then kill -9 $pids 2>/dev/null || true; sleep 0.2; fi
+    pidof auditd >/dev/null && fail "auditd is still running"
+fi
+
+# ---------------------------------------------------------------- cgroups
+# The VM init normally mounts the cgroup v1 hierarchies; mount them ourselves when it did not.
+if ! grep -q ' /sys/fs/cgroup/[^ ]* cgroup' /proc/mounts && ! grep -q ' /sys/fs/cgroup cgroup2' /proc/mounts; then
+    if command -v cgroupfs-mount >/dev/null 2>&1; then
+        log "mounting cgroup hierarchies (cgroupfs-mount)"
+        cgroupfs-mount || fail "cgroupfs-mount failed"
+    else
+        fail "no cgroup hierarchy is mounted under /sys/fs/cgroup and cgroupfs-mount is missing"
+    fi
+fi
+
+# ---------------------------------------------------------------- containerd + dockerd
+docker_ok() { timeout 10 docker info >/dev/null 2>&1; }
+
+if docker_ok; then
+    log "docker already answering"
+else
+    if ! pidof containerd >/dev/null; then
+        log "starting containerd (log: /var/log/godo-containerd.log)"
+        setsid nohup containerd >>/var/log/godo-containerd.log 2>&1 </dev/null &
+        for _ in $(seq 1 $((DOCKER_TIMEOUT * 10))); do [[ -S $CONTAINERD_SOCK ]] && break; sleep 0.1; done
+        [[ -S $CONTAINERD_SOCK ]] || fail "containerd did not create $CONTAINERD_SOCK within ${DOCKER_TIMEOUT}s (see /var/log/godo-containerd.log)"
+    fi
+    if ! pidof dockerd >/dev/null; then
+        log "starting dockerd (log: /var/log/godo-dockerd.log)"
+        setsid nohup dockerd --containerd="$CONTAINERD_SOCK" >>/var/log/godo-dockerd.log 2>&1 </dev/null &
+    fi
+    deadline=$((SECONDS + DOCKER_TIMEOUT))
+    until docker_ok; do
+        ((SECONDS < deadline)) || {
+            tail -n 20 /var/log/godo-dockerd.log >&2 2>/dev/null || true
+            fail "docker did not answer 'docker info' within ${DOCKER_TIMEOUT}s (see /var/log/godo-dockerd.log)"
+        }
+        pidof dockerd >/dev/null || {
+            tail -n 20 /var/log/godo-dockerd.log >&2 2>/dev/null || true
+            fail "dockerd exited (see /var/log/godo-dockerd.log)"
+        }
+        sleep 0.5
+    done
+    log "docker is up"
+fi
+
+# ---------------------------------------------------------------- test image
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "image $IMAGE present"
+else
+    log "building $IMAGE from /bin/busybox"
+    [[ -x /bin/busybox ]] || fail "/bin/busybox missing (package busybox-static)"
+    rootfs=$(mktemp -d /tmp/godo-busybox.XXXXXX)
+    trap 'rm -rf "$rootfs"' EXIT
+    mkdir -p "$rootfs"/{bin,etc,tmp,root,proc,sys,dev}
+    chmod 1777 "$rootfs/tmp"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in $("$rootfs/bin/busybox" --list); do
+        [[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+    echo 'root:x:0:' > "$rootfs/etc/group"
+    tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/bin' -m 'godo test image: static busybox' - "$IMAGE" >/dev/null \
+        || fail "docker import of $IMAGE failed"
+    docker run --rm "$IMAGE" sh -c 'true' || fail "$IMAGE does not run"
+    log "image $IMAGE built"
+fi
+
+log "done"

@@ -1,0 +1,33 @@
+using Akka.Hosting;
+using Godo.Agent.Assembly;
+using Godo.Agent.Docker;
+using Godo.Agent.Proc;
+using Godo.Agent.Replay;
+using Godo.Agent.Tree;
+
+namespace Godo.Agent.Hosting;
+
+public static class AgentExtensions
+{
+    /// <summary>
+    /// The agent's actors: the tree (with /proc reconciliation on a live host), the serial router with its pooled
+    /// assemblers, and Docker metadata. The record source itself runs outside Akka (<see cref="AuditSourceService"/>).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddAgent(this AkkaConfigurationBuilder builder, AgentSettings settings, PipelineStats stats)
+    {
+        var reader = new ProcSnapshotReader();
+        builder.AddAgentHocon()
+            .AddProcessTreeActor(new TreeActorSettings
+            {
+                HostName = settings.HostName,
+                Live = settings.IsLive,
+                SweepInterval = settings.IsLive ? TimeSpan.FromMilliseconds(100) : null,
+                ReadProc = settings.IsLive ? reader.ReadAll : null,
+                ReconcileInterval = settings.IsLive && settings.ReconcileInterval > TimeSpan.Zero ? settings.ReconcileInterval : null,
+            }, stats)
+            .AddSerialRouter(settings.Assembly, stats, tick: TimeSpan.FromMilliseconds(100));
+        if (settings.Docker && settings.IsLive)
+            builder.AddDockerMetadata(new DockerMetadataClientOptions { SocketPath = settings.DockerSocket });
+        return builder;
+    }
+}

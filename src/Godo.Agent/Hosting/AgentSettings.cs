@@ -1,0 +1,32 @@
+using Godo.Agent.Assembly;
+using Godo.Agent.Netlink;
+
+namespace Godo.Agent.Hosting;
+
+/// <summary>Where the agent's audit records come from.</summary>
+public enum SourceKind { Netlink, File, Stdin }
+
+/// <summary>Everything `godo agent` can be told (appsettings "Agent" section, GODO_* variables, flags).</summary>
+public sealed record AgentSettings
+{
+    public string HostName { get; init; } = Environment.MachineName;
+    public SourceKind Source { get; init; } = SourceKind.Netlink;
+    public string? FilePath { get; init; }
+    /// <summary>file: keep reading as the file grows (tail -F).</summary>
+    public bool Follow { get; init; }
+    /// <summary>file/stdin: release records as fast as their event times advance, to act like a live host.</summary>
+    public bool PaceByEventTime { get; init; }
+    public AuditMode AuditMode { get; init; } = AuditMode.Auto;
+    public uint BacklogLimit { get; init; } = 8192;
+    public uint BacklogWaitTime { get; init; }
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Follow the Docker Engine for names and images (live hosts only).</summary>
+    public bool Docker { get; init; } = true;
+    public string DockerSocket { get; init; } = "/var/run/docker.sock";
+    /// <summary>Where the kernel state found at start is kept, so a start after `kill -9` restores the true original.</summary>
+    public string? AuditStateFile { get; init; } = "/run/godo/audit-session.json";
+    public AssemblyOptions Assembly { get; init; } = new();
+
+    public bool IsLive => Source == SourceKind.Netlink;
+    public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };
+}

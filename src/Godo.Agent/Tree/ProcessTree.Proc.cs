@@ -1,0 +1,130 @@
+using Godo.Agent.Proc;
+
+namespace Godo.Agent.Tree;
+
+/// <summary>The tree against /proc: the bootstrap at start, and the reconciliation that heals drift.</summary>
+public sealed partial class ProcessTree
+{
+    /// <summary>/proc start times are whole-second accurate (btime), and events may still be in flight: leave younger things alone.</summary>
+    public const long ReconcileGraceMs = 2000;
+
+    /// <summary>Loads every running process before any event is applied.</summary>
+    public void Seed(ProcSnapshot snapshot)
+    {
+        var now = snapshot.TakenAt.ToUnixTimeMilliseconds();
+        Advance(now);
+        var added = new List<ProcessNode>();
+        foreach (var e in snapshot.Processes)
+        {
+            if (e.IsZombie) continue;
+            var n = FromEntry(e);
+            if (_byPid.TryGetValue(n.Pid, out var old)) Detach(old);
+            _byPid[n.Pid] = n;
+            added.Add(n);
+        }
+        foreach (var n in added) Link(n);
+    }
+
+    private ProcessNode FromEntry(ProcEntry e)
+    {
+        var n = new ProcessNode(e.Pid, e.Ppid, e.StartedAt.ToUnixTimeMilliseconds(), 0)
+        {
+            CreatorPid = e.Ppid, Comm = e.Comm, Exe = CleanExe(e.Exe), Argv = e.Argv, Cwd = e.Cwd, Uid = e.Uid,
+            FromProc = true, ProcStartTicks = (long)e.StartTicks,
+        };
+        if (e.ContainerId is not null)
+        {
+            n.Container = e.ContainerId;
+            n.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
+            n.NsPid = e.NsPid;
+        }
+        return n;
+    }
+
+    private void Link(ProcessNode n)
+    {
+        if (Get(n.Ppid) is { } parent && parent != n) parent.Children.Add(n);
+        DetectShim(n);
+        if (n.Container is null) return;
+        var state = GetContainer(n.Container);
+        state.Members.Add(n);
+        if (n.NsPid == 1 && n.InContainerPidNs) { n.IsContainerInit = true; state.Init = n; }
+        if (state.StartedMs == 0 || n.StartMs < state.StartedMs) state.StartedMs = n.StartMs;
+        Touch(n);
+    }
+
+    private static string? CleanExe(string? exe) =>
+        exe is not null && exe.EndsWith(" (deleted)", StringComparison.Ordinal) ? exe[..^10] : exe;
+
+    /// <summary>
+    /// Compares the tree with /proc and corrects it: processes /proc has and the tree lacks, processes the tree
+    /// thinks alive that are gone, and parent, argv or container drift. Each correction is described, because each
+    /// one means records were lost or a rule is wrong.
+    /// </summary>
+    public List<string> Reconcile(ProcSnapshot snapshot)
+    {
+        var corrections = new List<string>();
+        var t = snapshot.TakenAt.ToUnixTimeMilliseconds();
+        Advance(Math.Min(t, NowMs));
+        var seen = new HashSet<int>();
+        var fresh = new List<ProcessNode>();
+        foreach (var e in snapshot.Processes)
+        {
+            if (e.IsZombie) continue;
+            seen.Add(e.Pid);
+            var startMs = e.StartedAt.ToUnixTimeMilliseconds();
+            var settled = startMs < t - ReconcileGraceMs;
+            var node = Get(e.Pid);
+            if (node is null || !node.Alive)
+            {
+                // A process the tree has not got (or thinks dead) although it has run for a while.
+                if (!settled || node is { ExitMs: { } x } && x > t - ReconcileGraceMs) continue;
+                var n = FromEntry(e);
+                if (node is not null) Detach(node);
+                _byPid[n.Pid] = n;
+                fresh.Add(n);
+                corrections.Add($"added {e.Pid} ({string.Join(' ', e.Argv)}): missing from the tree");
+                continue;
+            }
+            if (node.FromProc ? node.ProcStartTicks != (long)e.StartTicks : settled && Math.Abs(node.StartMs - startMs) > ReconcileGraceMs + 1000)
+            {
+                if (!settled) continue;
+                MarkExited(node, t, 0);
+                var n = FromEntry(e);
+                Detach(node);
+                _byPid[n.Pid] = n;
+                fresh.Add(n);
+                corrections.Add($"replaced {e.Pid}: the pid was reused unseen");
+                continue;
+            }
+            node.ProcStartTicks = (long)e.StartTicks;
+            if (node.LastChangeMs > t - ReconcileGraceMs || !settled) continue;
+            if (node.Ppid != e.Ppid)
+            {
+                corrections.Add($"ppid of {e.Pid}: {node.Ppid} -> {e.Ppid}");
+                Reparent(node, e.Ppid);
+            }
+            if (e.ContainerId is not null && node.Container != e.ContainerId)
+            {
+                corrections.Add($"container of {e.Pid}: {node.Container ?? "host"} -> {e.ContainerId[..12]}");
+                SetContainer(node, e.ContainerId);
+                node.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
+            }
+            if (!e.Argv.IsDefaultOrEmpty && !node.Argv.SequenceEqual(e.Argv))
+            {
+                corrections.Add($"argv of {e.Pid}: [{string.Join(' ', node.Argv)}] -> [{string.Join(' ', e.Argv)}]");
+                node.Argv = e.Argv;
+                Touch(node);
+            }
+            if (node.NsPid is null && e.ContainerId is not null) node.NsPid = e.NsPid;
+        }
+        foreach (var n in fresh) Link(n);
+        foreach (var node in _byPid.Values.Where(n => n.Alive && !seen.Contains(n.Pid) && n.StartMs < t - ReconcileGraceMs && n.LastChangeMs < t - ReconcileGraceMs).ToList())
+        {
+            corrections.Add($"exited {node.Pid} ({string.Join(' ', node.Argv)}): gone from /proc");
+            MarkExited(node, t, 0);
+        }
+        Stats.Corrections += corrections.Count;
+        return corrections;
+    }
+}

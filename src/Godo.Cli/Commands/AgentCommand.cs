@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using Godo.Agent.Hosting;
+using Godo.Agent.Netlink;
+using Godo.Agent.Replay;
+using Godo.Agent.Tree;
+using Godo.Cli.Output;
+using Godo.Messages.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Godo.Cli.Commands;
+
+/// <summary>`godo agent`: the live tree of this Docker host (netlink audit + /proc + Docker), or of a log file/stdin.</summary>
+public static class AgentCommand
+{
+    public sealed record Options(
+        Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
+        Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators);
+
+    public static Options CreateOptions() => new(
+        new Option<string?>("--source") { Description = "netlink (default: this host's kernel), file:PATH (an auditd raw log), or stdin (auditd plugin line format)" },
+        new Option<bool>("--follow") { Description = "with file:PATH, keep reading as the file grows, across rotation" },
+        new Option<string?>("--pace") { Description = "with file:PATH or stdin: 'event-time' releases records as fast as their timestamps advance, like a live host; 'none' (default) reads at full speed" },
+        new Option<string?>("--host-name") { Description = "the name this host is reported under (default: the machine name; GODO_HOST_NAME)" },
+        new Option<string?>("--audit-mode") { Description = "auto (default), unicast (become the audit daemon) or multicast (read beside auditd)" },
+        new Option<uint?>("--backlog-limit") { Description = "kernel audit backlog_limit while godo runs (default 8192)" },
+        new Option<string?>("--reconcile-every") { Description = "how often the tree is checked against /proc (default 30s; 0 turns it off)" },
+        new Option<bool>("--no-docker") { Description = "do not ask the Docker Engine for container names and images" },
+        new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false });
+
+    public static Command Create()
+    {
+        var o = CreateOptions();
+        var printEvery = new Option<string?>("--print-every") { Description = "print the tree every interval, e.g. 5s (default: only at exit when no aggregator is given)" };
+        var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
+        var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
+        {
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, printEvery, json,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var settings = Bind(parse, o, new GodoConfiguration());
+            TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
+            var stats = new PipelineStats();
+            using var host = BuildHost(settings, stats, (builder, _) => { });
+            return await RunAsync(host, settings, every, parse.GetValue(json), ct);
+        });
+        return cmd;
+    }
+
+    public static AgentSettings Bind(ParseResult parse, Options o, GodoConfiguration config)
+    {
+        var source = parse.GetValue(o.Source) ?? config.Get("Agent:Source", "SOURCE") ?? "netlink";
+        var settings = new AgentSettings
+        {
+            HostName = parse.GetValue(o.HostName) ?? config.Get("Agent:HostName", "HOST_NAME") ?? Environment.MachineName,
+            Follow = parse.GetValue(o.Follow),
+            Docker = !parse.GetValue(o.NoDocker),
+        };
+        if (source == "netlink") settings = settings with { Source = SourceKind.Netlink };
+        else if (source == "stdin" || source == "-") settings = settings with { Source = SourceKind.Stdin };
+        else if (source.StartsWith("file:", StringComparison.Ordinal) && source.Length > 5)
+        {
+            var path = source[5..];
+            if (!File.Exists(path)) throw new UsageException($"{path}: no such file");
+            settings = settings with { Source = SourceKind.File, FilePath = Path.GetFullPath(path) };
+        }
+        else throw new UsageException($"bad --source '{source}': use netlink, file:PATH or stdin");
+        if (settings.Follow && settings.Source != SourceKind.File) throw new UsageException("--follow goes with --source file:PATH");
+        var pace = parse.GetValue(o.Pace) ?? "none";
+        if (pace is not ("none" or "event-time")) throw new UsageException($"bad --pace '{pace}': use event-time or none");
+        settings = settings with { PaceByEventTime = pace == "event-time" };
+        var mode = parse.GetValue(o.AuditMode) ?? config.Get("Agent:AuditMode", "AUDIT_MODE") ?? "auto";
+        settings = settings with
+        {
+            AuditMode = mode switch
+            {
+                "auto" => AuditMode.Auto, "unicast" => AuditMode.Unicast, "multicast" => AuditMode.Multicast,
+                _ => throw new UsageException($"bad --audit-mode '{mode}': use auto, unicast or multicast"),
+            },
+        };
+        if (parse.GetValue(o.BacklogLimit) is { } bl) settings = settings with { BacklogLimit = bl };
+        if ((parse.GetValue(o.ReconcileEvery) ?? config.Get("Agent:ReconcileEvery", "RECONCILE_EVERY")) is { } re)
+            settings = settings with { ReconcileInterval = Duration.Parse(re, "--reconcile-every") };
+        return settings;
+    }
+
+    public static string[] Aggregators(ParseResult parse, Options o, GodoConfiguration config)
+    {
+        var list = parse.GetValue(o.Aggregators) is { Length: > 0 } a ? a : config.GetList("Agent:Aggregators", "AGGREGATORS");
+        foreach (var addr in list)
+            if (!addr.StartsWith("akka.tcp://", StringComparison.Ordinal) || !addr.Contains('@'))
+                throw new UsageException($"bad --aggregator '{addr}': give akka.tcp://godo@HOST:PORT");
+        return list;
+    }
+
+    /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
+    public static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
+        new HostBuilder()
+            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
+                .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
+            .ConfigureServices(services =>
+            {
+                services.AddSingleton(settings);
+                services.AddSingleton(stats);
+                services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName, (b, sp) =>
+                {
+                    b.AddAgent(settings, stats);
+                    extra(b, sp);
+                });
+                services.AddHostedService<AuditSourceService>();
+            })
+            .Build();
+
+    public static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
+    {
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (AuditPermissionException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (AuditModeUnavailableException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var tree = await host.Services.GetRequiredService<IRequiredActor<ProcessTreeActor>>().GetAsync(ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(printEvery ?? Timeout.InfiniteTimeSpan, stop.Token);
+                await Print(tree, json);
+            }
+        }
+        catch (OperationCanceledException) { }
+        if (printEvery is null && !ct.IsCancellationRequested) await Print(tree, json);
+        await host.StopAsync(CancellationToken.None);
+        return CommandLine.Ok;
+    }
+
+    private static async Task Print(IActorRef tree, bool json)
+    {
+        var doc = await tree.Ask<HostTree>(new TreeProtocol.GetTree(), TimeSpan.FromSeconds(10));
+        Console.Out.WriteLine(json ? JsonSerializer.Serialize(doc, GodoJsonContext.Default.HostTree) : TreeRenderer.Render(doc));
+    }
+}
