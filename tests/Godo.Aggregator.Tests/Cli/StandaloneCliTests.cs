@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Godo.Agent;
 using Godo.Agent.Assembly;
 using Godo.Agent.Replay;
+using Godo.Agent.Sources;
 using Godo.Agent.Tree;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Cli.Standalone;

@@ -5,6 +5,8 @@ using Godo.Agent;
 using Godo.Agent.Assembly;
 using Godo.Agent.Publishing;
 using Godo.Agent.Replay;
+using Godo.Agent.Sources;
+using Godo.Agent.Audit;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
@@ -62,14 +64,29 @@ public sealed class AgentNode : IAsyncDisposable
         return new AgentNode(host, hostName, stats);
     }
 
-    /// <summary>Feeds audit log text through the pipeline and waits until the tree has applied every event so far.</summary>
+    private RecordBatcher? _batcher;
+
+    /// <summary>
+    /// Feeds audit log text through the pipeline (in pieces: one continuous stream until <paramref name="endOfStream"/>)
+    /// and waits until the tree has applied every event so far.
+    /// </summary>
     public async Task FeedAsync(string text, bool endOfStream)
     {
-        await using var input = new MemoryStream(Encoding.UTF8.GetBytes(text));
-        await new AuditStreamFeeder(Router, Stats).RunAsync(input, sendEndOfStream: endOfStream);
-        if (endOfStream) await Tree.Ask<TreeProtocol.Drained>(new TreeProtocol.WaitForDrain(), TimeSpan.FromSeconds(60));
-        else await Eventually.Until(() => Task.FromResult(Interlocked.Read(ref Stats.RecordsRouted) >= Interlocked.Read(ref Stats.RecordsSubmitted)
-                                                          && Interlocked.Read(ref Stats.EventsApplied) >= Interlocked.Read(ref Stats.Events)),
+        _batcher ??= new RecordBatcher(Router, Stats);
+        foreach (var line in text.Split('\n'))
+        {
+            Interlocked.Increment(ref Stats.Lines);
+            if (AuditLineParser.TryParseLine(Encoding.UTF8.GetBytes(line), out var rec) == MalformedReason.None) _batcher.Add(rec);
+        }
+        if (endOfStream)
+        {
+            _batcher.EndOfStream();
+            await Tree.Ask<TreeProtocol.Drained>(new TreeProtocol.WaitForDrain(), TimeSpan.FromSeconds(60));
+            return;
+        }
+        _batcher.Flush();
+        await Eventually.Until(() => Task.FromResult(Interlocked.Read(ref Stats.RecordsRouted) >= Interlocked.Read(ref Stats.RecordsSubmitted)
+                                                      && Interlocked.Read(ref Stats.EventsApplied) >= Interlocked.Read(ref Stats.Events)),
             TimeSpan.FromSeconds(60), "agent pipeline drained");
     }
 
