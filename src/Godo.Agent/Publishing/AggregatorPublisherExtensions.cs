@@ -38,33 +38,40 @@ public static class AggregatorPublisherExtensions
     /// </summary>
     public static AkkaConfigurationBuilder AddAggregatorPublisher(this AkkaConfigurationBuilder builder, PublisherSettings settings)
     {
-        builder.AddGodoWireSerializer();
-        if (!settings.Local)
-        {
-            var contacts = settings.ReceptionistPaths();
-            if (contacts.Count == 0) throw new ArgumentException("give at least one aggregator (akka.tcp://godo@HOST:PORT), or use local mode");
-            var bind = settings.RemoteHost ?? (settings.AllLoopback() ? "127.0.0.1" : "0.0.0.0");
-            var publicHost = settings.PublicHost ?? (bind == "0.0.0.0" ? System.Net.Dns.GetHostName() : null);
-            builder
-                .WithRemoting(new RemoteOptions
-                {
-                    HostName = bind, Port = settings.RemotePort, PublicHostName = publicHost,
-                    MaxFrameSize = settings.MaxFrameSize,
-                    SendBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
-                    ReceiveBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
-                })
-                .AddHocon(ClientHocon, HoconAddMode.Prepend)
-                // The ClusterClient wraps every message in the pub-sub's SendToAll: without the pub-sub and client
-                // serializers bound here, that envelope would fall back to the default (Newtonsoft) serializer.
-                .AddHocon(DistributedPubSub.DefaultConfig(), HoconAddMode.Append)
-                .AddHocon(ClusterClientReceptionist.DefaultConfig(), HoconAddMode.Append)
-                .WithClusterClient<AggregatorClientKey>(contacts);
-        }
+        if (settings.Local) builder.AddGodoWireSerializer();
+        else builder.AddAggregatorClient(settings);
         return builder.WithActors((system, registry) =>
         {
             var client = settings.Local ? null : registry.Get<AggregatorClientKey>();
             var publisher = system.ActorOf(AggregatorPublisherActor.Props(settings, () => registry.GetAsync<ProcessTreeActor>(), client), ActorName);
             registry.Register<AggregatorPublisherActor>(publisher);
         });
+    }
+
+    /// <summary>
+    /// The transport alone: the godo wire serializer, Akka.Remote, and a ClusterClient to <see cref="PublisherSettings.Aggregators"/>
+    /// registered under <see cref="AggregatorClientKey"/> (the publisher uses it; so does the benchmark's simulated fleet).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddAggregatorClient(this AkkaConfigurationBuilder builder, PublisherSettings settings)
+    {
+        var contacts = settings.ReceptionistPaths();
+        if (contacts.Count == 0) throw new ArgumentException("give at least one aggregator (akka.tcp://godo@HOST:PORT), or use local mode");
+        var bind = settings.RemoteHost ?? (settings.AllLoopback() ? "127.0.0.1" : "0.0.0.0");
+        var publicHost = settings.PublicHost ?? (bind == "0.0.0.0" ? System.Net.Dns.GetHostName() : null);
+        return builder
+            .AddGodoWireSerializer()
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = bind, Port = settings.RemotePort, PublicHostName = publicHost,
+                MaxFrameSize = settings.MaxFrameSize,
+                SendBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
+                ReceiveBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
+            })
+            .AddHocon(ClientHocon, HoconAddMode.Prepend)
+            // The ClusterClient wraps every message in the pub-sub's SendToAll: without the pub-sub and client
+            // serializers bound here, that envelope would fall back to the default (Newtonsoft) serializer.
+            .AddHocon(DistributedPubSub.DefaultConfig(), HoconAddMode.Append)
+            .AddHocon(ClusterClientReceptionist.DefaultConfig(), HoconAddMode.Append)
+            .WithClusterClient<AggregatorClientKey>(contacts);
     }
 }
