@@ -35,6 +35,9 @@ public static class AuditEventBuilder
             {
                 case AuditRecordType.Syscall:
                 {
+                    // The kernel ends every SYSCALL record with key= (audit_log_key). A line cut before it may end
+                    // in a cut value (pid=245 for pid=24555, syscall=23 for 231): never let such a record decide.
+                    if (!r.Body.Contains(" key=", StringComparison.Ordinal)) { malformed = true; break; }
                     hasSyscall = true;
                     time = r.TimeMs;
                     var f = new AuditFieldReader(r.Body);

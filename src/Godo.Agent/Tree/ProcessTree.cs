@@ -170,7 +170,8 @@ public sealed partial class ProcessTree
         {
             var sameChild = c.CreatorPid == p.Pid || c.Ppid == parentPid;
             if (c.Alive && sameChild) return;                              // the child's own records came first
-            if (!c.Alive && sameChild) { Stats.LateForkReturns++; return; } // e.g. a vfork child that already exited
+            // e.g. a vfork child that already exited; a fork entered after the child's exit reuses its pid instead
+            if (!c.Alive && sameChild && e.TimeMs <= c.ExitMs) { Stats.LateForkReturns++; return; }
             if (c.Alive) MarkExited(c, e.TimeMs, e.Serial);                 // died unseen (signal); its pid is reused
             Stats.PidReuses++;
         }
