@@ -142,19 +142,29 @@ public static class AgentCommand
         {
             throw new UsageException(e.Message);
         }
-        var tree = await host.Services.GetRequiredService<IRequiredActor<ProcessTreeActor>>().GetAsync(ct);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        // Whatever happens from here on (a signal, a failed print), the host is stopped, so the kernel audit state is restored.
         try
         {
-            while (!stop.IsCancellationRequested)
+            var tree = await host.Services.GetRequiredService<IRequiredActor<ProcessTreeActor>>().GetAsync(ct);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            try
             {
-                await Task.Delay(printEvery ?? Timeout.InfiniteTimeSpan, stop.Token);
-                await Print(tree, json);
+                while (!stop.IsCancellationRequested)
+                {
+                    await Task.Delay(printEvery ?? Timeout.InfiniteTimeSpan, stop.Token);
+                    await Print(tree, json);
+                }
             }
+            catch (OperationCanceledException) { }
+            // A SIGTERM can reach the host's console lifetime (and Akka's shutdown) before the command's token:
+            // then the actor system is gone and there is no tree left to print.
+            if (printEvery is null && !ct.IsCancellationRequested && !system.WhenTerminated.IsCompleted) await Print(tree, json);
         }
-        catch (OperationCanceledException) { }
-        if (printEvery is null && !ct.IsCancellationRequested) await Print(tree, json);
-        await host.StopAsync(CancellationToken.None);
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
         return CommandLine.Ok;
     }
 

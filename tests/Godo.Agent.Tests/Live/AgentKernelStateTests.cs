@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text;
+using Godo.Agent.Netlink;
+using Godo.Agent.Proc;
+using Godo.Agent.Tests.Infrastructure;
+using Godo.Agent.Tests.Netlink;
+using Xunit.Abstractions;
+using Run = Godo.Agent.Tests.Netlink.Proc;
+
+namespace Godo.Agent.Tests.Live;
+
+/// <summary>
+/// What the live agent leaves in the (global) kernel audit state: nothing after it stops, nothing after a
+/// `kill -9` followed by a restart and a stop, and beside a running auditd it reads multicast and leaves auditd's
+/// registration, rules and log alone.
+/// </summary>
+[Collection(KernelAuditCollection.Name)]
+public class AgentKernelStateTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly string TestKeyField = $"key=\"{KernelAuditGuard.TestKey}\"";
+
+    private static int CountInLog(string path, string text)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var all = new StreamReader(fs).ReadToEnd();
+        var n = 0;
+        for (var i = all.IndexOf(text, StringComparison.Ordinal); i >= 0; i = all.IndexOf(text, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    [Fact]
+    public async Task Stopping_the_agent_host_removes_its_rules_and_gives_the_audit_pid_back()
+    {
+        using var guard = new KernelAuditGuard();
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings(AuditMode.Unicast));
+        try
+        {
+            var live = AuditctlStatus.Read();
+            Assert.Equal((uint)Environment.ProcessId, live.Pid);
+            Assert.Equal(1u, live.Enabled);
+            Assert.NotEmpty(AuditctlStatus.RulesWithKey(GodoAuditRules.Key));
+            Assert.True(File.Exists(agent.StateFile));
+        }
+        finally
+        {
+            await agent.StopAsync();
+        }
+        guard.AssertRestored();
+        Assert.False(File.Exists(agent.StateFile));
+        Assert.DoesNotContain(agent.Log, l => l.Contains("restoring the kernel audit state", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task After_a_kill_9_of_the_agent_process_a_restart_removes_the_leftover_rules_and_its_stop_restores_the_original_state()
+    {
+        using var guard = new KernelAuditGuard();
+        var stateFile = "/run/godo/audit-session.json"; // the agent's default
+        GodoProcess.Build();
+        using var first = GodoProcess.Start("agent", "--no-docker", "--audit-mode", "unicast");
+        try
+        {
+            first.WaitUntilDaemon();
+            var rules = AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length;
+            Assert.True(rules > 0);
+            first.Kill9();
+            // What a crash leaves: the rules, the settings the agent made, the state file with what it found.
+            Assert.Equal(rules, AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length);
+            Assert.Equal(1u, AuditctlStatus.Read().Enabled);
+            Assert.True(File.Exists(stateFile), "the crashed agent's state file should remain");
+
+            using var second = GodoProcess.Start("agent", "--no-docker", "--audit-mode", "unicast");
+            second.WaitUntilDaemon();
+            Assert.True(second.WaitForOutput($"{rules} stale godo rules removed", Wait), second.Output);
+            Assert.Equal(rules, AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length); // replaced, not doubled
+            var exit = second.Terminate();
+            output.WriteLine(second.Output);
+            Assert.Equal(0, exit);
+        }
+        finally
+        {
+            first.Kill9();
+            output.WriteLine(first.Output);
+        }
+        // The second agent restored what the first one found, not what the first one had set.
+        guard.AssertRestored();
+        Assert.False(File.Exists(stateFile));
+    }
+
+    [Fact]
+    public async Task Beside_auditd_auto_mode_reads_multicast_tracks_containers_and_leaves_auditd_its_rules_and_log()
+    {
+        using var guard = new KernelAuditGuard();
+        using var auditd = AuditdProcess.Start();
+        // As auditd's own start (or augenrules) would: auditing on, and a rule of auditd's.
+        Run.Auditctl("-e", "1");
+        Run.Auditctl("-a", "always,exit", "-F", "arch=b64", "-S", "kill", "-F", "a1=15", "-k", KernelAuditGuard.TestKey);
+        using var containers = new LiveContainers();
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings(AuditMode.Auto));
+        try
+        {
+            Assert.Contains(agent.Log, l => l.Contains("audit: Multicast mode", StringComparison.Ordinal));
+            Assert.Equal((uint)auditd.Pid, AuditctlStatus.Read().Pid);
+
+            var steps = new LiveSteps(agent, containers, new ProcSnapshotReader(), output);
+            var id = containers.Run("auditd", "sh", "-c", "sh -c 'sleep 1061 & wait' & exec sleep 1062");
+            await steps.Step("started beside auditd", s => LiveSteps.Has(s, id, "sleep 1061", "sleep 1062"));
+            DockerCli.Run("exec", "-d", id, "sleep", "1063");
+            await steps.Step("exec beside auditd", s => LiveSteps.Has(s, id, "sleep 1063"));
+            DockerCli.Run("rm", "-f", id);
+            await steps.Step("rm -f beside auditd", s => LiveSteps.Empty(s, id));
+            Assert.Empty(steps.CorrectionsOfScope(0));
+            Assert.True(auditd.WaitForLogLine("a1=\"1063\"", Wait), "auditd's log should have the docker exec too");
+        }
+        finally
+        {
+            await agent.StopAsync();
+        }
+        // auditd: still the registered daemon, its rule still loaded, its log still written; godo's rules gone.
+        Assert.Equal((uint)auditd.Pid, AuditctlStatus.Read().Pid);
+        Assert.Single(AuditctlStatus.RulesWithKey(KernelAuditGuard.TestKey));
+        Assert.Empty(AuditctlStatus.RulesWithKey(GodoAuditRules.Key));
+        Assert.Equal(1u, AuditctlStatus.Read().Enabled);
+        var before = CountInLog(auditd.LogFile, TestKeyField);
+        Assert.Equal(0, Run.Run("sh", "-c", "sleep 60 & kill -15 $!").Exit);
+        var sw = Stopwatch.StartNew();
+        while (CountInLog(auditd.LogFile, TestKeyField) <= before && sw.Elapsed < Wait) Thread.Sleep(50);
+        Assert.True(CountInLog(auditd.LogFile, TestKeyField) > before, "auditd's own rule should still log after godo stopped");
+
+        Run.Auditctl("-D", "-k", KernelAuditGuard.TestKey);
+        auditd.Stop();
+        Run.Auditctl("-e", guard.Found.Enabled.ToString());
+        guard.AssertRestored();
+    }
+}
+
+/// <summary>`./godo …` as a child process (the launcher builds Release when stale, then execs dotnet, keeping the pid).</summary>
+internal sealed class GodoProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private GodoProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    private static string Launcher => Path.Combine(TestBinaries.RepoRoot(), "godo");
+
+    /// <summary>Builds the Release binaries now (when stale), so starting the agent later is quick.</summary>
+    public static void Build()
+    {
+        var (exit, text) = TestBinaries.Run(Launcher, "--help");
+        Assert.True(exit == 0, $"./godo --help failed ({exit}):\n{text}");
+    }
+
+    public static GodoProcess Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Launcher) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return new GodoProcess(Process.Start(psi)!);
+    }
+
+    /// <summary>Waits until this process is the registered audit daemon with its rules loaded.</summary>
+    public void WaitUntilDaemon()
+    {
+        var sw = Stopwatch.StartNew();
+        while (!(AuditctlStatus.Read().Pid == (uint)Pid && AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length > 0 && Output.Contains("stale godo rules removed")))
+        {
+            if (_process.HasExited) Assert.Fail($"./godo agent exited ({_process.ExitCode}):\n{Output}");
+            if (sw.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"./godo agent did not become the audit daemon in 60 s:\n{Output}");
+            Thread.Sleep(100);
+        }
+    }
+
+    public bool WaitForOutput(string text, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (sw.Elapsed > timeout) return false;
+            Thread.Sleep(50);
+        }
+        return true;
+    }
+
+    public void Kill9()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(); // SIGKILL
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, then the exit code (the agent must stop within 20 s).</summary>
+    public int Terminate()
+    {
+        Assert.Equal(0, TestBinaries.Run("kill", "-TERM", Pid.ToString()).Exit);
+        if (!_process.WaitForExit(20_000)) Assert.Fail($"./godo agent did not stop within 20 s of SIGTERM:\n{Output}");
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        Kill9();
+        _process.Dispose();
+    }
+}
