@@ -236,7 +236,7 @@
   const refreshContainers = coalesced('containers', async () => {
     const list = await api('/api/containers');
     S.containers = Array.isArray(list) ? list : [];
-    renderContainers(); renderSummary(); renderFeedFilters(); renderTreeHeader();
+    renderContainers(); renderSummary(); renderFeedFilters(); renderTreeHeader(); nameFeedRows();
   }, 300);
 
   function findContainer(host, id) {
@@ -508,12 +508,23 @@
     };
   }
 
+  // Docker's name for a container can arrive a moment after its first events: rename rows drawn with the short id.
+  function nameFeedRows() {
+    for (const tr of $('feed').tBodies[0].rows) {
+      const id = tr.dataset.container;
+      if (!id) continue;
+      const c = findContainer(tr.dataset.host, id);
+      const td = tr.cells[2];
+      if (c && cname(c.name) && td.textContent === shortId(id)) td.textContent = cname(c.name);
+    }
+  }
+
   function feedRow(e) {
     const argv = fmtArgv(e.argv);
     let detail = argv || show(e.exe);
     if (e.kind === 'container-start' || e.kind === 'container-stop') detail = [e.image, shortId(e.container)].filter(Boolean).join(' · ') || DASH;
     const label = e.kind === 'container-start' ? 'start' : e.kind === 'container-stop' ? 'stop' : e.kind;
-    return el('tr', { class: 'ev-' + e.kind, 'data-kind': e.kind, 'data-host': e.host, 'data-container': e.container || '', 'data-pid': e.pid === undefined ? '' : e.pid },
+    return el('tr', { class: 'ev-' + e.kind, 'data-t': e._t, 'data-kind': e.kind, 'data-host': e.host, 'data-container': e.container || '', 'data-pid': e.pid === undefined ? '' : e.pid },
       el('td', { title: e.at || null, text: fmtTime(e.at, true) }),
       el('td', { title: e.host || null, text: show(e.host) }),
       el('td', { title: e.container || 'a host process', text: containerLabel(e) }),
@@ -538,8 +549,11 @@
     if ($('feed-pause').checked) return;
     const ok = feedFilter();
     const tb = $('feed').tBodies[0];
-    const add = S.pendingFeed.filter(ok);
+    const add = S.pendingFeed.filter(ok).sort((a, b) => a._t - b._t);
     S.pendingFeed = [];
+    // Events come in per-host batches, not quite in time order: an older one than the newest row means a redraw.
+    const top = tb.rows.length ? Number(tb.rows[0].dataset.t) : -Infinity;
+    if (add.length && add[0]._t < top) { renderFeed(); return; }
     if (add.length) {
       const frag = document.createDocumentFragment();
       for (let i = add.length - 1; i >= 0 && i >= add.length - MAX_FEED_ROWS; i--) frag.append(feedRow(add[i]));
@@ -602,7 +616,12 @@
       if (sel && e.host === sel.host) refreshTree(50);
     }
     if (FEED_KINDS.has(e.kind)) {
-      S.events.push(e);
+      // kept in event-time order
+      const t = ms(e.at);
+      e._t = t === null ? Date.now() : t;
+      let i = S.events.length;
+      while (i > 0 && S.events[i - 1]._t > e._t) i--;
+      S.events.splice(i, 0, e);
       if (S.events.length > MAX_EVENTS) S.events.splice(0, S.events.length - MAX_EVENTS);
       S.eventTimes.push(Date.now());
       S.pendingFeed.push(e);
