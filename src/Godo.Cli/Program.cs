@@ -5,5 +5,12 @@ using Godo.Cli.Commands;
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(AgentCommand.Create());
+root.Subcommands.Add(AggregatorCommand.Create());
+root.Subcommands.Add(HostsCommand.Create());
+root.Subcommands.Add(ContainersCommand.Create());
+root.Subcommands.Add(TreeCommand.Create());
+root.Subcommands.Add(PsCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 
 return await CommandLine.InvokeAsync(root, args);

@@ -14,6 +14,9 @@ public static class GodoConstants
     /// <summary>DistributedPubSub topic on which aggregators share fleet events (exec, exit, container start/stop) for SSE.</summary>
     public const string FleetEventsTopic = "fleet-events";
 
+    /// <summary>DistributedPubSub topic on which aggregators tell each other that an agent's ClusterClient went unreachable.</summary>
+    public const string AgentLinksTopic = "agent-links";
+
     public const int DefaultRemotePort = 4053;
     public const string DefaultHttpUrl = "http://127.0.0.1:5080";
     public const string ApiTokenVariable = "GODO_API_TOKEN";

@@ -49,7 +49,7 @@ public sealed class EventAssembler(AssemblyOptions options)
 
     private AuditEvent Build(long serial, List<AuditRecord> recs, bool eoe)
     {
-        var e = AuditEventBuilder.Build(serial, recs, eoe, out var malformed, ++_sequence);
+        var e = AuditEventBuilder.Build(serial, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(recs), eoe, out var malformed, ++_sequence);
         if (malformed) MalformedEvents++;
         return e;
     }

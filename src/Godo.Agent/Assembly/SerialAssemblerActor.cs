@@ -15,11 +15,18 @@ public sealed class SerialAssemblerActor : ReceiveActor
 
     public SerialAssemblerActor(IActorRef tree, PipelineStats stats)
     {
-        Receive<Gather>(g => _records.AddRange(g.Records));
+        Receive<Gather>(g => _records.AddRange(g.Records.AsSpan()));
         Receive<Complete>(c =>
         {
-            _records.AddRange(c.Records);
-            var e = AuditEventBuilder.Build(c.Serial, _records, c.EndedByEoe, out var malformed, c.Sequence);
+            // Most events arrive whole with their Complete: build straight from it, no copy.
+            ReadOnlySpan<AuditRecord> records;
+            if (_records.Count == 0) records = c.Records.AsSpan();
+            else
+            {
+                _records.AddRange(c.Records.AsSpan());
+                records = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_records);
+            }
+            var e = AuditEventBuilder.Build(c.Serial, records, c.EndedByEoe, out var malformed, c.Sequence);
             if (malformed) Interlocked.Increment(ref stats.MalformedEvents);
             _records.Clear();
             tree.Tell(e);

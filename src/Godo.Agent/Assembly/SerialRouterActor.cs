@@ -87,7 +87,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         foreach (var slot in _touched)
             if (slot.Pending.Count > 0)
             {
-                slot.Assembler.Tell(new Gather([.. slot.Pending]));
+                slot.Assembler.Tell(new Gather(ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
                 slot.Pending.Clear();
             }
         _touched.Clear();
@@ -100,7 +100,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         foreach (var (serial, eoe) in _complete)
         {
             if (!_open.Remove(serial, out var slot)) continue;
-            slot.Assembler.Tell(new Complete(serial, ++_sequence, eoe, [.. slot.Pending]));
+            slot.Assembler.Tell(new Complete(serial, ++_sequence, eoe, ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
             slot.Pending.Clear();
             // Safe to reuse at once: the assembler handles this Complete before anything sent to it later.
             _free.Push(slot.Assembler);

@@ -12,10 +12,10 @@ public static class AuditEventBuilder
         raw.SequenceEqual("\"godo\"") ? GodoKey : [.. AuditValue.DecodeKeys(raw)];
 
     /// <param name="malformed">set when a record's fields could not be decoded; the event is still built from the rest.</param>
-    public static AuditEvent Build(long serial, IReadOnlyList<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
+    public static AuditEvent Build(long serial, ReadOnlySpan<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
     {
         malformed = false;
-        long time = records.Count > 0 ? records[0].TimeMs : 0;
+        long time = records.Length > 0 ? records[0].TimeMs : 0;
         var hasSyscall = false;
         uint arch = 0; int nr = -1; bool? success = null; long? exit = null;
         ulong a0 = 0, a1 = 0, a2 = 0, a3 = 0; int pid = 0, ppid = 0; int? uid = null;
@@ -35,6 +35,9 @@ public static class AuditEventBuilder
             {
                 case AuditRecordType.Syscall:
                 {
+                    // The kernel ends every SYSCALL record with key= (audit_log_key). A line cut before it may end
+                    // in a cut value (pid=245 for pid=24555, syscall=23 for 231): never let such a record decide.
+                    if (!r.Body.Contains(" key=", StringComparison.Ordinal)) { malformed = true; break; }
                     hasSyscall = true;
                     time = r.TimeMs;
                     var f = new AuditFieldReader(r.Body);

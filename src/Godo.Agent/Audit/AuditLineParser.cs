@@ -51,9 +51,13 @@ public static class AuditLineParser
     {
         record = default;
         if (payload.Length > MaxLineBytes) return MalformedReason.Oversized;
-        // Netlink payloads may end in NUL padding or a newline.
+        // Netlink payloads may end in NUL padding or a newline; anything after them is binary, not padding.
         var nul = payload.IndexOfAny((byte)0, (byte)'\n');
-        if (nul >= 0) payload = payload[..nul];
+        if (nul >= 0)
+        {
+            if (payload[nul..].IndexOfAnyExcept((byte)0, (byte)'\n', (byte)'\r') >= 0) return MalformedReason.Binary;
+            payload = payload[..nul];
+        }
         if (!payload.StartsWith("audit("u8)) return MalformedReason.NoHeader;
         var p = payload[6..];
         if (!Utf8Parser.TryParse(p, out long seconds, out var used) || used == 0) return MalformedReason.BadTimestamp;

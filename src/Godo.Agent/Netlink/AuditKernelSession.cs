@@ -20,6 +20,7 @@ public sealed class AuditKernelSession : IDisposable
     private bool _manageEnabled;
     private bool _manageBacklog;
     private bool _manageWaitTime;
+    private bool _ownsStateFile;
     private int _disposed;
 
     private AuditKernelSession(AuditSessionOptions options) => _options = options;
@@ -128,7 +129,13 @@ public sealed class AuditKernelSession : IDisposable
                 Log($"state file {path} from crashed agent pid {previous.OwnerPid}: will restore {RestoreTo}");
             }
             AuditStateFile.Write(path, new AuditStateFile.Content(Environment.ProcessId, RestoreTo));
+            _ownsStateFile = true;
         }
+        // Settings a crashed predecessor left changed are restored even if this Start fails below: Dispose deletes
+        // the state file after a clean restore, so it must not forget them.
+        _manageBacklog = RestoreTo.BacklogLimit != Found.BacklogLimit;
+        _manageWaitTime = RestoreTo.HasBacklogWaitTime && RestoreTo.BacklogWaitTime != Found.BacklogWaitTime;
+        _manageEnabled = RestoreTo.Enabled != Found.Enabled;
 
         Mode = ChooseMode(_options.Mode, Found, _self, ProcessExists, out uint other);
         OtherDaemonPid = other;
@@ -183,16 +190,12 @@ public sealed class AuditKernelSession : IDisposable
                 }
             }
         }
-        // A crashed predecessor may have left settings changed: restore them too even if we did not change them now.
-        _manageBacklog |= RestoreTo.BacklogLimit != Found.BacklogLimit;
-        _manageWaitTime |= RestoreTo.HasBacklogWaitTime && RestoreTo.BacklogWaitTime != Found.BacklogWaitTime;
 
         if (Found.Enabled == AuditStatus.EnabledOff)
         {
             _manageEnabled = true;
             KernelCall("enable auditing", () => _control.SetEnabled(AuditStatus.EnabledOn));
         }
-        _manageEnabled |= RestoreTo.Enabled != Found.Enabled;
     }
 
     /// <summary>Registers this process as the audit daemon on the event socket; false if another daemon won a race.</summary>
@@ -292,8 +295,8 @@ public sealed class AuditKernelSession : IDisposable
                 _events?.Dispose();
             }
 
-            if (_options.StateFilePath is { } path && _disposeErrors.Count == 0 && RestoreTo is not null)
-                AuditStateFile.Delete(path);
+            // Kept after a failed restore so the next agent can still put the original values back.
+            if (_ownsStateFile && _disposeErrors.Count == 0) AuditStateFile.Delete(_options.StateFilePath!);
             foreach (var e in _disposeErrors) Log($"audit restore failed: {e.Message}");
         }
     }

@@ -37,7 +37,10 @@ public readonly ref struct AuditNetlinkMessage
     public uint Sequence { get; }
     public ReadOnlySpan<byte> Payload { get; }
 
-    /// <summary>For NLMSG_ERROR: the positive errno, or 0 for a plain ack.</summary>
+    /// <summary>
+    /// For NLMSG_ERROR: the positive errno, 0 for a plain ack, or a negative number when the kernel returned a
+    /// positive value through the ack (AUDIT_SET of LOST alone returns the old count that way).
+    /// </summary>
     public int AckErrno => Type == AuditMessageTypes.NlmsgError && Payload.Length >= 4
         ? -BinaryPrimitives.ReadInt32LittleEndian(Payload)
         : 0;
@@ -292,10 +295,18 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     }
 
     /// <summary>Sends a command with NLM_F_ACK and waits for the kernel's ack; a negative ack throws.</summary>
-    public void Execute(int type, ReadOnlySpan<byte> payload, string operation)
+    public void Execute(int type, ReadOnlySpan<byte> payload, string operation) => ExecuteForAckValue(type, payload, operation);
+
+    /// <summary>
+    /// Like <see cref="Execute"/> but returns the ack's raw value: 0, or a positive number some commands return
+    /// through the ack (AUDIT_SET with only the LOST bit returns the old lost count there).
+    /// </summary>
+    public int ExecuteForAckValue(int type, ReadOnlySpan<byte> payload, string operation)
     {
         uint seq = Send(type, payload, requestAck: true);
-        WaitFor(seq, replyType: -1, operation, onReply: null, untilDone: false);
+        int ack = 0;
+        WaitFor(seq, replyType: -1, operation, p => ack = BinaryPrimitives.ReadInt32LittleEndian(p), untilDone: false);
+        return ack;
     }
 
     /// <summary>Sends a request and returns the payload of the first reply of <paramref name="replyType"/>.</summary>
@@ -337,8 +348,12 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
             {
                 case AuditMessageTypes.NlmsgError:
                     int errno = msg.AckErrno;
-                    if (errno != 0) throw new AuditNetlinkException(operation, errno);
-                    if (replyType < 0) return; // plain ack ends an Execute
+                    if (errno > 0) throw new AuditNetlinkException(operation, errno);
+                    if (replyType < 0)
+                    {
+                        onReply?.Invoke(msg.Payload.ToArray()); // the ack is the reply of an Execute
+                        return;
+                    }
                     continue; // ack of a query: the data comes (or came) separately
                 case AuditMessageTypes.NlmsgDone:
                     if (untilDone) return;

@@ -4,7 +4,7 @@ namespace Godo.Agent.Netlink;
 
 /// <summary>
 /// Capability checks done before touching the kernel, so a missing privilege gives one readable line instead of a
-/// bare EPERM from deep inside netlink. Reads CapEff from /proc/self/status (no libcap dependency).
+/// bare EPERM from deep inside netlink. Reads CapEff from /proc (no libcap dependency).
 /// </summary>
 public static class AuditPrivileges
 {
@@ -28,7 +28,15 @@ public static class AuditPrivileges
         throw new FormatException("no CapEff line in process status");
     }
 
-    public static ulong ReadEffectiveCapabilities() => ParseEffectiveCapabilities(File.ReadAllText("/proc/self/status"));
+    /// <summary>
+    /// The calling thread's CapEff. Capabilities are per thread on Linux and the kernel checks the caller's, so
+    /// /proc/thread-self (Linux 3.17+) is the accurate source; /proc/self shows only the main thread.
+    /// </summary>
+    public static ulong ReadEffectiveCapabilities()
+    {
+        const string thread = "/proc/thread-self/status";
+        return ParseEffectiveCapabilities(File.ReadAllText(File.Exists(thread) ? thread : "/proc/self/status"));
+    }
 
     public static uint EffectiveUid() => LibC.GetEUid();
 

@@ -13,7 +13,7 @@ public enum AuditStatusMask : uint
     RateLimit = 0x8,
     BacklogLimit = 0x10,
     BacklogWaitTime = 0x20,
-    /// <summary>Resets the kernel's lost counter (kernel ≥ 5.x with AUDIT_FEATURE_BITMAP_LOST_RESET).</summary>
+    /// <summary>Resets the kernel's lost counter (with AUDIT_FEATURE_BITMAP_LOST_RESET); use alone, see ResetLost.</summary>
     Lost = 0x40,
     BacklogWaitTimeActual = 0x80,
 }
@@ -124,6 +124,13 @@ public static class AuditStatusCommands
 
     public static void SetBacklogLimit(this AuditNetlinkSocket socket, uint limit) =>
         socket.SetStatus(AuditStatusMask.BacklogLimit, new AuditStatus { BacklogLimit = limit });
+
+    /// <summary>
+    /// Zeroes the kernel's lost counter and returns its previous value (kernels with AUDIT_FEATURE_BITMAP_LOST_RESET,
+    /// feature bit 0x20). The mask must be LOST alone: the kernel answers through the ack, not a status reply.
+    /// </summary>
+    public static uint ResetLost(this AuditNetlinkSocket socket) =>
+        (uint)socket.ExecuteForAckValue(AuditMessageTypes.Set, new AuditStatus { Mask = (uint)AuditStatusMask.Lost }.ToBytes(), "AUDIT_SET(Lost reset)");
 
     /// <summary>In jiffies (kernel HZ, often 250 or 1000); 0 = never block audited tasks.</summary>
     public static void SetBacklogWaitTime(this AuditNetlinkSocket socket, uint jiffies) =>

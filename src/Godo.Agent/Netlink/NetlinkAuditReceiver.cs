@@ -105,11 +105,8 @@ public sealed class NetlinkAuditReceiver : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Stop();
-        _stopSignal.Dispose();
-    }
+    /// <summary>Same as <see cref="Stop"/>; the socket belongs to the session and is not closed here.</summary>
+    public void Dispose() => Stop();
 
     private void ReadLoop()
     {

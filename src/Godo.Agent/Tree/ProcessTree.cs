@@ -120,7 +120,7 @@ public sealed partial class ProcessTree
         if (creator is { Alive: false })
         {
             // The parent died before this record was written: the kernel has reparented us already.
-            ppid = ReaperFor(creator, creator.InContainerPidNs);
+            ppid = ReaperFor(creator);
             Stats.StalePpidRepaired++;
         }
         var n = new ProcessNode(e.Pid, ppid, e.TimeMs, e.Serial) { CreatorPid = e.Ppid };
@@ -170,7 +170,8 @@ public sealed partial class ProcessTree
         {
             var sameChild = c.CreatorPid == p.Pid || c.Ppid == parentPid;
             if (c.Alive && sameChild) return;                              // the child's own records came first
-            if (!c.Alive && sameChild) { Stats.LateForkReturns++; return; } // e.g. a vfork child that already exited
+            // e.g. a vfork child that already exited; a fork entered after the child's exit reuses its pid instead
+            if (!c.Alive && sameChild && e.TimeMs <= c.ExitMs) { Stats.LateForkReturns++; return; }
             if (c.Alive) MarkExited(c, e.TimeMs, e.Serial);                 // died unseen (signal); its pid is reused
             Stats.PidReuses++;
         }
@@ -223,7 +224,7 @@ public sealed partial class ProcessTree
         if (p.IsSubreaper && _containers.TryGetValue(p.ShimOf!, out var shimmed) && shimmed.Shim == p)
             Teardown(shimmed, timeMs, serial);
         foreach (var c in p.Children.ToArray())
-            if (c.Alive) Reparent(c, ReaperFor(p, c.InContainerPidNs));
+            if (c.Alive) Reparent(c, ReaperFor(p));
     }
 
     /// <summary>A container's init or shim is gone: the kernel tears down the pid namespace, leaving no records.</summary>
@@ -237,20 +238,19 @@ public sealed partial class ProcessTree
     // ---- reparenting --------------------------------------------------------------------------
 
     /// <summary>
-    /// The kernel's find_new_reaper: the nearest living subreaper ancestor; inside a container, never past
-    /// the container's init, which is the namespace's reaper; on the host, pid 1.
+    /// The kernel's find_new_reaper for the children of <paramref name="dead"/>: the nearest living subreaper
+    /// among the dead parent's ancestors in the dead parent's own pid namespace (containerd-shim for runc and
+    /// `docker exec`'d processes), else that namespace's reaper: the container's init, or pid 1 on the host.
     /// </summary>
-    public int ReaperFor(ProcessNode dead, bool inContainer)
+    public int ReaperFor(ProcessNode dead)
     {
+        var inContainer = dead.InContainerPidNs;
         var a = Get(dead.Ppid);
         for (var depth = 0; a is not null && depth < 4096; depth++)
         {
-            if (a.Alive)
-            {
-                if (inContainer && a.IsContainerInit && a.Container == dead.Container) return a.Pid;
-                if (a.IsSubreaper && a.InContainerPidNs == inContainer) return a.Pid;
-            }
-            if (inContainer && a.IsContainerInit) break;
+            if (a.InContainerPidNs != inContainer) break; // the walk never leaves the dead parent's namespace
+            if (a.Alive && a.IsSubreaper) return a.Pid;
+            if (inContainer && a.IsContainerInit) return a.Alive ? a.Pid : 1;
             if (a.Pid == a.Ppid) break;
             a = Get(a.Ppid);
         }

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
+using Godo.Agent.Publishing;
 using Godo.Agent.Replay;
 using Godo.Agent.Tree;
 using Godo.Cli.Output;
@@ -43,10 +44,21 @@ public static class AgentCommand
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            var settings = Bind(parse, o, new GodoConfiguration());
+            var config = new GodoConfiguration();
+            var settings = Bind(parse, o, config);
+            var aggregators = Aggregators(parse, o, config);
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
-            using var host = BuildHost(settings, stats, (builder, _) => { });
+            using var host = BuildHost(settings, stats, (builder, _) =>
+            {
+                // --aggregator: report the tree to the aggregators (ClusterClient, snapshot + deltas + heartbeats)
+                if (aggregators.Length > 0)
+                    builder.AddAggregatorPublisher(new PublisherSettings
+                    {
+                        HostName = settings.HostName, Aggregators = aggregators,
+                        Stats = AgentStatsSampler.FromPipeline(stats, parse.GetValue(o.Source) ?? "netlink"),
+                    });
+            });
             return await RunAsync(host, settings, every, parse.GetValue(json), ct);
         });
         return cmd;

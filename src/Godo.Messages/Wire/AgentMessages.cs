@@ -24,7 +24,8 @@ public sealed record AgentStats
 /// <summary>Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it.</summary>
 public sealed record HostSnapshot(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
-    ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats) : IHostMessage;
+    ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats,
+    string? AgentAddress = null) : IHostMessage;
 
 public enum ProcessChangeKind { Upsert = 0, Exited = 1, Removed = 2 }
 
@@ -43,8 +44,19 @@ public sealed record HostDelta(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
     ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers) : IHostMessage;
 
-/// <summary>Sent every few seconds; <see cref="LastSequence"/> lets a receiver notice a lost trailing delta.</summary>
-public sealed record AgentHeartbeat(string Host, string Incarnation, long LastSequence, DateTimeOffset SentAt, AgentStats Stats) : IHostMessage;
+/// <summary>
+/// Sent every few seconds; <see cref="LastSequence"/> lets a receiver notice a lost trailing delta.
+/// <see cref="AgentAddress"/> (also on snapshots) is the agent's Akka address, so an aggregator can tell which host a
+/// ClusterClient that went unreachable was feeding; null when the agent runs inside the aggregator (standalone).
+/// </summary>
+public sealed record AgentHeartbeat(string Host, string Incarnation, long LastSequence, DateTimeOffset SentAt, AgentStats Stats,
+    string? AgentAddress = null) : IHostMessage;
 
 /// <summary>Aggregator → agent: send a full snapshot (after a gap, or for an incarnation it has not seen).</summary>
 public sealed record SnapshotRequest(string Host, string Incarnation, string Reason) : IGodoWireMessage;
+
+/// <summary>
+/// Aggregator → aggregators: the receptionist this agent was connected to lost it (ClusterClientUnreachable).
+/// Only that one aggregator sees the client go; the others learn it from this.
+/// </summary>
+public sealed record AgentUnreachable(string AgentAddress, DateTimeOffset At) : IGodoWireMessage;

@@ -1,0 +1,227 @@
+// godo cluster benchmark: simulated agents (H hosts x P processes, R process changes/s in 100 ms delta batches) feed
+// one aggregator through a real ClusterClient; then memory per process, API latency under load, and how long a
+// second aggregator takes to converge. Loopback only; every loop is bounded in count and time.
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Tools.Client;
+using Akka.Hosting;
+using Godo.Agent.Publishing;
+using Godo.Messages;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+var opt = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
+string O(string k, string d) => opt.TryGetValue(k, out var v) ? v : d;
+var godoDll = O("godo", "");
+int hosts = int.Parse(O("hosts", "200")), procs = int.Parse(O("procs", "500")), rate = int.Parse(O("rate", "20000"));
+int portA = int.Parse(O("port-a", "47301")), portB = int.Parse(O("port-b", "47302")), httpA = int.Parse(O("http-a", "47311")), httpB = int.Parse(O("http-b", "47312"));
+var loadSeconds = int.Parse(O("seconds", "20"));
+var urlA = $"http://127.0.0.1:{httpA}"; var urlB = $"http://127.0.0.1:{httpB}";
+var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+var started = new List<Process>();
+
+Process StartAggregator(int port, int httpPort, string? seed)
+{
+    var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+    foreach (var a in new[] { godoDll, "aggregator", "--remote-port", port.ToString(), "--http", $"http://127.0.0.1:{httpPort}" }) psi.ArgumentList.Add(a);
+    if (seed is not null) { psi.ArgumentList.Add("--seed"); psi.ArgumentList.Add(seed); }
+    var p = Process.Start(psi)!;
+    p.ErrorDataReceived += (_, e) => { if (e.Data is not null && !e.Data.Contains("WARNING")) Console.Error.WriteLine($"  [aggregator :{port}] {e.Data}"); };
+    p.BeginErrorReadLine(); p.BeginOutputReadLine();
+    started.Add(p);
+    return p;
+}
+async Task<JsonElement> Json(string url) => JsonDocument.Parse(await http.GetStringAsync(url)).RootElement.Clone();
+async Task Until(Func<Task<bool>> cond, TimeSpan timeout, string what)
+{
+    var end = DateTime.UtcNow + timeout;
+    while (DateTime.UtcNow < end) { try { if (await cond()) return; } catch (Exception) { } await Task.Delay(100); }
+    throw new TimeoutException(what);
+}
+long Rss(Process p) { p.Refresh(); return p.WorkingSet64; }
+
+try
+{
+    var a = StartAggregator(portA, httpA, null);
+    await Until(async () => (await http.GetAsync(urlA + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "aggregator A ready");
+    var baseline = await Json(urlA + "/ops/memory?gc=true");
+    var baseManaged = baseline.GetProperty("managedBytes").GetInt64();
+    var baseRss = Rss(a);
+    Console.WriteLine($"aggregator A up: managed {baseManaged / 1e6:0.0} MB, RSS {baseRss / 1e6:0.0} MB");
+
+    using var host = new HostBuilder().ConfigureLogging(l => l.ClearProviders())
+        .ConfigureServices(s => s.AddAkka("godo-bench", b => b
+            .AddHocon("akka { loglevel = WARNING, stdout-loglevel = WARNING, log-dead-letters = 0, log-dead-letters-during-shutdown = off }", HoconAddMode.Prepend)
+            .AddAggregatorClient(new PublisherSettings { HostName = "bench", Aggregators = [$"akka.tcp://godo@127.0.0.1:{portA}"] })))
+        .Build();
+    await host.StartAsync();
+    var system = host.Services.GetRequiredService<ActorSystem>();
+    var client = host.Services.GetRequiredService<ActorRegistry>().Get<AggregatorClientKey>();
+    await Task.Delay(2000); // let the client find a receptionist before the snapshots go
+    var perHost = (double)rate / hosts;
+    var sims = Enumerable.Range(0, hosts).Select(i => system.ActorOf(Props.Create(() => new SimHost($"sim-{i:000}", procs, perHost, client)), $"sim-{i}")).ToList();
+    var loadClock = Stopwatch.StartNew();
+
+    await Until(async () =>
+    {
+        var hs = await Json(urlA + "/api/hosts");
+        return hs.GetArrayLength() == hosts && hs.EnumerateArray().All(h => h.GetProperty("processCount").GetInt32() >= procs * 0.95);
+    }, TimeSpan.FromSeconds(120), "all hosts on A");
+    Console.WriteLine($"all {hosts} hosts x ~{procs} processes on A after {loadClock.Elapsed.TotalSeconds:0.0}s");
+
+    // latency under load
+    async Task<(double p50, double p99, int n, long bytes)> Latency(Func<int, string> url, int n)
+    {
+        var times = new List<double>(); long bytes = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var body = await http.GetByteArrayAsync(url(i));
+            times.Add(sw.Elapsed.TotalMilliseconds); bytes = body.Length;
+        }
+        times.Sort();
+        return (times[n / 2], times[(int)(n * 0.99)], n, bytes);
+    }
+    var rnd = new Random(7);
+    var metrics0 = await http.GetStringAsync(urlA + "/metrics");
+    var t0 = Stopwatch.StartNew();
+    var tree = await Latency(_ => $"{urlA}/api/hosts/sim-{rnd.Next(hosts):000}/tree", 2000);
+    var containers = await Latency(_ => $"{urlA}/api/containers", 200);
+    var metrics1 = await http.GetStringAsync(urlA + "/metrics");
+    double Metric(string text, string name) => text.Split('\n').Where(l => l.StartsWith(name + " ")).Select(l => double.Parse(l.Split(' ')[1])).FirstOrDefault();
+    var changesPerSec = (Metric(metrics1, "godo_delta_changes_total") - Metric(metrics0, "godo_delta_changes_total")) / t0.Elapsed.TotalSeconds;
+    var deltasPerSec = (Metric(metrics1, "godo_deltas_total") - Metric(metrics0, "godo_deltas_total")) / t0.Elapsed.TotalSeconds;
+    Console.WriteLine($"ingest on A during the latency runs: {changesPerSec:0} process changes/s in {deltasPerSec:0} deltas/s");
+    Console.WriteLine($"GET /api/hosts/{{h}}/tree: p50 {tree.p50:0.00} ms, p99 {tree.p99:0.00} ms ({tree.n} requests, {tree.bytes / 1024} KiB each)");
+    Console.WriteLine($"GET /api/containers:      p50 {containers.p50:0.00} ms, p99 {containers.p99:0.00} ms ({containers.n} requests, {containers.bytes / 1024} KiB each)");
+
+    var mem = await Json(urlA + "/ops/memory?gc=true");
+    var managed = mem.GetProperty("managedBytes").GetInt64();
+    var total = mem.GetProperty("processes").GetInt64();
+    var rss = Rss(a);
+    Console.WriteLine($"memory on A: {total} processes; managed {managed / 1e6:0.0} MB ({(managed - baseManaged) / (double)total:0} B/process over the empty aggregator), " +
+                      $"RSS {rss / 1e6:0.0} MB ({(rss - baseRss) / (double)total:0} B/process)");
+
+    // a new aggregator joins while the load goes on
+    var bClock = Stopwatch.StartNew();
+    StartAggregator(portB, httpB, $"akka.tcp://godo@127.0.0.1:{portA}");
+    await Until(async () => (await http.GetAsync(urlB + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "B ready");
+    var upAt = bClock.Elapsed;
+    await Until(async () =>
+    {
+        var hb = await Json(urlB + "/api/hosts");
+        if (hb.GetArrayLength() != hosts) return false;
+        var ha = (await Json(urlA + "/api/hosts")).EnumerateArray().ToDictionary(h => h.GetProperty("host").GetString()!, h => h.GetProperty("sequence").GetInt64());
+        // converged: every host present, not waiting for a snapshot, and at most 2 batches (200 ms) behind A
+        return hb.EnumerateArray().All(h => !h.GetProperty("awaitingSnapshot").GetBoolean()
+                                            && ha.TryGetValue(h.GetProperty("host").GetString()!, out var sa) && Math.Abs(sa - h.GetProperty("sequence").GetInt64()) <= 2);
+    }, TimeSpan.FromSeconds(120), "B converged");
+    var converged = bClock.Elapsed;
+    Console.WriteLine($"new aggregator B: process start -> member up & ready {upAt.TotalSeconds:0.0}s; -> all {hosts} hosts converged {converged.TotalSeconds:0.0}s " +
+                      $"({(converged - upAt).TotalSeconds:0.0}s after it was up)");
+
+    var left = TimeSpan.FromSeconds(loadSeconds) - loadClock.Elapsed;
+    if (left > TimeSpan.Zero) await Task.Delay(left);
+    foreach (var s in sims) system.Stop(s);
+    await host.StopAsync();
+}
+finally
+{
+    foreach (var p in started) { try { p.Kill(); p.WaitForExit(10_000); } catch (InvalidOperationException) { } }
+}
+
+/// <summary>One simulated agent: a snapshot, then every 100 ms a delta (new processes, execs in place, removals), heartbeats.</summary>
+sealed class SimHost : ReceiveActor, IWithTimers
+{
+    private sealed record Tick; private sealed record Beat;
+    private static readonly string[] Exes = Enumerable.Range(0, 60).Select(i => $"/usr/{(i % 3 == 0 ? "sbin" : "bin")}/prog{i}").ToArray();
+    private static readonly string[] Cwds = ["/", "/app", "/srv/data", "/var/lib/service", "/home/user"];
+    private readonly string _host, _inc = Guid.NewGuid().ToString("N");
+    private readonly Dictionary<int, ProcessInfo> _procs = new();
+    private readonly Dictionary<string, ContainerInfo> _containers = new();
+    private readonly IActorRef _client;
+    private readonly Random _rnd;
+    private readonly double _perTick;
+    private readonly int _target;
+    private double _carry;
+    private long _seq;
+    private int _nextPid = 1000;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public SimHost(string host, int procs, double changesPerSecond, IActorRef client)
+    {
+        _host = host; _client = client; _rnd = new Random(host.GetHashCode()); _perTick = changesPerSecond / 10; _target = procs;
+        for (var c = 0; c < 10; c++)
+        {
+            var id = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+            _containers[id] = new ContainerInfo { Id = id, Name = $"{host}-app{c}", Image = $"registry.example/app{c}:1.{c}", InitPid = 0, ProcessCount = 0, State = "running", StartedAt = DateTimeOffset.UtcNow };
+        }
+        _procs[1] = new ProcessInfo { Pid = 1, Ppid = 0, Comm = "systemd", Exe = "/usr/lib/systemd/systemd", Argv = ["/sbin/init"], StartedAt = DateTimeOffset.UtcNow };
+        while (_procs.Count < procs) New();
+        Receive<Tick>(_ => OnTick());
+        Receive<Beat>(_ => Send(new AgentHeartbeat(_host, _inc, _seq, DateTimeOffset.UtcNow, new AgentStats { Version = "bench", Source = "sim" })));
+        Receive<SnapshotRequest>(_ => Snapshot());
+        Snapshot();
+        Timers.StartPeriodicTimer("t", new Tick(), TimeSpan.FromMilliseconds(100));
+        Timers.StartPeriodicTimer("b", new Beat(), TimeSpan.FromSeconds(2));
+    }
+
+    private ProcessInfo New()
+    {
+        var pid = _nextPid++;
+        var container = _rnd.Next(4) == 0 ? null : _containers.Keys.ElementAt(_rnd.Next(_containers.Count));
+        var exe = Exes[_rnd.Next(Exes.Length)];
+        var p = new ProcessInfo
+        {
+            Pid = pid, Ppid = 1, Comm = Path.GetFileName(exe), Exe = exe, Cwd = Cwds[_rnd.Next(Cwds.Length)], Uid = _rnd.Next(3) * 1000,
+            Argv = [Path.GetFileName(exe), "--config", $"/etc/app/{_rnd.Next(20)}.conf", $"--id={_rnd.Next(1_000_000)}"],
+            Container = container, NsPid = container is null ? null : _rnd.Next(2, 300), StartedAt = DateTimeOffset.UtcNow,
+        };
+        _procs[pid] = p;
+        return p;
+    }
+
+    private void OnTick()
+    {
+        _carry += _perTick;
+        var n = (int)_carry; _carry -= n;
+        if (n == 0) return;
+        var changes = ImmutableArray.CreateBuilder<ProcessChange>(n);
+        for (var i = 0; i < n; i++)
+        {
+            switch (i % 3)
+            {
+                case 0 when _procs.Count <= _target:
+                case 1 when _procs.Count < _target:
+                    changes.Add(new ProcessChange(ProcessChangeKind.Upsert, New()));
+                    break;
+                case 0 or 1:
+                {
+                    var victim = _procs.Keys.ElementAt(1 + _rnd.Next(_procs.Count - 1));
+                    changes.Add(new ProcessChange(ProcessChangeKind.Removed, _procs[victim]));
+                    _procs.Remove(victim);
+                    break;
+                }
+                default:
+                {
+                    var key = _procs.Keys.ElementAt(1 + _rnd.Next(_procs.Count - 1));
+                    var p = _procs[key] with { Argv = ["sh", "-c", $"run-step {_rnd.Next(1000)}"], Exe = "/bin/sh", Comm = "sh" };
+                    _procs[key] = p;
+                    changes.Add(new ProcessChange(ProcessChangeKind.Upsert, p));
+                    break;
+                }
+            }
+        }
+        Send(new HostDelta(_host, _inc, ++_seq, DateTimeOffset.UtcNow, changes.MoveToImmutable(), []));
+    }
+
+    private void Snapshot() =>
+        Send(new HostSnapshot(_host, _inc, ++_seq, DateTimeOffset.UtcNow, [.. _procs.Values], [.. _containers.Values], new AgentStats { Version = "bench", Source = "sim" }));
+
+    private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.SendToAll(GodoConstants.AgentIngestPath, m));
+}

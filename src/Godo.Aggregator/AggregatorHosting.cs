@@ -1,0 +1,83 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Tools.Client;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Godo.Aggregator.Ingest;
+using Godo.Aggregator.Ops;
+using Godo.Messages;
+using Godo.Messages.Wire;
+
+namespace Godo.Aggregator;
+
+/// <summary>Registry key of the cluster-events actor (for `cluster tail`).</summary>
+public sealed class ClusterEventsKey;
+
+public static class AggregatorHosting
+{
+    /// <summary>hocon/aggregator.conf, embedded.</summary>
+    public static Config Hocon => ConfigurationFactory.FromResource<AggregatorSettings>("Godo.Aggregator.aggregator.conf");
+
+    /// <summary>
+    /// Makes this ActorSystem an aggregator: a cluster member with role <c>aggregator</c> (seed nodes from the settings,
+    /// or a cluster of its own when there are none), keep-majority split brain resolver, graceful leave through
+    /// CoordinatedShutdown (Akka.Hosting runs it when the host stops), the godo wire serializer, a ClusterClient
+    /// receptionist with <c>/user/agent-ingest</c> registered, and the health checks. The ActorSystem must be named
+    /// <see cref="GodoConstants.ActorSystemName"/> ("godo"): agents and seeds address it by that name.
+    /// The HTTP side (<see cref="Api.AggregatorWeb"/>) finds the state through <see cref="AggregatorRuntime.Of"/>.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddAggregator(this AkkaConfigurationBuilder builder, AggregatorSettings settings)
+    {
+        foreach (var seed in settings.Seeds) ParseSeed(seed);
+        var runtime = new AggregatorRuntime(settings);
+        builder
+            .AddGodoWireSerializer()
+            .AddHocon(Hocon, HoconAddMode.Append)
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = settings.RemoteHost,
+                Port = settings.RemotePort,
+                PublicHostName = string.IsNullOrEmpty(settings.PublicHost) ? null : settings.PublicHost,
+                MaxFrameSize = settings.MaxFrameSize,
+                SendBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
+                ReceiveBufferSize = Math.Max(settings.MaxFrameSize * 2, 256_000),
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [GodoConstants.AggregatorRole],
+                SeedNodes = settings.Seeds.ToArray(),
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .WithDistributedPubSub(GodoConstants.AggregatorRole)
+            .WithClusterClientReceptionist("receptionist", GodoConstants.AggregatorRole)
+            .WithActorSystemLivenessCheck()
+            .WithAkkaClusterReadinessCheck()
+            .WithActors((system, registry) =>
+            {
+                if (system.Name != GodoConstants.ActorSystemName)
+                    throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
+                runtime.Attach(system);
+                var ingest = system.ActorOf(AgentIngestActor.Props(runtime), GodoConstants.AgentIngestName);
+                registry.Register<AgentIngestActor>(ingest);
+                ClusterClientReceptionist.Get(system).RegisterService(ingest);
+                registry.Register<ClusterEventsKey>(system.ActorOf(ClusterEventsActor.Props(runtime), "cluster-events"));
+                var cluster = Cluster.Get(system);
+                if (settings.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+            });
+        if (!string.IsNullOrWhiteSpace(settings.ExtraHocon)) builder.AddHocon(settings.ExtraHocon, HoconAddMode.Prepend);
+        return builder;
+    }
+
+    /// <summary>A seed as given by users: akka.tcp://godo@H:P (a trailing slash is fine).</summary>
+    public static Address ParseSeed(string seed)
+    {
+        if (!Address.TryParse(seed.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
+            throw new AggregatorConfigException($"bad seed '{seed}': give akka.tcp://{GodoConstants.ActorSystemName}@HOST:PORT");
+        if (address.System != GodoConstants.ActorSystemName)
+            throw new AggregatorConfigException($"bad seed '{seed}': the aggregators' system is '{GodoConstants.ActorSystemName}', not '{address.System}'");
+        return address;
+    }
+}

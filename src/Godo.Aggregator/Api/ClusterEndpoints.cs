@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Godo.Aggregator.Fleet;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godo.Aggregator.Api;
+
+public sealed record ClusterMemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Self, string AppVersion);
+
+public sealed record AgentView(string Host, string? Address, string Status, string? Version, DateTimeOffset? StartedAt, double? UptimeSeconds,
+    DateTimeOffset LastSeen, string? Source, bool ConnectedHere);
+
+/// <summary>`GET /api/cluster` (pbm's `cluster show`): members, leader, unreachable, and the agents feeding the fleet.</summary>
+public sealed record ClusterView(string Self, string? Leader, string SelfStatus, IReadOnlyList<ClusterMemberView> Members,
+    IReadOnlyList<string> Unreachable, IReadOnlyList<AgentView> Agents);
+
+public sealed record AddressRequest(string? Address);
+
+public sealed record ClusterActionResult(string Action, string Address);
+
+/// <summary>The cluster endpoints that replace Petabridge.Cmd's `cluster show|leave|down|tail`.</summary>
+public static class ClusterEndpoints
+{
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/cluster", (HttpContext ctx) => Results.Json(Show(ctx)));
+
+        app.MapPost("/api/cluster/leave", async (HttpContext ctx) =>
+        {
+            var cluster = Cluster.Get(ctx.RequestServices.GetRequiredService<ActorSystem>());
+            var (address, error) = await AddressOf(ctx, required: false);
+            if (error is not null) return error;
+            address ??= cluster.SelfAddress;
+            if (!IsMember(cluster, address)) return ApiError.NotFound($"{address} is not a member of this cluster");
+            cluster.Leave(address);
+            return Results.Json(new ClusterActionResult("leave", address.ToString()), statusCode: 202);
+        });
+
+        app.MapPost("/api/cluster/down", async (HttpContext ctx) =>
+        {
+            var cluster = Cluster.Get(ctx.RequestServices.GetRequiredService<ActorSystem>());
+            var (address, error) = await AddressOf(ctx, required: true);
+            if (error is not null) return error;
+            if (!IsMember(cluster, address!)) return ApiError.NotFound($"{address} is not a member of this cluster");
+            cluster.Down(address!);
+            return Results.Json(new ClusterActionResult("down", address!.ToString()), statusCode: 202);
+        });
+
+        app.MapGet("/api/cluster/events", (HttpContext ctx) =>
+        {
+            var view = Show(ctx);
+            var initial = view.Members.Select(m => new ClusterEventInfo("member-" + m.Status, m.Address, m.Roles, m.Status, DateTimeOffset.UtcNow))
+                .Concat(view.Unreachable.Select(a => new ClusterEventInfo("unreachable", a, [], null, DateTimeOffset.UtcNow)))
+                .ToList();
+            return ServerSentEvents.StreamAsync(ctx, ctx.Runtime().ClusterEvents, _ => true, e => e.Kind, initial);
+        });
+        return app;
+    }
+
+    public static ClusterView Show(HttpContext ctx)
+    {
+        var system = ctx.RequestServices.GetRequiredService<ActorSystem>();
+        var runtime = AggregatorRuntime.Of(system);
+        var cluster = Cluster.Get(system);
+        var state = cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var members = state.Members.Concat(state.Unreachable.Where(u => !state.Members.Contains(u)))
+            .Select(m => new ClusterMemberView(m.Address.ToString(), m.Roles.OrderBy(r => r).ToList(), m.Status.ToString().ToLowerInvariant(),
+                !unreachable.Contains(m.Address), m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), m.AppVersion.ToString()))
+            .OrderBy(m => m.Address, StringComparer.Ordinal).ToList();
+        var now = DateTimeOffset.UtcNow;
+        var agents = runtime.Fleet.Hosts().Select(h => new AgentView(
+            h.Host, h.AgentAddress, h.Status.ToString().ToLowerInvariant(), NullIfEmpty(h.Stats.Version),
+            h.Stats.StartedAt == default ? null : h.Stats.StartedAt,
+            h.Stats.StartedAt == default ? null : Math.Round((now - h.Stats.StartedAt).TotalSeconds, 1),
+            h.LastSeen, NullIfEmpty(h.Stats.Source),
+            h.AgentAddress is { } a && runtime.ConnectedClients.ContainsKey(a))).ToList();
+        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), cluster.SelfMember.Status.ToString().ToLowerInvariant(),
+            members, unreachable.Select(a => a.ToString()).ToList(), agents);
+    }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    private static bool IsMember(Cluster cluster, Address address) =>
+        cluster.State.Members.Any(m => m.Address.Equals(address)) || cluster.State.Unreachable.Any(m => m.Address.Equals(address));
+
+    /// <summary>The address from ?address=, or a JSON body {"address": "..."}.</summary>
+    private static async Task<(Address?, IResult?)> AddressOf(HttpContext ctx, bool required)
+    {
+        var text = FleetEndpoints.Query(ctx, "address");
+        if (text is null && ctx.Request.ContentLength is > 0 or null && ctx.Request.HasJsonContentType())
+        {
+            try
+            {
+                var body = await JsonSerializer.DeserializeAsync<AddressRequest>(ctx.Request.Body, new JsonSerializerOptions(JsonSerializerDefaults.Web), ctx.RequestAborted);
+                text = body?.Address;
+            }
+            catch (JsonException e) { return (null, ApiError.BadRequest($"bad JSON body: {e.Message}")); }
+        }
+        if (string.IsNullOrWhiteSpace(text))
+            return required ? (null, ApiError.BadRequest("give the member's address: ?address=akka.tcp://godo@HOST:PORT or {\"address\": ...}")) : (null, null);
+        if (!Address.TryParse(text.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
+            return (null, ApiError.BadRequest($"bad address '{text}': give akka.tcp://godo@HOST:PORT"));
+        return (address, null);
+    }
+}

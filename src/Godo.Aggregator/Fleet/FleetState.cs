@@ -1,0 +1,396 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+
+namespace Godo.Aggregator.Fleet;
+
+public enum IngestOutcome
+{
+    /// <summary>The message changed the state (or refreshed lastSeen).</summary>
+    Applied,
+    /// <summary>Already applied (an older or repeated sequence): ignored.</summary>
+    Duplicate,
+    /// <summary>Cannot be applied until a snapshot arrives, and one was asked for recently: dropped.</summary>
+    Dropped,
+    /// <summary>Cannot be applied: <see cref="IngestResult.Request"/> should go back to the agent.</summary>
+    SnapshotNeeded,
+}
+
+public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEvent> Events, SnapshotRequest? Request = null)
+{
+    public static readonly IngestResult Duplicate = new(IngestOutcome.Duplicate, []);
+    public static readonly IngestResult Dropped = new(IngestOutcome.Dropped, []);
+}
+
+/// <summary>
+/// The merge logic of an aggregator, as a plain class: per host, a snapshot replaces everything, deltas apply in
+/// sequence order, and a gap, an unknown incarnation or a heartbeat ahead of us asks for a snapshot. Host status
+/// moves up → stale → down on missing heartbeats (see <see cref="Sweep"/>), or straight to down when the agent's
+/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers.
+/// </summary>
+public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock = null)
+{
+    private readonly ConcurrentDictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
+    // Snapshot requests for hosts (or incarnations) we hold no state for: host -> (incarnation, last asked).
+    private readonly Dictionary<string, (string Incarnation, DateTimeOffset At)> _asked = new(StringComparer.Ordinal);
+    // Strings repeated across processes (container ids, exe, cwd, comm) are kept once: this is most of the memory per process.
+    private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+    private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.UtcNow);
+
+    public FleetOptions Options { get; } = options;
+    public DateTimeOffset Now => _clock();
+
+    // ---- ingest (single writer) ---------------------------------------------------------------
+
+    public IngestResult Apply(IHostMessage message) => message switch
+    {
+        HostSnapshot s => ApplySnapshot(s),
+        HostDelta d => ApplyDelta(d),
+        AgentHeartbeat h => ApplyHeartbeat(h),
+        _ => IngestResult.Duplicate,
+    };
+
+    public IngestResult ApplySnapshot(HostSnapshot s)
+    {
+        var now = Now;
+        var events = new List<FleetEvent>();
+        var existed = _hosts.TryGetValue(s.Host, out var h);
+        h ??= _hosts.GetOrAdd(s.Host, name => new HostState(name));
+        lock (h.Gate)
+        {
+            // A snapshot of the incarnation we follow that is not newer than our state is a repeat: keep ours.
+            if (existed && h.Incarnation == s.Incarnation && s.Sequence <= h.Sequence)
+            {
+                Touch(h, now, events, s.Stats, s.AgentAddress);
+                return new IngestResult(IngestOutcome.Duplicate, events);
+            }
+            var oldProcesses = existed ? new Dictionary<int, ProcessInfo>(h.Processes) : null;
+            var oldContainers = existed ? new Dictionary<string, ContainerInfo>(h.Containers) : null;
+            h.Processes.Clear();
+            foreach (var p in s.Processes.OrEmpty()) h.Processes[p.Pid] = Intern(p);
+            h.Containers.Clear();
+            foreach (var c in s.Containers.OrEmpty()) h.Containers[c.Id] = Intern(c);
+            h.Incarnation = s.Incarnation;
+            h.Sequence = s.Sequence;
+            h.AsOf = s.AsOf;
+            h.AwaitingSnapshot = false;
+            h.SnapshotsApplied++;
+            if (oldProcesses is not null)
+            {
+                // A resync: what changed while we were not following is still news.
+                foreach (var p in h.Processes.Values)
+                    if (p.ExitedAt is null && IsExec(oldProcesses.GetValueOrDefault(p.Pid), p)) events.Add(ExecEvent(h, p, s.AsOf));
+                foreach (var old in oldProcesses.Values)
+                    if (old.ExitedAt is null && !(h.Processes.TryGetValue(old.Pid, out var cur) && cur.StartedAt == old.StartedAt && cur.ExitedAt is null))
+                        events.Add(ExitEvent(h, old, s.AsOf));
+                foreach (var c in h.Containers.Values)
+                    if (!oldContainers!.ContainsKey(c.Id)) events.Add(ContainerEvent(h, FleetEventKinds.ContainerStart, c, s.AsOf));
+                foreach (var c in oldContainers!.Values)
+                    if (!h.Containers.ContainsKey(c.Id)) events.Add(ContainerEvent(h, FleetEventKinds.ContainerStop, c, s.AsOf));
+            }
+            Touch(h, now, events, s.Stats, s.AgentAddress, force: !existed);
+        }
+        _asked.Remove(s.Host);
+        return new IngestResult(IngestOutcome.Applied, events);
+    }
+
+    public IngestResult ApplyDelta(HostDelta d)
+    {
+        var now = Now;
+        if (!_hosts.TryGetValue(d.Host, out var h)) return AskUnknown(d.Host, d.Incarnation, "unknown host", now);
+        var events = new List<FleetEvent>();
+        lock (h.Gate)
+        {
+            if (h.Incarnation != d.Incarnation) return AskLocked(h, d.Incarnation, "new incarnation", now);
+            if (d.Sequence <= h.Sequence) return IngestResult.Duplicate;
+            if (h.AwaitingSnapshot) return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now);
+            if (d.Sequence != h.Sequence + 1)
+            {
+                h.AwaitingSnapshot = true;
+                return AskLocked(h, d.Incarnation, $"gap: expected sequence {h.Sequence + 1}, got {d.Sequence}", now);
+            }
+            foreach (var change in d.Processes.OrEmpty())
+            {
+                var p = change.Process;
+                h.Processes.TryGetValue(p.Pid, out var old);
+                switch (change.Kind)
+                {
+                    case ProcessChangeKind.Upsert:
+                        if (IsExec(old, p)) events.Add(ExecEvent(h, p, d.AsOf));
+                        h.Processes[p.Pid] = Intern(p);
+                        break;
+                    case ProcessChangeKind.Exited:
+                        if (old is not null && old.ExitedAt is null && old.StartedAt == p.StartedAt) events.Add(ExitEvent(h, p, d.AsOf));
+                        h.Processes[p.Pid] = Intern(p);
+                        break;
+                    case ProcessChangeKind.Removed:
+                        // Only that incarnation of the pid: a reused pid's new process stays.
+                        if (old is not null && (old.StartedAt == p.StartedAt || old.ExitedAt is not null)) h.Processes.Remove(p.Pid);
+                        break;
+                }
+            }
+            foreach (var change in d.Containers.OrEmpty())
+            {
+                var c = change.Container;
+                if (change.Kind == ContainerChangeKind.Upsert)
+                {
+                    if (!h.Containers.ContainsKey(c.Id)) events.Add(ContainerEvent(h, FleetEventKinds.ContainerStart, c, d.AsOf));
+                    h.Containers[c.Id] = Intern(c);
+                }
+                else if (h.Containers.Remove(c.Id, out var gone))
+                    events.Add(ContainerEvent(h, FleetEventKinds.ContainerStop, gone, d.AsOf));
+            }
+            h.Sequence = d.Sequence;
+            h.AsOf = d.AsOf;
+            h.DeltasApplied++;
+            Touch(h, now, events, null, null);
+        }
+        return new IngestResult(IngestOutcome.Applied, events);
+    }
+
+    public IngestResult ApplyHeartbeat(AgentHeartbeat hb)
+    {
+        var now = Now;
+        if (!_hosts.TryGetValue(hb.Host, out var h)) return AskUnknown(hb.Host, hb.Incarnation, "unknown host", now);
+        var events = new List<FleetEvent>();
+        lock (h.Gate)
+        {
+            if (h.Incarnation != hb.Incarnation) return AskLocked(h, hb.Incarnation, "new incarnation", now);
+            Touch(h, now, events, hb.Stats, hb.AgentAddress);
+            if (hb.LastSequence > h.Sequence)
+            {
+                // The last delta(s) never came: nothing later will show the gap, so ask now.
+                h.AwaitingSnapshot = true;
+                var ask = AskLocked(h, hb.Incarnation, $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now);
+                return ask with { Events = events };
+            }
+        }
+        return new IngestResult(IngestOutcome.Applied, events);
+    }
+
+    /// <summary>The ClusterClient at <paramref name="agentAddress"/> went unreachable: its hosts are down (unless heard from just now).</summary>
+    public IReadOnlyList<FleetEvent> MarkUnreachable(string agentAddress)
+    {
+        var now = Now;
+        var events = new List<FleetEvent>();
+        foreach (var h in _hosts.Values)
+            lock (h.Gate)
+                if (h.AgentAddress == agentAddress && h.Status != HostStatus.Down && now - h.LastSeen >= Options.UnreachableGrace)
+                    SetStatus(h, HostStatus.Down, "agent disconnected", now, events);
+        return events;
+    }
+
+    /// <summary>Periodic: up → stale → down on missing heartbeats; forgets down hosts after the retention.</summary>
+    public IReadOnlyList<FleetEvent> Sweep()
+    {
+        var now = Now;
+        var events = new List<FleetEvent>();
+        foreach (var h in _hosts.Values)
+        {
+            lock (h.Gate)
+            {
+                var silent = now - h.LastSeen;
+                if (h.Status != HostStatus.Down && silent > Options.DownAfter)
+                    SetStatus(h, HostStatus.Down, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
+                else if (h.Status == HostStatus.Up && silent > Options.StaleAfter)
+                    SetStatus(h, HostStatus.Stale, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
+                if (h.Status == HostStatus.Down && h.DownSince is { } since && now - since > Options.Retention)
+                {
+                    _hosts.TryRemove(h.Host, out _);
+                    events.Add(new FleetEvent { Kind = FleetEventKinds.HostRemoved, Host = h.Host, At = now, Reason = "retention" });
+                }
+            }
+        }
+        foreach (var key in _asked.Where(kv => now - kv.Value.At > Options.Retention).Select(kv => kv.Key).ToList()) _asked.Remove(key);
+        return events;
+    }
+
+    private void Touch(HostState h, DateTimeOffset now, List<FleetEvent> events, AgentStats? stats, string? agentAddress, bool force = false)
+    {
+        h.LastSeen = now;
+        if (stats is not null) h.Stats = stats;
+        if (agentAddress is not null) h.AgentAddress = agentAddress;
+        if (h.Status != HostStatus.Up || force) SetStatus(h, HostStatus.Up, null, now, events);
+    }
+
+    private static void SetStatus(HostState h, HostStatus status, string? reason, DateTimeOffset now, List<FleetEvent> events)
+    {
+        h.Status = status;
+        h.StatusReason = reason;
+        h.DownSince = status == HostStatus.Down ? now : null;
+        var kind = status switch { HostStatus.Up => FleetEventKinds.HostUp, HostStatus.Stale => FleetEventKinds.HostStale, _ => FleetEventKinds.HostDown };
+        events.Add(new FleetEvent { Kind = kind, Host = h.Host, At = now, Reason = reason });
+    }
+
+    private IngestResult AskLocked(HostState h, string incarnation, string reason, DateTimeOffset now)
+    {
+        if (now - h.SnapshotRequestedAt < Options.SnapshotRetry) return IngestResult.Dropped;
+        h.SnapshotRequestedAt = now;
+        return new IngestResult(IngestOutcome.SnapshotNeeded, [], new SnapshotRequest(h.Host, incarnation, reason));
+    }
+
+    private IngestResult AskUnknown(string host, string incarnation, string reason, DateTimeOffset now)
+    {
+        if (_asked.TryGetValue(host, out var last) && last.Incarnation == incarnation && now - last.At < Options.SnapshotRetry)
+            return IngestResult.Dropped;
+        _asked[host] = (incarnation, now);
+        return new IngestResult(IngestOutcome.SnapshotNeeded, [], new SnapshotRequest(host, incarnation, reason));
+    }
+
+    private static bool IsExec(ProcessInfo? old, ProcessInfo p) =>
+        p.ExitedAt is null && (old is null || old.StartedAt != p.StartedAt || old.ExitedAt is not null
+                               || !string.Equals(old.Exe, p.Exe, StringComparison.Ordinal) || !old.Argv.OrEmpty().SequenceEqual(p.Argv.OrEmpty()));
+
+    private static FleetEvent ExecEvent(HostState h, ProcessInfo p, DateTimeOffset at) => new()
+    {
+        Kind = FleetEventKinds.Exec, Host = h.Host, At = at, Pid = p.Pid, Ppid = p.Ppid, Exe = p.Exe, Argv = p.Argv.OrEmpty(), Uid = p.Uid,
+        Container = p.Container, ContainerName = p.Container is { } c && h.Containers.TryGetValue(c, out var ci) ? ci.Name : null,
+    };
+
+    private static FleetEvent ExitEvent(HostState h, ProcessInfo p, DateTimeOffset at) => new()
+    {
+        Kind = FleetEventKinds.Exit, Host = h.Host, At = p.ExitedAt ?? at, Pid = p.Pid, Ppid = p.Ppid, Exe = p.Exe, Argv = p.Argv.OrEmpty(),
+        Container = p.Container, ContainerName = p.Container is { } c && h.Containers.TryGetValue(c, out var ci) ? ci.Name : null,
+    };
+
+    private static FleetEvent ContainerEvent(HostState h, string kind, ContainerInfo c, DateTimeOffset at) => new()
+    {
+        Kind = kind, Host = h.Host, At = at, Container = c.Id, ContainerName = c.Name, Image = c.Image, Pid = c.InitPid,
+    };
+
+    private string? Pool(string? s)
+    {
+        if (s is null) return null;
+        if (_pool.TryGetValue(s, out var kept)) return kept;
+        if (_pool.Count > 1_000_000) _pool.Clear(); // bounded: a pathological fleet costs memory, not correctness
+        _pool[s] = s;
+        return s;
+    }
+
+    private ProcessInfo Intern(ProcessInfo p)
+    {
+        var argv = p.Argv.OrEmpty();
+        // argv[0] is usually the exe or comm: share those strings too.
+        if (argv.Length > 0 && _pool.TryGetValue(argv[0], out var a0) && !ReferenceEquals(a0, argv[0])) argv = argv.SetItem(0, a0);
+        return p with { Container = Pool(p.Container), Exe = Pool(p.Exe), Comm = Pool(p.Comm), Cwd = Pool(p.Cwd), Argv = argv };
+    }
+
+    private ContainerInfo Intern(ContainerInfo c) => c with { Id = Pool(c.Id)!, Image = Pool(c.Image), Name = Pool(c.Name) };
+
+    // ---- queries (any thread) -----------------------------------------------------------------
+
+    public HostState? Get(string host) => _hosts.GetValueOrDefault(host);
+    public int HostCount => _hosts.Count;
+    public long TotalProcesses => _hosts.Values.Sum(h => (long)h.ProcessCount);
+
+    public IReadOnlyList<HostSummary> Hosts() =>
+        _hosts.Values.Select(h => h.Summary()).OrderBy(s => s.Host, StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<ContainerView> Containers(string? host = null)
+    {
+        var list = new List<ContainerView>();
+        foreach (var h in HostsFor(host))
+            lock (h.Gate)
+                foreach (var c in h.OrderedContainers())
+                    list.Add(ContainerView.From(h.Host, c));
+        return list;
+    }
+
+    /// <summary>A container by full id, name, or unique id prefix (as docker accepts them), on one host or across the fleet.</summary>
+    public ContainerLookup FindContainer(string key, string? host = null)
+    {
+        key = key.Trim();
+        if (key.Length == 0) return ContainerLookup.NotFound;
+        var byId = new List<(HostState, ContainerInfo)>();
+        var byName = new List<(HostState, ContainerInfo)>();
+        var byPrefix = new List<(HostState, ContainerInfo)>();
+        var name = key.TrimStart('/');
+        foreach (var h in HostsFor(host))
+            lock (h.Gate)
+                foreach (var c in h.Containers.Values)
+                {
+                    if (c.Id == key) byId.Add((h, c));
+                    else if (c.Name is { } n && n.TrimStart('/') == name) byName.Add((h, c));
+                    else if (c.Id.StartsWith(key, StringComparison.OrdinalIgnoreCase)) byPrefix.Add((h, c));
+                }
+        var matches = byId.Count > 0 ? byId : byName.Count > 0 ? byName : byPrefix;
+        if (matches.Count == 0) return ContainerLookup.NotFound;
+        if (matches.Count > 1)
+            return new ContainerLookup(null, matches.Select(m => ContainerView.From(m.Item1.Host, m.Item2)).ToList());
+        var (hs, ci) = matches[0];
+        lock (hs.Gate)
+        {
+            var procs = hs.Processes.Values.Where(p => p.Container == ci.Id && p.ExitedAt is null).OrderBy(p => p.Pid).ToImmutableArray();
+            return new ContainerLookup(new ContainerDetail { Host = hs.Host, Container = ci, Processes = procs }, []);
+        }
+    }
+
+    public IReadOnlyList<ProcessView> Processes(ProcessQuery q)
+    {
+        var result = new List<ProcessView>();
+        string? containerId = null;
+        if (q.Container is not null)
+        {
+            var found = FindContainer(q.Container, q.Host);
+            if (found.Detail is null) return result;
+            containerId = found.Detail.Container.Id;
+        }
+        foreach (var h in HostsFor(q.Host))
+            lock (h.Gate)
+                foreach (var p in h.Processes.Values.OrderBy(p => p.Pid))
+                {
+                    if (p.ExitedAt is not null) continue;
+                    if (containerId is not null && p.Container != containerId) continue;
+                    if (q.Exe is { } exe && !(p.Exe ?? "").Contains(exe, StringComparison.Ordinal) && !(p.Comm ?? "").Contains(exe, StringComparison.Ordinal)) continue;
+                    if (q.Argv is { } argv && !string.Join(' ', p.Argv.OrEmpty()).Contains(argv, StringComparison.Ordinal)) continue;
+                    result.Add(new ProcessView(h.Host, p));
+                    if (result.Count >= q.Limit) return result;
+                }
+        return result;
+    }
+
+    private IEnumerable<HostState> HostsFor(string? host) =>
+        host is null ? _hosts.Values.OrderBy(h => h.Host, StringComparer.Ordinal)
+        : _hosts.TryGetValue(host, out var h) ? [h] : [];
+}
+
+public sealed record ProcessQuery(string? Host = null, string? Container = null, string? Exe = null, string? Argv = null, int Limit = 10_000);
+
+/// <summary>One row of `GET /api/containers`.</summary>
+public sealed record ContainerView
+{
+    public required string Host { get; init; }
+    public required string Id { get; init; }
+    public string? Name { get; init; }
+    public string? Image { get; init; }
+    public string? State { get; init; }
+    public int ProcessCount { get; init; }
+    public int? InitPid { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public static ContainerView From(string host, ContainerInfo c) => new()
+    {
+        Host = host, Id = c.Id, Name = c.Name, Image = c.Image, State = c.State, ProcessCount = c.ProcessCount, InitPid = c.InitPid, StartedAt = c.StartedAt,
+    };
+}
+
+/// <summary>`GET /api/containers/{key}`: the container with its live processes.</summary>
+public sealed record ContainerDetail
+{
+    public required string Host { get; init; }
+    public required ContainerInfo Container { get; init; }
+    public ImmutableArray<ProcessInfo> Processes { get; init; } = [];
+}
+
+public sealed record ContainerLookup(ContainerDetail? Detail, IReadOnlyList<ContainerView> Ambiguous)
+{
+    public static readonly ContainerLookup NotFound = new(null, []);
+}
+
+public sealed record ProcessView(string Host, ProcessInfo Process);
+
+internal static class ImmutableArrayExtensions
+{
+    public static ImmutableArray<T> OrEmpty<T>(this ImmutableArray<T> a) => a.IsDefault ? ImmutableArray<T>.Empty : a;
+}

@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+
+namespace Godo.Aggregator.Fleet;
+
+/// <summary>
+/// What one aggregator knows of one host. Written only by the ingest actor (through <see cref="FleetState"/>), read by
+/// API requests: every access holds the instance's lock, and readers copy out what they need.
+/// </summary>
+public sealed class HostState(string host)
+{
+    internal readonly object Gate = new();
+    internal readonly Dictionary<int, ProcessInfo> Processes = new();
+    internal readonly Dictionary<string, ContainerInfo> Containers = new(StringComparer.Ordinal);
+
+    public string Host { get; } = host;
+    public string Incarnation { get; internal set; } = "";
+    public long Sequence { get; internal set; }
+    public HostStatus Status { get; internal set; } = HostStatus.Up;
+    public string? StatusReason { get; internal set; }
+    public DateTimeOffset LastSeen { get; internal set; }
+    public DateTimeOffset? DownSince { get; internal set; }
+    public DateTimeOffset AsOf { get; internal set; }
+    public AgentStats Stats { get; internal set; } = new();
+    public string? AgentAddress { get; internal set; }
+    /// <summary>A gap was seen: deltas are dropped until a snapshot replaces the state.</summary>
+    public bool AwaitingSnapshot { get; internal set; }
+    internal DateTimeOffset SnapshotRequestedAt = DateTimeOffset.MinValue;
+    public long DeltasApplied { get; internal set; }
+    public long SnapshotsApplied { get; internal set; }
+
+    /// <summary>Live processes (not yet exited), as the agent counts them.</summary>
+    public int ProcessCount { get { lock (Gate) return Processes.Values.Count(p => p.ExitedAt is null); } }
+    public int ContainerCount { get { lock (Gate) return Containers.Count; } }
+
+    /// <summary>The host's tree in the public schema (the document of `godo replay --json`).</summary>
+    public HostTree ToTree(bool includeExited = false)
+    {
+        lock (Gate)
+        {
+            var processes = Processes.Values.Where(p => includeExited || p.ExitedAt is null).OrderBy(p => p.Pid).ToImmutableArray();
+            var containers = OrderedContainers().ToImmutableArray();
+            var stats = ImmutableDictionary.CreateBuilder<string, long>();
+            stats["processes"] = processes.Length;
+            stats["containers"] = containers.Length;
+            stats["sequence"] = Sequence;
+            stats["records"] = Stats.Records;
+            stats["events"] = Stats.Events;
+            stats["malformed"] = Stats.Malformed;
+            stats["lost"] = Stats.Lost;
+            stats["backlog"] = Stats.Backlog;
+            stats["corrections"] = Stats.Corrections;
+            stats["deltasApplied"] = DeltasApplied;
+            stats["snapshotsApplied"] = SnapshotsApplied;
+            return new HostTree { Host = Host, AsOf = AsOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
+        }
+    }
+
+    /// <summary>The agent's order: by start time (unknown first), then id.</summary>
+    internal IEnumerable<ContainerInfo> OrderedContainers() =>
+        Containers.Values.OrderBy(c => c.StartedAt ?? DateTimeOffset.MinValue).ThenBy(c => c.Id, StringComparer.Ordinal);
+
+    public HostSummary Summary()
+    {
+        lock (Gate)
+            return new HostSummary
+            {
+                Host = Host, Status = Status, StatusReason = StatusReason, LastSeen = LastSeen, DownSince = DownSince, AsOf = AsOf,
+                ProcessCount = Processes.Values.Count(p => p.ExitedAt is null), ContainerCount = Containers.Count,
+                Incarnation = Incarnation, Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
+                AwaitingSnapshot = AwaitingSnapshot,
+            };
+    }
+}
+
+/// <summary>One row of `GET /api/hosts`.</summary>
+public sealed record HostSummary
+{
+    public required string Host { get; init; }
+    public HostStatus Status { get; init; }
+    public string? StatusReason { get; init; }
+    public DateTimeOffset LastSeen { get; init; }
+    public DateTimeOffset? DownSince { get; init; }
+    public DateTimeOffset AsOf { get; init; }
+    public int ProcessCount { get; init; }
+    public int ContainerCount { get; init; }
+    public string Incarnation { get; init; } = "";
+    public long Sequence { get; init; }
+    public string? AgentAddress { get; init; }
+    public bool AwaitingSnapshot { get; init; }
+    public AgentStats Stats { get; init; } = new();
+}

@@ -1,0 +1,88 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Godo.Aggregator.Fleet;
+using Godo.Messages;
+using Godo.Messages.Wire;
+
+namespace Godo.Aggregator.Ingest;
+
+/// <summary>
+/// `/user/agent-ingest` on every aggregator, registered with the ClusterClient receptionist: agents SendToAll their
+/// snapshots, deltas and heartbeats here. Applies them to the <see cref="FleetState"/>, asks the sender (the agent,
+/// through the receptionist's response tunnel) for a snapshot when it cannot, and turns ClusterClientUnreachable into
+/// an <see cref="AgentUnreachable"/> for every aggregator.
+/// </summary>
+public sealed class AgentIngestActor : ReceiveActor, IWithTimers
+{
+    private sealed record SweepTick;
+
+    private readonly AggregatorRuntime _runtime;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef? _mediator;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public AgentIngestActor(AggregatorRuntime runtime)
+    {
+        _runtime = runtime;
+        Receive<IHostMessage>(Ingest);
+        Receive<AgentUnreachable>(m =>
+        {
+            var events = _runtime.Fleet.MarkUnreachable(m.AgentAddress);
+            Publish(events);
+        });
+        Receive<ClusterClients>(m =>
+        {
+            foreach (var c in m.ClusterClientsList) _runtime.ConnectedClients[c.Path.Address.ToString()] = DateTimeOffset.UtcNow;
+        });
+        Receive<ClusterClientUp>(m => _runtime.ConnectedClients[m.ClusterClient.Path.Address.ToString()] = DateTimeOffset.UtcNow);
+        Receive<ClusterClientUnreachable>(m =>
+        {
+            var address = m.ClusterClient.Path.Address.ToString();
+            _runtime.ConnectedClients.TryRemove(address, out _);
+            var msg = new AgentUnreachable(address, DateTimeOffset.UtcNow);
+            // Only the receptionist the client talked to notices; tell every aggregator (ourselves included).
+            if (_mediator is not null) _mediator.Tell(new Publish(GodoConstants.AgentLinksTopic, msg));
+            else Self.Tell(msg);
+        });
+        Receive<SubscribeAck>(_ => { });
+        Receive<SweepTick>(_ => Publish(_runtime.Fleet.Sweep()));
+    }
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("sweep", new SweepTick(), _runtime.Settings.SweepInterval);
+        var system = Context.System;
+        if (system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+        {
+            _mediator = DistributedPubSub.Get(system).Mediator;
+            _mediator.Tell(new Subscribe(GodoConstants.AgentLinksTopic, Self));
+            ClusterClientReceptionist.Get(system).Underlying.Tell(SubscribeClusterClients.Instance, Self);
+        }
+    }
+
+    private void Ingest(IHostMessage message)
+    {
+        var result = _runtime.Fleet.Apply(message);
+        _runtime.Metrics.Count(result, message);
+        if (result.Request is { } request)
+        {
+            _log.Info("asking {0} for a snapshot: {1}", request.Host, request.Reason);
+            Sender.Tell(request);
+        }
+        Publish(result.Events);
+    }
+
+    private void Publish(IReadOnlyList<FleetEvent> events)
+    {
+        if (events.Count == 0) return;
+        _runtime.PublishEvents(events);
+        foreach (var e in events)
+            if (e.Kind is FleetEventKinds.HostDown or FleetEventKinds.HostStale or FleetEventKinds.HostRemoved)
+                _log.Info("host {0}: {1} ({2})", e.Host, e.Kind, e.Reason);
+    }
+
+    public static Props Props(AggregatorRuntime runtime) => Akka.Actor.Props.Create(() => new AgentIngestActor(runtime));
+}

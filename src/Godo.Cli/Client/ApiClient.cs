@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Godo.Aggregator.Api;
+using Godo.Messages;
+
+namespace Godo.Cli.Client;
+
+/// <summary>The --server/--api-token/--json options every client command shares.</summary>
+public sealed class ClientOptions
+{
+    public Option<string?> Server { get; } = new("--server") { Description = $"the aggregator's URL (default {GodoConstants.DefaultHttpUrl}; GODO_SERVER)" };
+    public Option<string?> Token { get; } = new("--api-token") { Description = $"bearer token of the API ({GodoConstants.ApiTokenVariable})" };
+    public Option<bool> Json { get; } = new("--json") { Description = "print the API's JSON instead of a table" };
+
+    public void AddTo(Command cmd, bool json = true)
+    {
+        cmd.Options.Add(Server);
+        cmd.Options.Add(Token);
+        if (json) cmd.Options.Add(Json);
+    }
+
+    public ApiClient Connect(ParseResult parse)
+    {
+        var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("GODO_SERVER") ?? GodoConstants.DefaultHttpUrl;
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            throw new UsageException($"bad --server '{server}': give e.g. {GodoConstants.DefaultHttpUrl}");
+        var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(GodoConstants.ApiTokenVariable);
+        return new ApiClient(uri, string.IsNullOrEmpty(token) ? null : token);
+    }
+}
+
+/// <summary>A server-side failure or an unreachable server: one line, exit 1 (bad input is a <see cref="UsageException"/>, exit 2).</summary>
+public sealed class ServerException(string message) : Exception(message);
+
+/// <summary>Calls the aggregator's HTTP API and turns every failure into one clear line.</summary>
+public sealed class ApiClient : IDisposable
+{
+    public static readonly JsonSerializerOptions Options = CreateOptions();
+    private static JsonSerializerOptions CreateOptions() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+
+    private readonly HttpClient _http;
+    public Uri Server { get; }
+
+    public ApiClient(Uri server, string? token)
+    {
+        Server = server;
+        _http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public async Task<string> GetStringAsync(string path, CancellationToken ct)
+    {
+        using var resp = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct, TimeSpan.FromSeconds(30));
+        return await resp.Content.ReadAsStringAsync(ct);
+    }
+
+    public async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
+        JsonSerializer.Deserialize<T>(await GetStringAsync(path, ct), Options) ?? throw new ServerException($"empty answer from {Server}{path}");
+
+    public async Task<string> PostAsync(string path, CancellationToken ct)
+    {
+        using var resp = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path), ct, TimeSpan.FromSeconds(30));
+        return await resp.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>Follows a text/event-stream, calling <paramref name="onEvent"/> with each (event, data) until the server or the user ends it.</summary>
+    public async Task FollowAsync(string path, Func<string, string, Task> onEvent, CancellationToken ct)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, path);
+        req.Headers.Accept.ParseAdd("text/event-stream");
+        using var resp = await SendAsync(req, ct, null, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await resp.Content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(stream);
+        string eventName = "message";
+        var data = new List<string>();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (data.Count > 0) await onEvent(eventName, string.Join('\n', data));
+                eventName = "message";
+                data.Clear();
+            }
+            else if (line.StartsWith("event:", StringComparison.Ordinal)) eventName = line[6..].Trim();
+            else if (line.StartsWith("data:", StringComparison.Ordinal)) data.Add(line[5..].TrimStart());
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage req, CancellationToken ct, TimeSpan? timeout,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout is { } t) cts.CancelAfter(t);
+        HttpResponseMessage resp;
+        try
+        {
+            resp = await _http.SendAsync(req, completion, cts.Token);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ServerException($"cannot reach the aggregator at {Server}: {e.InnerException?.Message ?? e.Message} (is it running? see --server)");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ServerException($"the aggregator at {Server} did not answer in time");
+        }
+        if (resp.IsSuccessStatusCode) return resp;
+        var body = await resp.Content.ReadAsStringAsync(ct);
+        resp.Dispose();
+        var message = ErrorOf(body) ?? $"{(int)resp.StatusCode} {resp.ReasonPhrase}";
+        throw resp.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => new ServerException($"{message} (give --api-token or set {GodoConstants.ApiTokenVariable})"),
+            HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict => new UsageException(message),
+            _ => new ServerException($"the aggregator answered {(int)resp.StatusCode}: {message}"),
+        };
+    }
+
+    private static string? ErrorOf(string body)
+    {
+        try { return JsonDocument.Parse(body).RootElement.TryGetProperty("error", out var e) ? e.GetString() : null; }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>Runs a client command: a <see cref="ServerException"/> becomes one line on stderr and exit 1.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try { return await body(); }
+        catch (ServerException e)
+        {
+            Console.Error.WriteLine($"godo: {e.Message}");
+            return CommandLine.Failed;
+        }
+    }
+
+    public static string Pretty(string json)
+    {
+        try { return JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, new JsonSerializerOptions { WriteIndented = true }); }
+        catch (JsonException) { return json; }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

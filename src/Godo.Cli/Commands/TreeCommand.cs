@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using Godo.Aggregator.Fleet;
+using Godo.Cli.Client;
+using Godo.Cli.Output;
+using Godo.Messages.Model;
+
+namespace Godo.Cli.Commands;
+
+/// <summary>`godo tree [HOST|CONTAINER]`: the live process tree of a host, or of one container, pstree-like.</summary>
+public static class TreeCommand
+{
+    public static Command Create()
+    {
+        var client = new ClientOptions();
+        var target = new Argument<string?>("HOST|CONTAINER") { Description = "a host name, or a container id, id prefix or name; default: every host", Arity = ArgumentArity.ZeroOrOne };
+        var host = new Option<string?>("--host") { Description = "the container's host, when its name or prefix is not unique in the fleet" };
+        var cmd = new Command("tree", "Show the live process tree of a host or of a container (pstree-like).") { target, host };
+        client.AddTo(cmd);
+        cmd.SetAction((parse, ct) => ApiClient.RunAsync(async () =>
+        {
+            using var api = client.Connect(parse);
+            var json = parse.GetValue(client.Json);
+            var what = parse.GetValue(target);
+            var onHost = parse.GetValue(host);
+            if (what is null)
+            {
+                var hosts = await api.GetAsync<List<HostSummary>>("/api/hosts", ct);
+                if (hosts.Count == 0) { Console.Out.WriteLine("no hosts yet: no agent has reported to this aggregator"); return CommandLine.Ok; }
+                foreach (var h in hosts.Where(h => onHost is null || h.Host == onHost))
+                    await Print(api, h.Host, null, json, ct);
+                return CommandLine.Ok;
+            }
+            // a host name first; then a container
+            if (onHost is null && await IsHost(api, what, ct)) { await Print(api, what, null, json, ct); return CommandLine.Ok; }
+            var detail = await api.GetAsync<ContainerDetail>($"/api/containers/{Uri.EscapeDataString(what)}" + (onHost is null ? "" : $"?host={Uri.EscapeDataString(onHost)}"), ct);
+            await Print(api, detail.Host, detail.Container.Id, json, ct);
+            return CommandLine.Ok;
+        }));
+        return cmd;
+    }
+
+    private static async Task<bool> IsHost(ApiClient api, string name, CancellationToken ct)
+    {
+        try { await api.GetStringAsync($"/api/hosts/{Uri.EscapeDataString(name)}", ct); return true; }
+        catch (UsageException) { return false; }
+    }
+
+    private static async Task Print(ApiClient api, string host, string? container, bool json, CancellationToken ct)
+    {
+        var text = await api.GetStringAsync($"/api/hosts/{Uri.EscapeDataString(host)}/tree", ct);
+        var tree = JsonSerializer.Deserialize(text, GodoJsonContext.Default.HostTree)!;
+        if (container is not null)
+            tree = tree with { Processes = [.. tree.Processes.Where(p => p.Container == container)], Containers = [.. tree.Containers.Where(c => c.Id == container)] };
+        if (json) Console.Out.WriteLine(JsonSerializer.Serialize(tree, GodoJsonContext.Indented.HostTree));
+        else Console.Out.Write(TreeRenderer.Render(tree, container));
+    }
+}

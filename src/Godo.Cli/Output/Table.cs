@@ -1,0 +1,50 @@
+using System.Text;
+
+namespace Godo.Cli.Output;
+
+/// <summary>A plain text table: a header row and left-aligned columns (numbers right-aligned), two spaces apart.</summary>
+public sealed class Table(params string[] headers)
+{
+    private readonly List<string[]> _rows = new();
+
+    public Table Add(params object?[] cells)
+    {
+        _rows.Add(cells.Select(c => c switch { null => "-", DateTimeOffset t => Age(t), _ => c.ToString() ?? "-" }).ToArray());
+        return this;
+    }
+
+    public int Count => _rows.Count;
+
+    public override string ToString()
+    {
+        var widths = headers.Select((h, i) => Math.Max(h.Length, _rows.Select(r => i < r.Length ? r[i].Length : 0).DefaultIfEmpty(0).Max())).ToArray();
+        var numeric = headers.Select((_, i) => _rows.Count > 0 && _rows.All(r => i < r.Length && (r[i] == "-" || double.TryParse(r[i], System.Globalization.CultureInfo.InvariantCulture, out double _)))).ToArray();
+        var sb = new StringBuilder();
+        void Line(string[] cells)
+        {
+            for (var i = 0; i < headers.Length; i++)
+            {
+                var cell = i < cells.Length ? cells[i] : "";
+                var last = i == headers.Length - 1;
+                sb.Append(numeric[i] ? cell.PadLeft(widths[i]) : last ? cell : cell.PadRight(widths[i]));
+                if (!last) sb.Append("  ");
+            }
+            sb.Append('\n');
+        }
+        Line(headers);
+        foreach (var r in _rows) Line(r);
+        return sb.ToString();
+    }
+
+    /// <summary>"3s ago", "5m ago", or a UTC time for older ones.</summary>
+    public static string Age(DateTimeOffset t)
+    {
+        if (t == default) return "-";
+        var age = DateTimeOffset.UtcNow - t;
+        return age.TotalSeconds < 0 ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") + "Z"
+            : age.TotalSeconds < 90 ? $"{age.TotalSeconds:0}s ago"
+            : age.TotalMinutes < 90 ? $"{age.TotalMinutes:0}m ago"
+            : age.TotalHours < 48 ? $"{age.TotalHours:0}h ago"
+            : t.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + "Z";
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace Godo.Messages.Wire;
+
+/// <summary>
+/// Source-generated System.Text.Json payloads of the wire messages (no reflection, no type names on the wire).
+/// camelCase like the public schema; nulls and defaults omitted to keep deltas small.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = false,
+    WriteIndented = false)]
+[JsonSerializable(typeof(HostSnapshot))]
+[JsonSerializable(typeof(HostDelta))]
+[JsonSerializable(typeof(AgentHeartbeat))]
+[JsonSerializable(typeof(SnapshotRequest))]
+[JsonSerializable(typeof(AgentUnreachable))]
+public sealed partial class GodoWireJsonContext : JsonSerializerContext;

@@ -1,0 +1,173 @@
+using Godo.Agent.Audit;
+using Godo.Agent.Tree;
+
+namespace Godo.Agent.Tests.Tree;
+
+public sealed class ContainerTests
+{
+    private static readonly string Id = "1c67f918bd697fcdf92a04d3c2cc1ced896aba5b4e14b7074c11a5eb22f97dc4";
+    private static readonly string[] Cmd = ["sh", "-c", "sleep 100000"];
+
+    private static ProcessNode Node(HostScript h, int pid) => h.Tree.Get(pid) ?? throw new Xunit.Sdk.XunitException($"no node for pid {pid}");
+
+    [Fact]
+    public void Shim_and_runc_are_host_processes_and_runc_init_stage_2_becomes_the_container_init()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+
+        var shim = Node(h, c.Shim);
+        Assert.Null(shim.Container);
+        Assert.Equal(Id, shim.ShimOf);
+        Assert.True(shim.IsSubreaper);
+        Assert.Equal(1, shim.Ppid);
+        Assert.Null(Node(h, c.Runc).Container);
+        Assert.Null(Node(h, c.RuncInit).Container);
+        Assert.Null(Node(h, c.RuncChild).Container);
+
+        var init = Node(h, c.Init);
+        Assert.True(init.Alive);
+        Assert.Equal(Id, init.Container);
+        Assert.True(init.IsContainerInit);
+        Assert.Equal(1, init.NsPid);
+        Assert.Equal(c.Shim, init.Ppid);
+        Assert.Equal(Cmd, init.Argv.ToArray());
+
+        var state = h.Tree.Containers[Id];
+        Assert.Same(shim, state.Shim);
+        Assert.Same(init, state.Init);
+        Assert.True(state.Running);
+        Assert.Equal([c.Init], h.Tree.AliveNodes.Where(n => n.Container == Id).Select(n => n.Pid));
+    }
+
+    [Fact]
+    public void Shim_launcher_with_start_is_not_the_containers_subreaper()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var launcher = Node(h, c.Launcher);
+        Assert.True(launcher.IsShimLauncher);
+        Assert.False(launcher.IsSubreaper);
+        Assert.NotSame(launcher, h.Tree.Containers[Id].Shim);
+    }
+
+    [Fact]
+    public void Processes_forked_inside_inherit_the_container_and_their_namespace_pid()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var sh = h.Fork(c.Init);
+        h.Exec(sh, "/bin/sleep", ["sleep", "100000"]);
+        var n = Node(h, sh);
+        Assert.Equal(Id, n.Container);
+        Assert.Equal(c.Init, n.Ppid);
+        Assert.Equal(h[sh].NsPid, n.NsPid);
+        Assert.False(n.IsContainerInit);
+        Assert.Contains(n, h.Tree.Containers[Id].Members);
+    }
+
+    [Fact]
+    public void Docker_exec_process_joins_the_container_but_is_not_its_init()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var p = h.DockerExec(c, ["sleep", "100006"]);
+        var n = Node(h, p);
+        Assert.Equal(Id, n.Container);
+        Assert.False(n.IsContainerInit);
+        Assert.Equal(c.Shim, n.Ppid);
+        Assert.Equal(["sleep", "100006"], n.Argv.ToArray());
+        Assert.Same(Node(h, c.Init), h.Tree.Containers[Id].Init);
+        Assert.True(Node(h, c.Init).IsContainerInit);
+    }
+
+    [Fact]
+    public void Two_containers_are_kept_apart()
+    {
+        var h = new HostScript();
+        var a = h.StartContainer(new string('a', 64), Cmd);
+        var b = h.StartContainer(new string('b', 64), ["sleep", "5"]);
+        var inA = h.Fork(a.Init);
+        h.Exec(inA, "/bin/sleep", ["sleep", "1"]);
+        Assert.Equal(new string('a', 64), Node(h, inA).Container);
+        Assert.Equal(new string('b', 64), Node(h, b.Init).Container);
+        Assert.Equal(2, h.Tree.Containers.Values.Count(s => s.Running));
+    }
+
+    [Fact]
+    public void Container_init_exit_tears_down_all_the_containers_processes()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var a = h.Fork(c.Init);
+        h.Exec(a, "/bin/sleep", ["sleep", "1"]);
+        var b = h.Fork(a);
+        h.Exec(b, "/bin/sleep", ["sleep", "3"]); // known from its own record: inside the container, fork returns namespace pids
+        var ex = h.DockerExec(c, ["sleep", "2"]);
+        var exit = h.ExitGroup(c.Init);
+
+        foreach (var pid in new[] { c.Init, a, b, ex })
+        {
+            Assert.False(Node(h, pid).Alive, $"pid {pid} should be dead");
+            Assert.Equal(exit.TimeMs, Node(h, pid).ExitMs);
+        }
+        Assert.True(Node(h, c.Shim).Alive);
+        Assert.DoesNotContain(h.Tree.AliveNodes, n => n.Container == Id);
+        Assert.Equal(1, h.Tree.Stats.ContainerTeardowns);
+        h.Tree.Advance(exit.TimeMs + ProcessTree.DeletionDelayMs);
+        Assert.All(new[] { c.Init, a, b, ex }, pid => Assert.Null(h.Tree.Get(pid)));
+    }
+
+    [Fact]
+    public void Sigkill_of_the_container_init_tears_down_the_container()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var a = h.Fork(c.Init);
+        h.Exec(a, "/bin/sleep", ["sleep", "1"]);
+        var runcKill = h.Fork(c.Shim, SyscallKind.Clone, 0x4111);
+        h.Exec(runcKill, HostScript.RuncExe, ["runc", "--root", "/var/run/docker/runtime-runc/moby", "kill", Id, "9"]);
+        h.Signal(runcKill, c.Init, 9);
+        Assert.False(Node(h, c.Init).Alive);
+        Assert.False(Node(h, a).Alive);
+    }
+
+    [Fact]
+    public void Shim_exit_tears_down_all_the_containers_processes()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var a = h.Fork(c.Init);
+        h.Exec(a, "/bin/sleep", ["sleep", "1"]);
+        h.Existing(5000, 1, "/usr/bin/pkill", ["pkill", "-9", "containerd-shim"]);
+        h.Signal(5000, c.Shim, 9);
+        Assert.False(Node(h, c.Shim).Alive);
+        Assert.False(Node(h, c.Init).Alive);
+        Assert.False(Node(h, a).Alive);
+        Assert.False(h.Tree.Containers.TryGetValue(Id, out var st) && st.Running);
+    }
+
+    [Fact]
+    public void Host_processes_survive_a_container_teardown()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        h.ExitGroup(c.Init);
+        Assert.True(Node(h, HostScript.ContainerdPid).Alive);
+        Assert.True(Node(h, c.Shim).Alive);
+    }
+
+    [Fact]
+    public void Script_replayed_as_log_text_gives_the_same_tree()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        var a = h.Fork(c.Init);
+        h.Exec(a, "/bin/sleep", ["sleep", "1"]);
+        h.DockerExec(c, ["sleep", "2"]);
+        var replay = h.ReplayAsync().GetAwaiter().GetResult();
+        Assert.Equal(0, replay.Stats.Malformed);
+        string Key(ProcessNode n) => $"{n.Pid}/{n.Ppid}/{n.Container}/{string.Join(' ', n.Argv)}/{n.NsPid}";
+        Assert.Equal(h.Tree.AliveNodes.Select(Key).Order(), replay.Tree.AliveNodes.Select(Key).Order());
+    }
+}

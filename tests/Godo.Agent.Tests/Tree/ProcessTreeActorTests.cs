@@ -1,0 +1,76 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Godo.Agent.Audit;
+using Godo.Agent.Replay;
+using Godo.Agent.Tree;
+using Godo.Messages.Model;
+
+namespace Godo.Agent.Tests.Tree;
+
+public sealed class ProcessTreeActorTests : TestKit
+{
+    private const int Bash = 24554;
+
+    /// <summary>Events of a short script, built but not applied: fork, exec, fork, exit of the first child.</summary>
+    private static (List<AuditEvent> Events, int A, int B) Script()
+    {
+        var h = new HostScript();
+        h.Existing(Bash, 24510, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);
+        var events = new List<AuditEvent>();
+        var a = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        h.Exec(a, "/usr/bin/sleep", ["sleep", "100"]); events.Add(h.Last!);
+        var b = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        h.ExitGroup(a, apply: false); events.Add(h.Last!);
+        return (events, a, b);
+    }
+
+    [Fact]
+    public void Events_arriving_out_of_sequence_are_applied_in_sequence_order()
+    {
+        var (events, a, b) = Script();
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h" }, new PipelineStats()));
+        foreach (var i in new[] { 3, 1, 0, 2 }) tree.Tell(events[i]);
+        tree.Tell(new TreeProtocol.EndOfInput(4));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        var drained = ExpectMsg<TreeProtocol.Drained>();
+        Assert.Equal(4, drained.EventsApplied);
+        tree.Tell(new TreeProtocol.GetTree(IncludeExited: true));
+        var host = ExpectMsg<HostTree>();
+        var pa = Assert.Single(host.Processes, p => p.Pid == a);
+        Assert.NotNull(pa.ExitedAt);                         // the exit came after the exec, as in the log
+        Assert.Equal(["sleep", "100"], pa.Argv.ToArray());
+        Assert.Null(Assert.Single(host.Processes, p => p.Pid == b).ExitedAt);
+    }
+
+    [Fact]
+    public void Drain_waits_until_every_event_up_to_the_last_sequence_is_applied()
+    {
+        var (events, _, _) = Script();
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h" }, new PipelineStats()));
+        tree.Tell(new TreeProtocol.EndOfInput(4));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        tree.Tell(events[0]);
+        tree.Tell(events[2]);
+        tree.Tell(events[3]);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // sequence 2 is still missing
+        tree.Tell(events[1]);
+        Assert.Equal(4, ExpectMsg<TreeProtocol.Drained>().EventsApplied);
+    }
+
+    [Fact]
+    public void Events_after_until_are_not_applied()
+    {
+        var (events, a, b) = Script();
+        var until = events[1].TimeMs;
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
+        foreach (var e in events) tree.Tell(e);
+        tree.Tell(new TreeProtocol.EndOfInput(4));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        ExpectMsg<TreeProtocol.Drained>();
+        tree.Tell(new TreeProtocol.GetTree(until));
+        var host = ExpectMsg<HostTree>();
+        Assert.Contains(host.Processes, p => p.Pid == a);
+        Assert.DoesNotContain(host.Processes, p => p.Pid == b);
+        Assert.Equal(until, host.AsOf.ToUnixTimeMilliseconds());
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Immutable;
+using Godo.Aggregator.Fleet;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+
+namespace Godo.Aggregator.Tests.Fleet;
+
+public sealed class FleetStateTests
+{
+    private const string Cid = "aaaaaaaaaaaa1111111111111111111111111111111111111111111111111111";
+    private const string Cid2 = "aaaaaaaaaaab2222222222222222222222222222222222222222222222222222";
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_795_900_000);
+    private DateTimeOffset _now = T0;
+    private readonly FleetState _fleet;
+
+    public FleetStateTests() => _fleet = new FleetState(new FleetOptions
+    {
+        StaleAfter = TimeSpan.FromSeconds(6), DownAfter = TimeSpan.FromSeconds(30), Retention = TimeSpan.FromMinutes(10),
+        SnapshotRetry = TimeSpan.FromSeconds(2), UnreachableGrace = TimeSpan.FromSeconds(3),
+    }, () => _now);
+
+    private static ProcessInfo P(int pid, int ppid, string exe, string? container = null, long startMs = 1000, DateTimeOffset? exited = null, params string[] argv) => new()
+    {
+        Pid = pid, Ppid = ppid, Exe = exe, Comm = Path.GetFileName(exe), Argv = argv.Length > 0 ? [.. argv] : [exe], Container = container,
+        StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(startMs), ExitedAt = exited,
+    };
+
+    private static ContainerInfo C(string id, string name, int count = 1, long startMs = 2000) => new()
+    {
+        Id = id, Name = name, Image = "busybox", InitPid = 100, ProcessCount = count, State = "running", StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(startMs),
+    };
+
+    private static HostSnapshot Snap(string host = "h1", string inc = "i1", long seq = 1, ProcessInfo[]? ps = null, ContainerInfo[]? cs = null) =>
+        new(host, inc, seq, T0, [.. ps ?? [P(1, 0, "/sbin/init"), P(100, 1, "/bin/sh", Cid)]], [.. cs ?? [C(Cid, "web")]], new AgentStats { Records = 5 }, "akka.tcp://a@127.0.0.1:1");
+
+    private static HostDelta Delta(long seq, string host = "h1", string inc = "i1", ProcessChange[]? ps = null, ContainerChange[]? cs = null) =>
+        new(host, inc, seq, T0.AddSeconds(seq), [.. ps ?? []], [.. cs ?? []]);
+
+    private static ProcessChange Up(ProcessInfo p) => new(ProcessChangeKind.Upsert, p);
+    private static ProcessChange Exit(ProcessInfo p) => new(ProcessChangeKind.Exited, p);
+    private static ProcessChange Gone(ProcessInfo p) => new(ProcessChangeKind.Removed, p);
+
+    [Fact]
+    public void Snapshot_then_deltas_in_order_build_the_tree_and_derive_events()
+    {
+        var first = _fleet.ApplySnapshot(Snap());
+        Assert.Equal(IngestOutcome.Applied, first.Outcome);
+        Assert.Equal([FleetEventKinds.HostUp], first.Events.Select(e => e.Kind));
+
+        var r = _fleet.ApplyDelta(Delta(2, ps: [Up(P(200, 100, "/bin/sleep", Cid, 3000, null, "sleep", "60"))],
+            cs: [new ContainerChange(ContainerChangeKind.Upsert, C(Cid, "web", 2)), new ContainerChange(ContainerChangeKind.Upsert, C(Cid2, "db"))]));
+        Assert.Equal(IngestOutcome.Applied, r.Outcome);
+        var exec = Assert.Single(r.Events, e => e.Kind == FleetEventKinds.Exec);
+        Assert.Equal((200, "web", "sleep 60"), (exec.Pid!.Value, exec.ContainerName, string.Join(' ', exec.Argv)));
+        Assert.Equal(Cid2, Assert.Single(r.Events, e => e.Kind == FleetEventKinds.ContainerStart).Container);
+
+        // exec in place (same pid, new argv) is an exec; then exit, then removal
+        r = _fleet.ApplyDelta(Delta(3, ps: [Up(P(200, 100, "/bin/cat", Cid, 3000, null, "cat"))]));
+        Assert.Equal(FleetEventKinds.Exec, Assert.Single(r.Events).Kind);
+        r = _fleet.ApplyDelta(Delta(4, ps: [Exit(P(200, 100, "/bin/cat", Cid, 3000, T0.AddSeconds(4), "cat"))], cs: [new ContainerChange(ContainerChangeKind.Gone, C(Cid2, "db"))]));
+        Assert.Equal([FleetEventKinds.Exit, FleetEventKinds.ContainerStop], r.Events.Select(e => e.Kind));
+        var tree = _fleet.Get("h1")!.ToTree();
+        Assert.Equal([1, 100], tree.Processes.Select(p => p.Pid));
+        Assert.Equal([1, 100, 200], _fleet.Get("h1")!.ToTree(includeExited: true).Processes.Select(p => p.Pid));
+        _fleet.ApplyDelta(Delta(5, ps: [Gone(P(200, 100, "/bin/cat", Cid, 3000))]));
+        Assert.Equal([1, 100], _fleet.Get("h1")!.ToTree(includeExited: true).Processes.Select(p => p.Pid));
+        Assert.Equal(5, tree.Stats["records"]);
+        Assert.Equal(4, tree.Stats["sequence"]);
+        Assert.Equal([Cid], tree.Containers.Select(c => c.Id));
+    }
+
+    [Fact]
+    public void A_repeated_or_older_delta_is_ignored()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 10));
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(11, ps: [Up(P(5, 1, "/x"))])).Outcome);
+        Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplyDelta(Delta(11, ps: [Gone(P(5, 1, "/x"))])).Outcome);
+        Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplyDelta(Delta(3)).Outcome);
+        Assert.Contains(_fleet.Get("h1")!.ToTree().Processes, p => p.Pid == 5);
+    }
+
+    [Fact]
+    public void A_gap_asks_for_a_snapshot_once_drops_deltas_until_it_comes_then_resumes()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 1));
+        var r = _fleet.ApplyDelta(Delta(3, ps: [Up(P(7, 1, "/lost"))]));
+        Assert.Equal(IngestOutcome.SnapshotNeeded, r.Outcome);
+        Assert.Equal(("h1", "i1"), (r.Request!.Host, r.Request.Incarnation));
+        Assert.Contains("gap: expected sequence 2, got 3", r.Request.Reason);
+        Assert.True(_fleet.Get("h1")!.AwaitingSnapshot);
+
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyDelta(Delta(4)).Outcome); // asked just now: no second request
+        _now = _now.AddSeconds(3);
+        Assert.Equal(IngestOutcome.SnapshotNeeded, _fleet.ApplyDelta(Delta(5)).Outcome); // still nothing: ask again
+
+        var healed = _fleet.ApplySnapshot(Snap(seq: 6, ps: [P(1, 0, "/sbin/init"), P(7, 1, "/lost")], cs: []));
+        Assert.Equal(IngestOutcome.Applied, healed.Outcome);
+        Assert.False(_fleet.Get("h1")!.AwaitingSnapshot);
+        // the resync is news: 7 appeared, 100 went, the container stopped
+        Assert.Equal([FleetEventKinds.Exec, FleetEventKinds.Exit, FleetEventKinds.ContainerStop], healed.Events.Select(e => e.Kind));
+        Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplyDelta(Delta(5)).Outcome);
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(7, ps: [Up(P(8, 1, "/next"))])).Outcome);
+        Assert.Equal([1, 7, 8], _fleet.Get("h1")!.ToTree().Processes.Select(p => p.Pid));
+    }
+
+    [Fact]
+    public void An_unknown_host_or_incarnation_asks_for_a_snapshot_and_a_new_incarnation_replaces_the_old()
+    {
+        var r = _fleet.ApplyDelta(Delta(9, host: "new"));
+        Assert.Equal(IngestOutcome.SnapshotNeeded, r.Outcome);
+        Assert.Equal("unknown host", r.Request!.Reason);
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyHeartbeat(new AgentHeartbeat("new", "i1", 9, T0, new AgentStats())).Outcome);
+        Assert.Null(_fleet.Get("new"));
+
+        _fleet.ApplySnapshot(Snap(seq: 50));
+        r = _fleet.ApplyDelta(Delta(1, inc: "i2"));
+        Assert.Equal(IngestOutcome.SnapshotNeeded, r.Outcome);
+        Assert.Equal(("i2", "new incarnation"), (r.Request!.Incarnation, r.Request.Reason));
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplySnapshot(Snap(inc: "i2", seq: 1, ps: [P(1, 0, "/sbin/init")])).Outcome);
+        var h = _fleet.Get("h1")!;
+        Assert.Equal(("i2", 1L), (h.Incarnation, h.Sequence));
+        Assert.Equal([1], h.ToTree().Processes.Select(p => p.Pid));
+        // the old incarnation's stragglers are not applied
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyDelta(Delta(51, inc: "i1")).Outcome);
+    }
+
+    [Fact]
+    public void A_heartbeat_ahead_of_our_sequence_means_a_lost_trailing_delta()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 1));
+        var ok = _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 1, T0, new AgentStats { Lost = 3 }));
+        Assert.Equal(IngestOutcome.Applied, ok.Outcome);
+        Assert.Equal(3, _fleet.Get("h1")!.Stats.Lost);
+        var behind = _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 4, T0, new AgentStats()));
+        Assert.Equal(IngestOutcome.SnapshotNeeded, behind.Outcome);
+        Assert.StartsWith("behind", behind.Request!.Reason);
+    }
+
+    [Fact]
+    public void A_snapshot_not_newer_than_our_state_is_a_repeat()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 5));
+        _fleet.ApplyDelta(Delta(6, ps: [Up(P(9, 1, "/nine"))]));
+        Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplySnapshot(Snap(seq: 5)).Outcome);
+        Assert.Contains(_fleet.Get("h1")!.ToTree().Processes, p => p.Pid == 9);
+    }
+
+    [Fact]
+    public void Removal_of_an_old_process_keeps_the_new_one_that_reused_its_pid()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 1));
+        _fleet.ApplyDelta(Delta(2, ps: [Up(P(300, 1, "/new", startMs: 9000))]));
+        _fleet.ApplyDelta(Delta(3, ps: [Gone(P(300, 1, "/old", startMs: 5000))]));
+        Assert.Equal("/new", _fleet.Get("h1")!.ToTree().Processes.Single(p => p.Pid == 300).Exe);
+    }
+
+    [Fact]
+    public void Status_goes_up_stale_down_and_back_up_and_down_hosts_are_forgotten_after_the_retention()
+    {
+        _fleet.ApplySnapshot(Snap());
+        _now = T0.AddSeconds(5);
+        Assert.Empty(_fleet.Sweep());
+        _now = T0.AddSeconds(7);
+        Assert.Equal(FleetEventKinds.HostStale, Assert.Single(_fleet.Sweep()).Kind);
+        Assert.Equal(HostStatus.Stale, _fleet.Get("h1")!.Status);
+        var back = _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 1, _now, new AgentStats()));
+        Assert.Equal(FleetEventKinds.HostUp, Assert.Single(back.Events).Kind);
+        _now = _now.AddSeconds(31);
+        var down = _fleet.Sweep();
+        Assert.Equal(FleetEventKinds.HostDown, Assert.Single(down).Kind);
+        Assert.Equal(HostStatus.Down, _fleet.Get("h1")!.Status);
+        Assert.Equal(2, _fleet.Get("h1")!.ToTree().Processes.Length); // still visible
+        _now = _now.AddMinutes(9);
+        _fleet.Sweep();
+        Assert.NotNull(_fleet.Get("h1"));
+        _now = _now.AddMinutes(2);
+        Assert.Equal(FleetEventKinds.HostRemoved, Assert.Single(_fleet.Sweep()).Kind);
+        Assert.Null(_fleet.Get("h1"));
+    }
+
+    [Fact]
+    public void An_unreachable_client_downs_its_hosts_unless_they_were_heard_from_just_now()
+    {
+        _fleet.ApplySnapshot(Snap());
+        _fleet.ApplySnapshot(Snap(host: "other") with { AgentAddress = "akka.tcp://b@127.0.0.1:2" });
+        Assert.Empty(_fleet.MarkUnreachable("akka.tcp://a@127.0.0.1:1")); // heard from < 3 s ago: it moved receptionist
+        _now = T0.AddSeconds(4);
+        var events = _fleet.MarkUnreachable("akka.tcp://a@127.0.0.1:1");
+        Assert.Equal(("h1", FleetEventKinds.HostDown, "agent disconnected"), (Assert.Single(events).Host, events[0].Kind, events[0].Reason));
+        Assert.Equal(HostStatus.Up, _fleet.Get("other")!.Status);
+        // it comes back: a heartbeat brings it up
+        _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 1, _now, new AgentStats()));
+        Assert.Equal(HostStatus.Up, _fleet.Get("h1")!.Status);
+    }
+
+    [Fact]
+    public void Containers_are_found_by_id_name_or_unique_prefix_and_processes_filtered()
+    {
+        _fleet.ApplySnapshot(Snap(ps: [P(1, 0, "/sbin/init"), P(100, 1, "/bin/sh", Cid, argv: ["sh", "-c", "sleep 5"]), P(200, 1, "/bin/sleep", Cid2, argv: ["sleep", "9"])],
+            cs: [C(Cid, "/web"), C(Cid2, "db")]));
+        Assert.Equal(Cid, _fleet.FindContainer(Cid).Detail!.Container.Id);
+        Assert.Equal(Cid, _fleet.FindContainer("web").Detail!.Container.Id);
+        Assert.Equal(Cid2, _fleet.FindContainer("aaaaaaaaaaab").Detail!.Container.Id);
+        Assert.Equal([100], _fleet.FindContainer("web").Detail!.Processes.Select(p => p.Pid));
+        Assert.Equal(2, _fleet.FindContainer("aaaa").Ambiguous.Count);
+        Assert.Null(_fleet.FindContainer("zzz").Detail);
+        Assert.Null(_fleet.FindContainer("web", host: "nope").Detail);
+
+        Assert.Equal([100], _fleet.Processes(new ProcessQuery(Container: "web")).Select(v => v.Process.Pid));
+        Assert.Equal([100, 200], _fleet.Processes(new ProcessQuery(Argv: "sleep")).Select(v => v.Process.Pid));
+        Assert.Equal([200], _fleet.Processes(new ProcessQuery(Exe: "/bin/sleep")).Select(v => v.Process.Pid));
+        Assert.Equal(2, _fleet.Containers().Count);
+        Assert.Empty(_fleet.Containers("nope"));
+    }
+
+    [Fact]
+    public void Repeated_strings_are_stored_once()
+    {
+        _fleet.ApplySnapshot(Snap(ps: [P(100, 1, new string("/bin/sh".ToCharArray()), new string(Cid.ToCharArray())), P(101, 1, new string("/bin/sh".ToCharArray()), new string(Cid.ToCharArray()))]));
+        var ps = _fleet.Get("h1")!.ToTree().Processes;
+        Assert.Same(ps[0].Container, ps[1].Container);
+        Assert.Same(ps[0].Exe, ps[1].Exe);
+    }
+}

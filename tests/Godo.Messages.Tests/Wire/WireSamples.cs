@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+
+namespace Godo.Messages.Tests.Wire;
+
+/// <summary>One fully populated instance of every wire message (every field set, so a dropped field shows).</summary>
+public static class WireSamples
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_795_921_864_791);
+    private const string Cid = "4f2a9c0d1e3b5a6c7d8e9f00112233445566778899aabbccddeeff0011223344";
+
+    public static readonly AgentStats Stats = new()
+    {
+        Version = "0.1.0", StartedAt = T0, RecordsPerSecond = 1234.5, EventsPerSecond = 321.25, Records = 10, Events = 5,
+        Malformed = 1, Lost = 2, Backlog = 3, Corrections = 4, Source = "netlink",
+    };
+
+    public static readonly ProcessInfo Shell = new()
+    {
+        Pid = 4242, Ppid = 4200, Comm = "sh", Exe = "/bin/sh", Argv = ["sh", "-c", "echo \"hi\" ünïcødé"], Cwd = "/",
+        Uid = 0, Container = Cid, NsPid = 7, StartedAt = T0, ExitedAt = T0.AddSeconds(1),
+    };
+
+    public static readonly ProcessInfo HostProcess = new() { Pid = 1, Ppid = 0, Comm = "systemd" };
+
+    public static readonly ContainerInfo Container = new()
+    {
+        Id = Cid, Name = "web", Image = "nginx:1.27", InitPid = 4100, ShimPid = 4090, ProcessCount = 3, State = "running",
+        StartedAt = T0, Labels = ImmutableDictionary<string, string>.Empty.Add("com.example", "x"),
+    };
+
+    public static IEnumerable<IGodoWireMessage> All()
+    {
+        yield return new HostSnapshot("web-1", "b1f0a7c2", 17, T0, [Shell, HostProcess], [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
+        yield return new HostSnapshot("empty", "inc", 1, T0, [], [], new AgentStats());
+        yield return new HostDelta("web-1", "b1f0a7c2", 18, T0,
+            [new ProcessChange(ProcessChangeKind.Upsert, Shell), new ProcessChange(ProcessChangeKind.Exited, HostProcess), new ProcessChange(ProcessChangeKind.Removed, Shell)],
+            [new ContainerChange(ContainerChangeKind.Upsert, Container), new ContainerChange(ContainerChangeKind.Gone, Container)]);
+        yield return new AgentHeartbeat("web-1", "b1f0a7c2", 18, T0, Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
+        yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21");
+        yield return new AgentUnreachable("akka.tcp://godo-agent@127.0.0.1:4100", T0);
+    }
+}
