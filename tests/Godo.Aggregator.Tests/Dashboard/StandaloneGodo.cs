@@ -100,6 +100,7 @@ public sealed class StandaloneGodo : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Http?.Dispose();
+        if (_lock is null) return; // never started: the audit state is not ours to check
         Docker.RemoveLeftovers();
         var problems = new List<string>();
         try
@@ -142,6 +143,11 @@ public sealed class StandaloneGodo : IAsyncLifetime
         {
             try { return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             catch (IOException) when (DateTime.UtcNow < deadline) { await Task.Delay(500); }
+            catch (IOException e)
+            {
+                throw new TimeoutException($"{LockPath} still held by another kernel-audit run after {timeout.TotalMinutes:0} min " +
+                                           "(a godo agent or standalone started with flock, or another test run)", e);
+            }
         }
     }
 
