@@ -4,6 +4,7 @@ using Godo.Cli.Commands;
 
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(StandaloneCommand.Create());
 root.Subcommands.Add(AgentCommand.Create());
 root.Subcommands.Add(AggregatorCommand.Create());
 root.Subcommands.Add(HostsCommand.Create());

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Godo.Agent.Hosting;
+using Godo.Agent.Netlink;
+using Godo.Agent.Publishing;
+using Godo.Agent.Replay;
+using Godo.Aggregator;
+using Godo.Cli.Standalone;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Godo.Cli.Commands;
+
+/// <summary>`godo standalone`: the main job on one machine, a live agent and an aggregator in one process.</summary>
+public static class StandaloneCommand
+{
+    public static Command Create()
+    {
+        var o = AgentCommand.CreateOptions();
+        var http = new Option<string?>("--http") { Description = "where the API and dashboard listen (default http://127.0.0.1:5080; off loopback an --api-token is required)" };
+        var token = new Option<string?>("--api-token") { Description = "bearer token required on every API request (GODO_API_TOKEN)" };
+        var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
+        {
+            http, token, o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var config = new GodoConfiguration();
+            var agent = AgentCommand.Bind(parse, o, config);
+            AggregatorSettings settings;
+            try { settings = StandaloneHosting.Settings(parse.GetValue(http) ?? config.Get("Aggregator:Http", "HTTP"), parse.GetValue(token)); }
+            catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
+            var stats = new PipelineStats();
+            WebApplication app;
+            try
+            {
+                app = StandaloneHosting.Build(settings, agent.HostName, (akka, _) => akka.AddAgent(agent, stats),
+                    AgentStatsSampler.FromPipeline(stats, agent.SourceText), web =>
+                    {
+                        web.Services.AddSingleton(agent);
+                        web.Services.AddSingleton(stats);
+                        web.Services.AddHostedService<AuditSourceService>();
+                        web.Logging.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
+                            .AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning);
+                    });
+            }
+            catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
+            await using var _ = app;
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (Exception e) when (e is AuditPermissionException or AuditModeUnavailableException)
+            {
+                throw new UsageException(e.Message);
+            }
+            catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"{settings.HttpUrl} is in use (another godo?); choose another with --http");
+            }
+            Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}); Ctrl-C stops");
+            try { await app.WaitForShutdownAsync(ct); }
+            catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            return CommandLine.Ok;
+        });
+        return cmd;
+    }
+}

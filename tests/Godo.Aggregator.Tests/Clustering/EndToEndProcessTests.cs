@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Godo.Agent.Replay;
+using Godo.Aggregator.Api;
+using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Tests.Infrastructure;
+using Godo.Messages.Model;
+using Xunit.Abstractions;
+
+namespace Godo.Aggregator.Tests.Clustering;
+
+/// <summary>
+/// Issue 4's end-to-end test: 3 aggregators and 3 agents as separate OS processes (`godo aggregator`, `godo agent
+/// --source file:PATH --pace event-time`), on loopback. Every aggregator serves the trees `godo replay` gives; then
+/// kill -9 an agent (down within 10 s everywhere; a restart resyncs it), kill -9 an aggregator (the others answer),
+/// restart it (it rejoins and converges).
+/// </summary>
+public sealed class EndToEndProcessTests(ITestOutputHelper output)
+{
+    private static readonly string[] Corpora = ["threads-exec", "daemons-args", "fleet-churn"];
+    private static string CorpusPath(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name, "audit.log");
+
+    private sealed record Agg(int Remote, int Http)
+    {
+        public string Address => $"akka.tcp://godo@127.0.0.1:{Remote}";
+        public string Url => $"http://127.0.0.1:{Http}";
+    }
+
+    [Fact]
+    public async Task Three_aggregators_and_three_agents_as_processes_agree_with_replay_and_survive_kill_9()
+    {
+        var clock = Stopwatch.StartNew();
+        void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s {what}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var aggs = Enumerable.Range(0, 3).Select(_ => new Agg(GodoProcess.FreePort(), GodoProcess.FreePort())).ToArray();
+        var processes = new List<GodoProcess>();
+        GodoProcess StartAggregator(Agg a, bool seed) => Track(new GodoProcess($"aggregator:{a.Remote}",
+            seed ? ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url]
+                 : ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url, "--seed", aggs[0].Address]));
+        GodoProcess StartAgent(string corpus, string pace)
+        {
+            var args = new List<string> { "agent", "--source", $"file:{CorpusPath(corpus)}", "--pace", pace, "--host-name", corpus };
+            foreach (var a in aggs) { args.Add("--aggregator"); args.Add(a.Address); }
+            return Track(new GodoProcess($"agent:{corpus}", [.. args]));
+        }
+        GodoProcess Track(GodoProcess p) { processes.Add(p); return p; }
+
+        try
+        {
+            var aggProcs = aggs.Select((a, i) => StartAggregator(a, seed: i == 0)).ToArray();
+            // what `godo replay --json` gives for each corpus
+            var expected = new Dictionary<string, HostTree>();
+            foreach (var c in Corpora)
+            {
+                await using var input = File.OpenRead(CorpusPath(c));
+                expected[c] = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = c }, new PipelineStats());
+            }
+            foreach (var a in aggs) await MembersUp(http, a, 3, TimeSpan.FromSeconds(60));
+            Log("3 aggregator processes form the cluster");
+
+            var agents = Corpora.ToDictionary(c => c, c => StartAgent(c, "event-time"));
+            foreach (var a in aggs) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(90));
+            Log("every aggregator serves every host's replay tree (paced by event time)");
+
+            // kill -9 an agent: down everywhere within 10 s
+            agents["threads-exec"].Kill();
+            var killed = Stopwatch.StartNew();
+            await Eventually.Until(async () =>
+            {
+                foreach (var a in aggs)
+                    if ((await Host(http, a, "threads-exec")).Status != HostStatus.Down) return false;
+                return true;
+            }, TimeSpan.FromSeconds(10), "threads-exec down on every aggregator");
+            Log($"killed agent's host down on all 3 after {killed.Elapsed.TotalSeconds:0.0}s");
+            var oldIncarnation = (await Host(http, aggs[0], "threads-exec")).Incarnation;
+            agents["threads-exec"] = StartAgent("threads-exec", "none");
+            foreach (var a in aggs)
+                await Eventually.Until(async () => await Host(http, a, "threads-exec") is { Status: HostStatus.Up } h && h.Incarnation != oldIncarnation,
+                    TimeSpan.FromSeconds(30), $"restarted agent up again on {a.Url}");
+            foreach (var a in aggs) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(30));
+            Log("restarted agent resynced everywhere");
+
+            // kill -9 an aggregator: the others answer, and the agents' heartbeats keep them up
+            aggProcs[2].Kill();
+            Log("aggregator 3 killed");
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            foreach (var a in aggs[..2])
+            {
+                var hosts = await http.GetFromJsonAsync<List<HostSummary>>(a.Url + "/api/hosts", Json);
+                Assert.All(hosts!, h => Assert.Equal(HostStatus.Up, h.Status));
+                await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(10));
+            }
+            Log("the other two still serve every tree and see every agent up");
+
+            // restart it: it rejoins and converges
+            StartAggregator(aggs[2], seed: false);
+            await MembersUp(http, aggs[2], 3, TimeSpan.FromSeconds(60));
+            await ServesReplayTrees(http, aggs[2], expected, TimeSpan.FromSeconds(30));
+            Log("restarted aggregator rejoined and converged");
+        }
+        catch (Exception)
+        {
+            foreach (var p in processes) output.WriteLine($"---- {p.Name}\n{string.Join('\n', p.Log.Split('\n').TakeLast(15))}");
+            throw;
+        }
+        finally
+        {
+            await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
+        }
+    }
+
+    private static readonly JsonSerializerOptions Json = CreateJson();
+    private static JsonSerializerOptions CreateJson() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+
+    private static async Task<HostSummary> Host(HttpClient http, Agg a, string host) =>
+        (await http.GetFromJsonAsync<HostSummary>($"{a.Url}/api/hosts/{host}", Json))!;
+
+    private static Task MembersUp(HttpClient http, Agg a, int count, TimeSpan timeout) =>
+        Eventually.Until(async () =>
+        {
+            var view = await http.GetFromJsonAsync<ClusterView>(a.Url + "/api/cluster", Json);
+            return view!.Members.Count(m => m.Status == "up" && m.Reachable) == count;
+        }, timeout, $"{count} members up seen from {a.Url}");
+
+    private static async Task ServesReplayTrees(HttpClient http, Agg a, Dictionary<string, HostTree> expected, TimeSpan timeout)
+    {
+        foreach (var (host, tree) in expected)
+        {
+            HostTree? last = null;
+            try
+            {
+                await Eventually.Until(async () =>
+                {
+                    var resp = await http.GetAsync($"{a.Url}/api/hosts/{host}/tree");
+                    if (!resp.IsSuccessStatusCode) return false;
+                    last = JsonSerializer.Deserialize(await resp.Content.ReadAsStringAsync(), GodoJsonContext.Default.HostTree);
+                    return Corpus.Fingerprint(last!) == Corpus.Fingerprint(tree);
+                }, timeout, $"{a.Url} serves {host}'s replay tree");
+            }
+            catch (TimeoutException e) { throw new Xunit.Sdk.XunitException($"{e.Message}: {Corpus.Diff(tree, last)}"); }
+        }
+    }
+}
