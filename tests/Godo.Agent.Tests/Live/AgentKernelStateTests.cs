@@ -213,3 +213,38 @@ internal sealed class GodoProcess : IDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>
+/// What no audit rule can see: a process killed by a signal other than a SIGKILL sent through kill/tkill/tgkill (here
+/// SIGTERM) ends without any syscall, so the tree keeps it until the periodic /proc reconciliation removes it and
+/// counts one correction.
+/// </summary>
+[Collection(KernelAuditCollection.Name)]
+public class AgentReconcileTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_sigterm_death_is_invisible_to_audit_and_healed_by_the_periodic_reconciliation_with_one_correction()
+    {
+        using var guard = new KernelAuditGuard();
+        using var containers = new LiveContainers();
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1) });
+        try
+        {
+            var steps = new LiveSteps(agent, containers, new ProcSnapshotReader(), output);
+            var id = containers.Run("sigterm", "sh", "-c", "sleep 1071 & sleep 1072 & wait");
+            await steps.Step("started", s => LiveSteps.Has(s, id, "sleep 1071", "sleep 1072"));
+            var before = agent.CorrectionLines.Count;
+            DockerCli.Run("exec", id, "sh", "-c", "kill -TERM $(ps -o pid,args | awk '$2 == \"sleep\" && $3 == \"1071\" {print $1}')");
+            await steps.Step("healed after the SIGTERM death", s => !LiveSteps.Has(s, id, "sleep 1071"));
+            var mine = steps.CorrectionsOfScope(before);
+            var line = Assert.Single(mine);
+            Assert.Contains("(sleep 1071): gone from /proc", line);
+        }
+        finally
+        {
+            containers.Dispose();
+            await agent.StopAsync();
+        }
+        guard.AssertRestored();
+    }
+}

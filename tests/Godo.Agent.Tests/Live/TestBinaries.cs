@@ -28,10 +28,12 @@ internal static class TestBinaries
     {
         lock (Gate)
         {
-            if (Run("docker", "run", "--rm", "--network", "none", TestbinImage, "test", "-x", "/bin/threads").Exit == 0) return;
+            static bool HasThreads() => Run("docker", "run", "--rm", "--network", "none", TestbinImage, "test", "-x", "/bin/threads").Exit == 0;
+            if (HasThreads()) return;
             var script = Path.Combine(RepoRoot(), "corpus-workloads", "src", "build-testbin.sh");
             var (exit, output) = Run("bash", script);
-            Assert.True(exit == 0, $"building {TestbinImage} with {script} failed ({exit}):\n{output}");
+            // Without gcc-multilib the script skips the i386 helper and fails its last check; threads is all we need.
+            Assert.True(HasThreads(), $"building {TestbinImage} with {script} failed ({exit}):\n{output}");
         }
     }
 
