@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The live agent's figures, printed at the end:
+#  1. A 5,000-exec storm inside a container: CPU seconds of `./godo agent` (utime+stime from /proc/PID/stat, before
+#     and after, the agent's catch-up included) next to Debian's auditd for the same storm, run separately, with the
+#     same rules loaded the same way (the agent's own rule list, read back with auditctl -l and loaded with auditctl
+#     for auditd, its self-exclusion naming auditd), and the kernel `lost` counter, which must stay 0.
+#  2. docker exec -> the process in the agent's tree: median and max over 20 execs (bench/agent-latency, which hosts
+#     the agent in-process and polls its tree and /proc every 10 ms).
+# Root; Docker running; image godo/busybox:1 (scripts/setup.sh). Kernel audit state is global: every phase holds
+# /tmp/godo-audit.lock, and the state found at start is put back (checked at the end).
+# Env: STORM (execs, default 5000), EXECS (latency samples, default 20).
+set -euo pipefail
+here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+cd "$here"
+STORM="${STORM:-5000}"
+EXECS="${EXECS:-20}"
+LOCK=/tmp/godo-audit.lock
+IMAGE=godo/busybox:1
+CLK=$(getconf CLK_TCK)
+work=$(mktemp -d /tmp/godo-figures.XXXXXX)
+container="godolive-storm-$$"
+agent_pid="" auditd_pid=""
+
+status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
+ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
+secs() { awk -v t="$1" -v c="$CLK" 'BEGIN {printf "%.2f", t / c}'; }
+now() { date +%s.%N; }
+
+found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
+restore() {
+  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
+  if [ -n "$auditd_pid" ]; then
+    for _ in 1 2 3 4 5; do kill -TERM "$auditd_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$auditd_pid" 2>/dev/null || true
+  fi
+  auditctl -D -k godo-bench >/dev/null 2>&1 || true
+  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
+}
+cleanup() {
+  restore
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building..." >&2
+./godo --help >/dev/null
+dotnet build bench/agent-latency/AgentLatency.csproj -c Release -o bench/out/agent-latency -nologo -v q >"$work/build.log" 2>&1 \
+  || { tail -20 "$work/build.log" >&2; exit 1; }
+
+storm() { docker exec "$container" sh -c "i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i+1)); done"; }
+kauditd=$(pgrep -x kauditd)
+
+# Waits until PID's CPU over one second is back to its idle rate (IDLE ticks/s, plus 2): the reader has caught up.
+wait_caught_up() {
+  local pid=$1 idle=$2 a b
+  for _ in $(seq 1 60); do
+    a=$(ticks "$pid"); sleep 1; b=$(ticks "$pid")
+    [ $((b - a)) -le $((idle + 2)) ] && return 0
+  done
+  echo "pid $pid did not get back to its idle CPU rate within 60 s" >&2
+}
+
+# measure NAME PID: CPU of PID (and of kauditd) over one storm, from its start until PID is back to its idle rate
+# (the catch-up included), minus PID's idle rate over that window (this is a shared machine: other processes keep
+# an audit reader a little busy); the storm's wall time, and the kernel lost counter. A 500-exec warm-up storm first.
+measure() {
+  local name=$1 pid=$2 c0 c1 k0 k1 l0 l1 t0 t1 t2 i0 i1 idle
+  sleep 2
+  i0=$(ticks "$pid"); sleep 5; i1=$(ticks "$pid")
+  idle=$(( (i1 - i0 + 4) / 5 ))
+  storm 500
+  wait_caught_up "$pid" "$idle"
+  c0=$(ticks "$pid"); k0=$(ticks "$kauditd"); l0=$(status lost); t0=$(now)
+  storm "$STORM"
+  t1=$(now)
+  wait_caught_up "$pid" "$idle"
+  c1=$(ticks "$pid"); k1=$(ticks "$kauditd"); l1=$(status lost); t2=$(now)
+  printf "%-7s %5s s CPU for %d execs (%s s gross over %.1f s, idle %s s/s; storm %.2f s wall; kauditd %s s); kernel lost %d -> %d\n" \
+    "$name" "$(awk -v g=$((c1 - c0)) -v i="$(( i1 - i0 ))" -v w="$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" -v c="$CLK" \
+      'BEGIN {n = (g - i / 5 * w) / c; if (n < 0) n = 0; printf "%.2f", n}')" \
+    "$STORM" "$(secs $((c1 - c0)))" "$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" "$(awk -v i=$((i1 - i0)) -v c="$CLK" 'BEGIN {printf "%.3f", i / 5 / c}')" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(secs $((k1 - k0)))" "$l0" "$l1" | tee -a "$work/figures.txt"
+  [ "$l0" = "$l1" ] || echo "  WARNING: the kernel lost records during the $name storm" | tee -a "$work/figures.txt"
+}
+
+# ---- 1a. godo
+exec 9>"$LOCK"
+flock 9
+docker run -d --network none --name "$container" "$IMAGE" sleep 1000000 >/dev/null
+./godo agent >"$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 300); do [ "$(status pid)" = "$agent_pid" ] && auditctl -l | grep -q 'key=godo' && break; sleep 0.1; done
+[ "$(status pid)" = "$agent_pid" ] || { cat "$work/agent.log" >&2; echo "the agent did not register" >&2; exit 1; }
+auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
+measure godo "$agent_pid"
+kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=""
+if auditctl -l | grep -q 'key=godo$'; then echo "godo rules left after the agent stopped" >&2; exit 1; fi
+flock -u 9
+
+# ---- 1b. auditd, same storm, same rules
+mkdir -p "$work/auditd/plugins"
+cat > "$work/auditd/auditd.conf" <<CONF
+local_events = yes
+write_logs = yes
+log_file = $work/auditd/audit.log
+log_format = RAW
+flush = INCREMENTAL_ASYNC
+freq = 50
+max_log_file = 2000
+num_logs = 2
+max_log_file_action = IGNORE
+space_left = 75
+space_left_action = IGNORE
+admin_space_left = 50
+admin_space_left_action = IGNORE
+disk_full_action = IGNORE
+disk_error_action = IGNORE
+q_depth = 20000
+overflow_action = IGNORE
+plugin_dir = $work/auditd/plugins
+end_of_event_timeout = 2
+name_format = NONE
+CONF
+chmod 600 "$work/auditd/auditd.conf"
+flock 9
+auditd -n -s nochange -c "$work/auditd" >"$work/auditd.out" 2>&1 &
+auditd_pid=$!
+for _ in $(seq 1 100); do [ "$(status pid)" = "$auditd_pid" ] && break; sleep 0.1; done
+[ "$(status pid)" = "$auditd_pid" ] || { cat "$work/auditd.out" >&2; echo "auditd did not register" >&2; exit 1; }
+auditctl -b 8192 --backlog_wait_time 0 >/dev/null   # what godo sets
+while read -r line; do
+  line=${line/-F key=godo/-F key=godo-bench}
+  line=$(sed -E "s/-F pid=[0-9]+/-F pid=$auditd_pid/" <<<"$line")
+  # shellcheck disable=SC2086
+  auditctl $line >/dev/null
+done < "$work/godo-rules.txt"
+auditctl -e 1 >/dev/null
+[ "$(auditctl -l | grep -c 'key=godo-bench')" = "$(wc -l < "$work/godo-rules.txt")" ] || { auditctl -l >&2; echo "rules for auditd differ" >&2; exit 1; }
+measure auditd "$auditd_pid"
+echo "        (auditd wrote $(grep -c . "$work/auditd/audit.log") records; $(wc -l < "$work/godo-rules.txt") rules)" | tee -a "$work/figures.txt"
+restore; auditd_pid=""
+docker rm -f "$container" >/dev/null
+flock -u 9
+
+# ---- 2. docker exec -> tree latency
+flock 9
+dotnet bench/out/agent-latency/AgentLatency.dll "$EXECS" | tee "$work/latency.txt"
+flock -u 9
+
+# ---- the kernel state is what it was
+[ "$(status enabled)" = "$found_enabled" ] && [ "$(status backlog_limit)" = "$found_backlog" ] \
+  && [ "$(status backlog_wait_time)" = "$found_wait" ] && [ "$(status pid)" = "$found_pid" ] && ! auditctl -l | grep -q 'key=godo' \
+  || { echo "kernel audit state not restored:" >&2; auditctl -s >&2; auditctl -l >&2; exit 1; }
+
+echo
+echo "== agent figures ($(nproc) cores, $(uname -r)) =="
+cat "$work/figures.txt"
+tail -4 "$work/latency.txt"
