@@ -98,10 +98,6 @@ public static class AuditValue
         _ => -1,
     };
 
-    public static bool TryParseInt(ReadOnlySpan<char> raw, out int value) => int.TryParse(raw, out value);
-
-    public static bool TryParseLong(ReadOnlySpan<char> raw, out long value) => long.TryParse(raw, out value);
-
     /// <summary>a0..a3 and arch are printed in lowercase hex without 0x.</summary>
     public static bool TryParseHex(ReadOnlySpan<char> raw, out ulong value) =>
         ulong.TryParse(raw, System.Globalization.NumberStyles.AllowHexSpecifier, null, out value);
