@@ -45,12 +45,13 @@ public sealed partial class ProcessTree
     {
         if (Get(n.Ppid) is { } parent && parent != n) parent.Children.Add(n);
         DetectShim(n);
+        // Every node from /proc is a change: a subscriber that took its snapshot before the seed arrived gets it as deltas.
+        Touch(n);
         if (n.Container is null) return;
         var state = GetContainer(n.Container);
         state.Members.Add(n);
         if (n.NsPid == 1 && n.InContainerPidNs) { n.IsContainerInit = true; state.Init = n; }
         if (state.StartedMs == 0 || n.StartMs < state.StartedMs) state.StartedMs = n.StartMs;
-        Touch(n);
     }
 
     private static string? CleanExe(string? exe) =>

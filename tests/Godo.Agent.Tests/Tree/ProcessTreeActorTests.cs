@@ -2,7 +2,9 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Godo.Agent.Audit;
 using Godo.Agent.Replay;
+using Godo.Agent.Proc;
 using Godo.Agent.Tree;
+using Godo.Messages.Wire;
 using Godo.Messages.Model;
 
 namespace Godo.Agent.Tests.Tree;
@@ -72,5 +74,27 @@ public sealed class ProcessTreeActorTests : TestKit
         Assert.Contains(host.Processes, p => p.Pid == a);
         Assert.DoesNotContain(host.Processes, p => p.Pid == b);
         Assert.Equal(until, host.AsOf.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public void A_subscriber_that_took_its_snapshot_before_the_proc_seed_gets_the_seeded_processes_as_changes()
+    {
+        // The publisher may subscribe before the agent's /proc bootstrap reaches the tree (hosted services start in
+        // order, the actors in parallel); on a quiet host no event would ever tell it about the running processes.
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", Live = true, ChangeInterval = TimeSpan.FromMilliseconds(20) }, new PipelineStats()));
+        tree.Tell(new TreeProtocol.SubscribeChanges(TestActor));
+        Assert.Empty(ExpectMsg<HostTree>().Processes);
+        var now = DateTimeOffset.UtcNow;
+        ProcEntry Entry(int pid, int ppid, string comm, string? container = null, int? nsPid = null) => new()
+        {
+            Pid = pid, Ppid = ppid, Comm = comm, Exe = "/usr/bin/" + comm, Argv = [comm], StartTicks = (ulong)pid,
+            StartedAt = now.AddMinutes(-5), State = 'S', ContainerId = container, NsPid = nsPid ?? pid,
+        };
+        var cid = new string('c', 64);
+        tree.Tell(new TreeProtocol.Seed(new ProcSnapshot(now, now.AddHours(-1), [Entry(1, 0, "systemd"), Entry(700, 1, "sshd"), Entry(900, 1, "sleep", cid, 1)])));
+        var changes = ExpectMsg<TreeProtocol.TreeChanges>();
+        Assert.Equal([1, 700, 900], changes.Processes.Select(c => c.Process.Pid).Order().ToArray());
+        Assert.All(changes.Processes, c => Assert.Equal(ProcessChangeKind.Upsert, c.Kind));
+        Assert.Equal(cid, Assert.Single(changes.Containers).Container.Id);
     }
 }
