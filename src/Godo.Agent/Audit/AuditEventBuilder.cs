@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 
 namespace Godo.Agent.Audit;
 
@@ -8,8 +9,27 @@ public static class AuditEventBuilder
     private static readonly ImmutableArray<string> GodoKey = ["godo"];
 
     /// <summary>Almost every event carries key="godo": share one array instead of splitting each time.</summary>
-    private static ImmutableArray<string> KeysOf(ReadOnlySpan<char> raw) =>
-        raw.SequenceEqual("\"godo\"") ? GodoKey : [.. AuditValue.DecodeKeys(raw)];
+    private static ImmutableArray<string> KeysOf(ReadOnlySpan<byte> raw) =>
+        raw.SequenceEqual("\"godo\""u8) ? GodoKey : [.. AuditValue.DecodeKeys(raw)];
+
+    private enum Field { Other, Arch, Syscall, Success, Exit, A0, A1, A2, A3, Pid, Ppid, Uid, Comm, Exe, Key }
+
+    /// <summary>Which SYSCALL field a key names: by length first, so most keys cost one byte compare.</summary>
+    private static Field SyscallField(ReadOnlySpan<byte> k) => k.Length switch
+    {
+        2 when k[0] == (byte)'a' => k[1] switch { (byte)'0' => Field.A0, (byte)'1' => Field.A1, (byte)'2' => Field.A2, (byte)'3' => Field.A3, _ => Field.Other },
+        3 when k.SequenceEqual("pid"u8) => Field.Pid,
+        3 when k.SequenceEqual("uid"u8) => Field.Uid,
+        3 when k.SequenceEqual("exe"u8) => Field.Exe,
+        3 when k.SequenceEqual("key"u8) => Field.Key,
+        4 when k.SequenceEqual("arch"u8) => Field.Arch,
+        4 when k.SequenceEqual("ppid"u8) => Field.Ppid,
+        4 when k.SequenceEqual("exit"u8) => Field.Exit,
+        4 when k.SequenceEqual("comm"u8) => Field.Comm,
+        7 when k.SequenceEqual("syscall"u8) => Field.Syscall,
+        7 when k.SequenceEqual("success"u8) => Field.Success,
+        _ => Field.Other,
+    };
 
     /// <param name="malformed">set when a record's fields could not be decoded; the event is still built from the rest.</param>
     public static AuditEvent Build(long serial, ReadOnlySpan<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
@@ -30,63 +50,66 @@ public static class AuditEventBuilder
         {
             count++;
             if (r.Type == AuditRecordType.Eoe) { endedByEoe = true; continue; }
-            if (r.Body is null) continue;
+            var body = r.Body.Span;
             switch (r.Type)
             {
                 case AuditRecordType.Syscall:
                 {
                     // The kernel ends every SYSCALL record with key= (audit_log_key). A line cut before it may end
                     // in a cut value (pid=245 for pid=24555, syscall=23 for 231): never let such a record decide.
-                    if (!r.Body.Contains(" key=", StringComparison.Ordinal)) { malformed = true; break; }
+                    if (body.IndexOf(" key="u8) < 0) { malformed = true; break; }
                     hasSyscall = true;
                     time = r.TimeMs;
-                    var f = new AuditFieldReader(r.Body);
+                    var f = new AuditFieldReader(body);
                     var ok = true;
                     while (f.MoveNext())
                     {
                         var k = f.Key; var v = f.RawValue;
-                        switch (k)
+                        switch (SyscallField(k))
                         {
-                            case "arch": ok &= AuditValue.TryParseHex(v, out var ar); arch = (uint)ar; break;
-                            case "syscall": ok &= int.TryParse(v, out nr); break;
-                            case "success": success = v.SequenceEqual("yes"); break;
-                            case "exit": ok &= long.TryParse(v, out var ex); exit = ex; break;
-                            case "a0": ok &= AuditValue.TryParseHex(v, out a0); break;
-                            case "a1": ok &= AuditValue.TryParseHex(v, out a1); break;
-                            case "a2": ok &= AuditValue.TryParseHex(v, out a2); break;
-                            case "a3": ok &= AuditValue.TryParseHex(v, out a3); break;
-                            case "pid": ok &= int.TryParse(v, out pid); break;
-                            case "ppid": ok &= int.TryParse(v, out ppid); break;
-                            case "uid": if (int.TryParse(v, out var u)) uid = u; else if (uint.TryParse(v, out var uu)) uid = unchecked((int)uu); break;
-                            case "comm": comm = AuditValue.DecodeString(v); break;
-                            case "exe": exe = AuditValue.DecodeString(v); break;
-                            case "key": keys = KeysOf(v); break;
+                            case Field.Arch: ok &= AuditValue.TryParseHex(v, out var ar); arch = (uint)ar; break;
+                            case Field.Syscall: ok &= AuditValue.TryParseInt(v, out nr); break;
+                            case Field.Success: success = v.SequenceEqual("yes"u8); break;
+                            case Field.Exit: ok &= AuditValue.TryParseLong(v, out var ex); exit = ex; break;
+                            case Field.A0: ok &= AuditValue.TryParseHex(v, out a0); break;
+                            case Field.A1: ok &= AuditValue.TryParseHex(v, out a1); break;
+                            case Field.A2: ok &= AuditValue.TryParseHex(v, out a2); break;
+                            case Field.A3: ok &= AuditValue.TryParseHex(v, out a3); break;
+                            case Field.Pid: ok &= AuditValue.TryParseInt(v, out pid); break;
+                            case Field.Ppid: ok &= AuditValue.TryParseInt(v, out ppid); break;
+                            case Field.Uid:
+                                if (AuditValue.TryParseInt(v, out var u)) uid = u;
+                                else if (AuditValue.TryParseUInt(v, out var uu)) uid = unchecked((int)uu);
+                                break;
+                            case Field.Comm: comm = DecodedStrings.Decode(v); break;
+                            case Field.Exe: exe = DecodedStrings.Decode(v); break;
+                            case Field.Key: keys = KeysOf(v); break;
                         }
                     }
                     if (!ok || nr < 0 || pid <= 0) malformed = true;
                     break;
                 }
                 case AuditRecordType.Execve:
-                    (execve ??= new ExecveArguments()).Add(r.Body);
+                    (execve ??= new ExecveArguments()).Add(body);
                     break;
                 case AuditRecordType.Cwd:
                 {
-                    var f = new AuditFieldReader(r.Body);
-                    while (f.MoveNext()) if (f.Key.SequenceEqual("cwd")) cwd = AuditValue.DecodeString(f.RawValue);
+                    var f = new AuditFieldReader(body);
+                    while (f.MoveNext()) if (f.Key.SequenceEqual("cwd"u8)) cwd = DecodedStrings.Decode(f.RawValue);
                     break;
                 }
                 case AuditRecordType.Proctitle:
                 {
-                    var f = new AuditFieldReader(r.Body);
+                    var f = new AuditFieldReader(body);
                     while (f.MoveNext())
-                        if (f.Key.SequenceEqual("proctitle")) proctitleRaw = f.RawValue.ToString();
+                        if (f.Key.SequenceEqual("proctitle"u8)) proctitleRaw = Encoding.Latin1.GetString(f.RawValue);
                     break;
                 }
                 case AuditRecordType.ObjPid:
                 {
-                    var f = new AuditFieldReader(r.Body);
+                    var f = new AuditFieldReader(body);
                     while (f.MoveNext())
-                        if (f.Key.SequenceEqual("opid") && int.TryParse(f.RawValue, out var op) && op > 0)
+                        if (f.Key.SequenceEqual("opid"u8) && AuditValue.TryParseInt(f.RawValue, out var op) && op > 0)
                             (targets ??= ImmutableArray.CreateBuilder<int>()).Add(op);
                     break;
                 }

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Text;
 
 namespace Godo.Agent.Audit;
 
@@ -16,7 +15,8 @@ public static class AuditLineParser
 
     private const byte GroupSeparator = 0x1d; // auditd's "enriched" format appends interpreted fields after it
 
-    public static MalformedReason TryParseLine(ReadOnlySpan<byte> line, out AuditRecord record)
+    /// <param name="arena">where the body is kept (a reading thread's own); null copies it into an array of its own.</param>
+    public static MalformedReason TryParseLine(ReadOnlySpan<byte> line, out AuditRecord record, BodyArena? arena = null)
     {
         record = default;
         if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
@@ -43,11 +43,11 @@ public static class AuditLineParser
         if (!AuditRecordType.TryParse(name, out var type)) return MalformedReason.UnknownType;
         rest = rest[(end + 1)..];
         if (!rest.StartsWith("msg="u8)) return MalformedReason.NoHeader;
-        return TryParsePayload(type, rest[4..], out record);
+        return TryParsePayload(type, rest[4..], out record, arena);
     }
 
     /// <summary>Parses <c>audit(SECONDS.MILLIS:SERIAL): fields</c> for a known type.</summary>
-    public static MalformedReason TryParsePayload(int type, ReadOnlySpan<byte> payload, out AuditRecord record)
+    public static MalformedReason TryParsePayload(int type, ReadOnlySpan<byte> payload, out AuditRecord record, BodyArena? arena = null)
     {
         record = default;
         if (payload.Length > MaxLineBytes) return MalformedReason.Oversized;
@@ -89,7 +89,8 @@ public static class AuditLineParser
             if (p[odd] != GroupSeparator) return MalformedReason.Binary;
             p = p[..odd];
         }
-        record = new AuditRecord(type, seconds * 1000 + millis, serial, NeedsBody(type) ? Encoding.Latin1.GetString(p) : null);
+        var body = !NeedsBody(type) ? ReadOnlyMemory<byte>.Empty : arena is not null ? arena.Copy(p) : p.ToArray();
+        record = new AuditRecord(type, seconds * 1000 + millis, serial, body);
         return MalformedReason.None;
     }
 

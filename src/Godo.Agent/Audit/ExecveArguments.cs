@@ -19,39 +19,42 @@ public sealed class ExecveArguments
     private int _argc = -1;
     public bool Malformed { get; private set; }
 
-    public void Add(string body)
+    /// <summary>The same for a body held as text (audit text is ASCII).</summary>
+    public void Add(string body) => Add(Encoding.Latin1.GetBytes(body));
+
+    public void Add(ReadOnlySpan<byte> body)
     {
         var reader = new AuditFieldReader(body);
         while (reader.MoveNext())
         {
             var key = reader.Key;
-            if (key.SequenceEqual("argc"))
+            if (key.SequenceEqual("argc"u8))
             {
-                if (!int.TryParse(reader.RawValue, out _argc) || _argc < 0 || _argc > MaxArgs) { Malformed = true; _argc = -1; }
+                if (!AuditValue.TryParseInt(reader.RawValue, out _argc) || _argc < 0 || _argc > MaxArgs) { Malformed = true; _argc = -1; }
                 continue;
             }
-            if (key.Length < 2 || key[0] != 'a' || !char.IsAsciiDigit(key[1])) continue;
+            if (key.Length < 2 || key[0] != (byte)'a' || !char.IsAsciiDigit((char)key[1])) continue;
             var digits = 1;
-            while (digits < key.Length && char.IsAsciiDigit(key[digits])) digits++;
-            if (!int.TryParse(key[1..digits], out var index) || index >= MaxArgs) { Malformed = true; continue; }
+            while (digits < key.Length && char.IsAsciiDigit((char)key[digits])) digits++;
+            if (!AuditValue.TryParseInt(key[1..digits], out var index) || index >= MaxArgs) { Malformed = true; continue; }
             var suffix = key[digits..];
             if (suffix.IsEmpty)
             {
                 var text = DecodeWhole(reader.RawValue);
                 if (text is null) Malformed = true;
-                Set(index, text ?? reader.RawValue.ToString());
+                Set(index, text ?? Encoding.Latin1.GetString(reader.RawValue));
             }
-            else if (suffix.SequenceEqual("_len")) Chunks(index);
-            else if (suffix[0] == '[')
+            else if (suffix.SequenceEqual("_len"u8)) Chunks(index);
+            else if (suffix[0] == (byte)'[')
             {
                 if (!AuditValue.AppendBytes(reader.RawValue, Chunks(index))) Malformed = true;
             }
         }
     }
 
-    private static string? DecodeWhole(ReadOnlySpan<char> raw)
+    private static string? DecodeWhole(ReadOnlySpan<byte> raw)
     {
-        if (raw.Length > 0 && raw[0] == '"') return raw.Length >= 2 && raw[^1] == '"' ? raw[1..^1].ToString() : null;
+        if (raw.Length > 0 && raw[0] == (byte)'"') return raw.Length >= 2 && raw[^1] == (byte)'"' ? Encoding.Latin1.GetString(raw[1..^1]) : null;
         return AuditValue.TryDecodeHex(raw, out var s) ? s : raw.IsEmpty ? string.Empty : null;
     }
 

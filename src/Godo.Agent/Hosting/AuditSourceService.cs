@@ -75,10 +75,11 @@ public sealed class AuditSourceService(
         // Bootstrap: every running process first; then a reconciliation right after receiving starts covers the gap.
         treeRef.Tell(new TreeProtocol.Seed(new ProcSnapshotReader().ReadAll()));
         var batcher = new RecordBatcher(routerRef, stats, 256);
+        var arena = new BodyArena(); // used only on the receiver's thread
         _receiver = _session.CreateReceiver((type, payload) =>
         {
             Interlocked.Increment(ref stats.Lines);
-            var why = AuditLineParser.TryParsePayload(type, payload, out var rec);
+            var why = AuditLineParser.TryParsePayload(type, payload, out var rec, arena);
             if (why == MalformedReason.None) batcher.Add(rec);
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
         });

@@ -14,6 +14,7 @@ public sealed class SyncReplay(AssemblyOptions? options = null)
     public PipelineStats Stats { get; } = new();
     private readonly EventAssembler _assembler = new(options ?? new AssemblyOptions());
     private readonly List<AuditEvent> _events = new();
+    private readonly BodyArena _arena = new();
 
     /// <summary>Called before each event is applied, so a caller can look at the tree as of just before it.</summary>
     public Action<AuditEvent, ProcessTree>? BeforeApply { get; set; }
@@ -33,7 +34,7 @@ public sealed class SyncReplay(AssemblyOptions? options = null)
     private void OnLine(ReadOnlySpan<byte> line)
     {
         Stats.Lines++;
-        var why = AuditLineParser.TryParseLine(line, out var rec);
+        var why = AuditLineParser.TryParseLine(line, out var rec, _arena);
         if (why != MalformedReason.None)
         {
             if (why != MalformedReason.Empty) Stats.CountMalformed(why);

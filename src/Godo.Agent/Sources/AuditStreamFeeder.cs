@@ -11,6 +11,7 @@ namespace Godo.Agent.Sources;
 public sealed class AuditStreamFeeder(IActorRef router, PipelineStats stats, int batchSize = 1024)
 {
     private readonly RecordBatcher _batcher = new(router, stats, batchSize);
+    private readonly BodyArena _arena = new(); // only the read thread parses
     private long _paceOriginEventMs = -1;
     private long _paceOriginTicks;
 
@@ -42,7 +43,7 @@ public sealed class AuditStreamFeeder(IActorRef router, PipelineStats stats, int
     private void OnLine(ReadOnlySpan<byte> line, CancellationTokenSource stop)
     {
         Interlocked.Increment(ref stats.Lines);
-        var why = AuditLineParser.TryParseLine(line, out var rec);
+        var why = AuditLineParser.TryParseLine(line, out var rec, _arena);
         if (why != MalformedReason.None)
         {
             if (why != MalformedReason.Empty) stats.CountMalformed(why);

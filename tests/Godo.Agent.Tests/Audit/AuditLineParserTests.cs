@@ -24,9 +24,9 @@ public sealed class AuditLineParserTests
         Assert.Equal(AuditRecordType.Syscall, r.Type);
         Assert.Equal(1795921864791L, r.TimeMs);
         Assert.Equal(39505L, r.Serial);
-        Assert.NotNull(r.Body);
-        Assert.StartsWith("arch=c000003e syscall=59 ", r.Body);
-        Assert.EndsWith("key=\"godo\"", r.Body);
+        Assert.NotNull(r.BodyText);
+        Assert.StartsWith("arch=c000003e syscall=59 ", r.BodyText);
+        Assert.EndsWith("key=\"godo\"", r.BodyText);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class AuditLineParserTests
         var r = ParseOk("type=1300 msg=audit(1795921864.791:39505): arch=c000003e syscall=57 pid=5");
         Assert.Equal(AuditRecordType.Syscall, r.Type);
         Assert.Equal(39505L, r.Serial);
-        Assert.Equal("arch=c000003e syscall=57 pid=5", r.Body);
+        Assert.Equal("arch=c000003e syscall=57 pid=5", r.BodyText);
     }
 
     [Fact]
@@ -52,14 +52,14 @@ public sealed class AuditLineParserTests
         var r = ParseOk("node=host-a.example " + SyscallLine);
         Assert.Equal(AuditRecordType.Syscall, r.Type);
         Assert.Equal(39505L, r.Serial);
-        Assert.StartsWith("arch=", r.Body);
+        Assert.StartsWith("arch=", r.BodyText);
     }
 
     [Fact]
     public void Carriage_return_at_the_end_is_ignored()
     {
         var r = ParseOk(SyscallLine + "\r");
-        Assert.EndsWith("key=\"godo\"", r.Body);
+        Assert.EndsWith("key=\"godo\"", r.BodyText);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class AuditLineParserTests
         Assert.Equal(AuditRecordType.Execve, r.Type);
         Assert.Equal(1795921864791L, r.TimeMs);
         Assert.Equal(39505L, r.Serial);
-        Assert.Equal("argc=2 a0=\"sleep\" a1=\"2\"", r.Body);
+        Assert.Equal("argc=2 a0=\"sleep\" a1=\"2\"", r.BodyText);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class AuditLineParserTests
     {
         var payload = Encoding.ASCII.GetBytes("audit(1795921864.791:39506): cwd=\"/\"\n");
         Assert.Equal(MalformedReason.None, AuditLineParser.TryParsePayload(AuditRecordType.Cwd, payload, out var r));
-        Assert.Equal("cwd=\"/\"", r.Body);
+        Assert.Equal("cwd=\"/\"", r.BodyText);
     }
 
     [Fact]
@@ -101,8 +101,8 @@ public sealed class AuditLineParserTests
     public void Enriched_format_suffix_after_group_separator_is_dropped()
     {
         var r = ParseOk(SyscallLine + "\x1d" + "ARCH=x86_64 SYSCALL=execve AUID=\"unset\" UID=\"root\"");
-        Assert.EndsWith("key=\"godo\"", r.Body);
-        Assert.DoesNotContain("ARCH=", r.Body);
+        Assert.EndsWith("key=\"godo\"", r.BodyText);
+        Assert.DoesNotContain("ARCH=", r.BodyText);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class AuditLineParserTests
     {
         var line = Encoding.Latin1.GetBytes(SyscallLine + "\x1d").Concat(Encoding.UTF8.GetBytes("UID=\"jürgen\"")).ToArray();
         Assert.Equal(MalformedReason.None, AuditLineParser.TryParseLine(line, out var r));
-        Assert.EndsWith("key=\"godo\"", r.Body);
+        Assert.EndsWith("key=\"godo\"", r.BodyText);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class AuditLineParserTests
     {
         var r = ParseOk("type=PATH msg=audit(1795921864.791:39505): item=0 name=\"/usr/bin/env\" inode=247444");
         Assert.Equal(AuditRecordType.Path, r.Type);
-        Assert.Null(r.Body);
+        Assert.Null(r.BodyText);
     }
 
     [Theory]
@@ -130,7 +130,7 @@ public sealed class AuditLineParserTests
     public void Records_the_tree_needs_keep_their_body(string type)
     {
         var r = ParseOk(type + " msg=audit(1.000:1): x=1");
-        Assert.Equal("x=1", r.Body);
+        Assert.Equal("x=1", r.BodyText);
     }
 
     // ---- malformed ------------------------------------------------------------------------------

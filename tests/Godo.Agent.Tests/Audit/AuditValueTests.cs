@@ -1,3 +1,4 @@
+using System.Text;
 using Godo.Agent.Audit;
 
 namespace Godo.Agent.Tests.Audit;
@@ -7,8 +8,8 @@ public sealed class AuditValueTests
     private static List<(string Key, string Value)> Fields(string body)
     {
         var list = new List<(string, string)>();
-        var r = new AuditFieldReader(body);
-        while (r.MoveNext()) list.Add((r.Key.ToString(), r.RawValue.ToString()));
+        var r = new AuditFieldReader(Encoding.Latin1.GetBytes(body));
+        while (r.MoveNext()) list.Add((Encoding.Latin1.GetString(r.Key), Encoding.Latin1.GetString(r.RawValue)));
         return list;
     }
 
@@ -92,11 +93,26 @@ public sealed class AuditValueTests
     [Fact]
     public void Hex_register_values_parse()
     {
-        Assert.True(AuditValue.TryParseHex("1200011", out var v));
+        Assert.True(AuditValue.TryParseHex("1200011"u8, out var v));
         Assert.Equal(0x1200011UL, v);
-        Assert.True(AuditValue.TryParseHex("ffffffffffffffff", out v));
+        Assert.True(AuditValue.TryParseHex("ffffffffffffffff"u8, out v));
         Assert.Equal(ulong.MaxValue, v);
-        Assert.False(AuditValue.TryParseHex("zz", out _));
+        Assert.False(AuditValue.TryParseHex("zz"u8, out _));
+        Assert.False(AuditValue.TryParseHex("12 4"u8, out _));         // a value is all digits or it is not one
+        Assert.False(AuditValue.TryParseHex("10000000000000000"u8, out _)); // 17 digits overflow
+    }
+
+    [Fact]
+    public void Decimal_values_parse_whole_with_their_sign()
+    {
+        Assert.True(AuditValue.TryParseLong("-2"u8, out var exit));
+        Assert.Equal(-2, exit);
+        Assert.True(AuditValue.TryParseInt("24555"u8, out var pid));
+        Assert.Equal(24555, pid);
+        Assert.False(AuditValue.TryParseInt("245x"u8, out _));
+        Assert.False(AuditValue.TryParseInt("4294967295"u8, out _));
+        Assert.True(AuditValue.TryParseUInt("4294967295"u8, out var uid));
+        Assert.Equal(uint.MaxValue, uid);
     }
 
     [Fact]
