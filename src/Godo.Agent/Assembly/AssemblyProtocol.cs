@@ -18,6 +18,16 @@ public static class AssemblyProtocol
     /// <summary>Router → assembler: more records of the serial it is gathering.</summary>
     public sealed record Gather(ImmutableArray<AuditRecord> Records);
 
-    /// <summary>Router → assembler: the serial is complete; build the event, stamp it with its sequence, hand it on.</summary>
+    /// <summary>One serial that is complete: build the event, stamp it with its sequence, hand it on.</summary>
     public sealed record Complete(long Serial, long Sequence, bool EndedByEoe, ImmutableArray<AuditRecord> Records);
+
+    /// <summary>
+    /// Router → assembler: the serials this assembler finished within one record batch, in order (it is reused as
+    /// soon as one is complete). One message per assembler per batch, not one per event: at a few hundred thousand
+    /// events a second, per-event messages were most of the pipeline's cost.
+    /// </summary>
+    public sealed record CompleteBatch(ImmutableArray<Complete> Items);
+
+    /// <summary>Assembler → tree: the events built from one <see cref="CompleteBatch"/>, in sequence order.</summary>
+    public sealed record AssembledEvents(ImmutableArray<AuditEvent> Events);
 }

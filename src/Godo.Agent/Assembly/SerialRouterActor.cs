@@ -27,6 +27,8 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, Slot> _open = new();
     private readonly List<Slot> _touched = new();
     private readonly List<(long Serial, bool Eoe)> _complete = new();
+    // Completes held back until the end of the batch, one list per assembler, in the order they were decided.
+    private readonly Dictionary<IActorRef, List<Complete>> _outbox = new();
     private long _sequence;
     private int _created;
 
@@ -40,11 +42,13 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         {
             _policy.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _complete);
             CompleteAll();
+            SendCompletes();
         });
         Receive<EndOfStream>(_ =>
         {
             _policy.FlushAll(_complete);
             CompleteAll();
+            SendCompletes();
             Publish();
             _tree.Tell(new TreeProtocol.EndOfInput(_sequence));
         });
@@ -77,12 +81,14 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
                     // A record on its own (or one that missed its event): an event of one record.
                     CompleteAll(); // what the policy flushed before this record keeps its place in the order
                     var a = Rent();
-                    a.Tell(new Complete(r.Serial, ++_sequence, false, [r]));
+                    Hold(a, new Complete(r.Serial, ++_sequence, false, [r]));
                     _free.Push(a);
                     break;
             }
             CompleteAll();
         }
+        // Completes first: an assembler finishes the serials it had before it gathers for the next one.
+        SendCompletes();
         // Records of serials still open go to their assemblers once per batch, not once per record.
         foreach (var slot in _touched)
             if (slot.Pending.Count > 0)
@@ -100,12 +106,28 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         foreach (var (serial, eoe) in _complete)
         {
             if (!_open.Remove(serial, out var slot)) continue;
-            slot.Assembler.Tell(new Complete(serial, ++_sequence, eoe, ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
+            Hold(slot.Assembler, new Complete(serial, ++_sequence, eoe, ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
             slot.Pending.Clear();
             // Safe to reuse at once: the assembler handles this Complete before anything sent to it later.
             _free.Push(slot.Assembler);
         }
         _complete.Clear();
+    }
+
+    private void Hold(IActorRef assembler, Complete complete)
+    {
+        if (!_outbox.TryGetValue(assembler, out var list)) _outbox[assembler] = list = new List<Complete>(4);
+        list.Add(complete);
+    }
+
+    private void SendCompletes()
+    {
+        foreach (var (assembler, list) in _outbox)
+        {
+            if (list.Count == 0) continue;
+            assembler.Tell(new CompleteBatch([.. list]));
+            list.Clear();
+        }
     }
 
     private IActorRef Rent()
