@@ -14,6 +14,7 @@ namespace Godo.Agent.Assembly;
 /// </summary>
 public sealed class SerialRouterActor : ReceiveActor, IWithTimers
 {
+    /// <summary>A pooled assembler and the records held back for it in the current batch; pooled with it.</summary>
     private sealed class Slot(IActorRef assembler)
     {
         public readonly IActorRef Assembler = assembler;
@@ -23,7 +24,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private readonly IActorRef _tree;
     private readonly PipelineStats _stats;
     private readonly AssemblyPolicy _policy;
-    private readonly Stack<IActorRef> _free = new();
+    private readonly Stack<Slot> _free = new();
     private readonly Dictionary<long, Slot> _open = new();
     private readonly List<Slot> _touched = new();
     private readonly List<(long Serial, bool Eoe)> _complete = new();
@@ -63,7 +64,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
             {
                 case RecordDisposition.Started:
                 {
-                    var slot = new Slot(Rent());
+                    var slot = Rent();
                     slot.Pending.Add(r);
                     _open[r.Serial] = slot;
                     _touched.Add(slot);
@@ -81,7 +82,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
                     // A record on its own (or one that missed its event): an event of one record.
                     CompleteAll(); // what the policy flushed before this record keeps its place in the order
                     var a = Rent();
-                    Hold(a, new Complete(r.Serial, ++_sequence, false, [r]));
+                    Hold(a.Assembler, new Complete(r.Serial, ++_sequence, false, [r]));
                     _free.Push(a);
                     break;
             }
@@ -109,7 +110,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
             Hold(slot.Assembler, new Complete(serial, ++_sequence, eoe, ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
             slot.Pending.Clear();
             // Safe to reuse at once: the assembler handles this Complete before anything sent to it later.
-            _free.Push(slot.Assembler);
+            _free.Push(slot);
         }
         _complete.Clear();
     }
@@ -130,10 +131,10 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         }
     }
 
-    private IActorRef Rent()
+    private Slot Rent()
     {
         if (_free.TryPop(out var a)) return a;
-        return Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{++_created}");
+        return new Slot(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{++_created}"));
     }
 
     private void Publish()
