@@ -96,7 +96,7 @@ public sealed class AuditSourceService(
             log.LogCritical(e, "the audit receiver failed; stopping");
             lifetime.StopApplication();
         };
-        _flusher = new Timer(_ => batcher.Flush(), null, 10, 10);
+        _flusher = new Timer(_ => batcher.FlushIfIdle(), null, 10, 10);
         _receiver.Start();
         treeRef.Tell(new TreeProtocol.RequestReconcile("startup"));
     }

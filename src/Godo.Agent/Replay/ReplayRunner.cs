@@ -33,15 +33,22 @@ public static class ReplayRunner
                 .AddProcessTreeActor(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs }, stats)
                 .AddSerialRouter(options.Assembly, stats)))
             .Build();
-        await host.StartAsync(ct);
+        // Reading and parsing start together with the actor system, not after it: on two cores they overlap.
+        var starting = host.StartAsync(ct);
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        var router = starting.ContinueWith(t =>
+        {
+            t.GetAwaiter().GetResult(); // a failed start fails the reader too
+            return registry.Get<SerialRouterActor>();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // Records of one event can trail its first by up to the event timeout, so read a little past --until.
+        var feeder = new AuditStreamFeeder(router, stats) { StopAfterMs = options.UntilMs + options.Assembly.EventTimeoutMs + 5000 };
+        var reading = feeder.RunAsync(input, ct);
         try
         {
-            var registry = host.Services.GetRequiredService<ActorRegistry>();
-            var router = registry.Get<SerialRouterActor>();
+            await starting;
+            await reading;
             var tree = registry.Get<ProcessTreeActor>();
-            // Records of one event can trail its first by up to the event timeout, so read a little past --until.
-            var feeder = new AuditStreamFeeder(router, stats) { StopAfterMs = options.UntilMs + options.Assembly.EventTimeoutMs + 5000 };
-            await feeder.RunAsync(input, ct);
             await tree.Ask<TreeProtocol.Drained>(new TreeProtocol.WaitForDrain(), Timeout.InfiniteTimeSpan, ct);
             return await tree.Ask<HostTree>(new TreeProtocol.GetTree(options.UntilMs), TimeSpan.FromMinutes(1), ct);
         }

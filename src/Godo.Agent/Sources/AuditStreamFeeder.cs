@@ -8,10 +8,22 @@ namespace Godo.Agent.Sources;
 /// Reads audit text lines from a stream (a log file, a followed file, auditd's plugin stdin) on a dedicated
 /// thread, parses their headers and hands them to the router through a <see cref="RecordBatcher"/>.
 /// </summary>
-public sealed class AuditStreamFeeder(IActorRef router, PipelineStats stats, int batchSize = 1024)
+public sealed class AuditStreamFeeder
 {
-    private readonly RecordBatcher _batcher = new(router, stats, batchSize);
+    private readonly RecordBatcher _batcher;
+    private readonly PipelineStats _stats;
     private readonly BodyArena _arena = new(); // only the read thread parses
+
+    public AuditStreamFeeder(IActorRef router, PipelineStats stats, int batchSize = 1024)
+        : this(Task.FromResult(router), stats, batchSize) { }
+
+    /// <summary>With a router still starting: reading and parsing begin at once (see <see cref="RecordBatcher"/>).</summary>
+    public AuditStreamFeeder(Task<IActorRef> router, PipelineStats stats, int batchSize = 1024)
+    {
+        _batcher = new RecordBatcher(router, stats, batchSize);
+        _stats = stats;
+    }
+
     private long _paceOriginEventMs = -1;
     private long _paceOriginTicks;
 
@@ -29,11 +41,11 @@ public sealed class AuditStreamFeeder(IActorRef router, PipelineStats stats, int
     {
         var reader = new AuditLineReader(input);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var flusher = new Timer(_ => _batcher.Flush(), null, 50, 50); // followed files and stdin trickle
+        using var flusher = new Timer(_ => _batcher.FlushIfIdle(), null, 50, 50); // followed files and stdin trickle
         try
         {
             reader.ReadAllAsync(line => OnLine(line, stop),
-                () => { Interlocked.Increment(ref stats.Lines); stats.CountMalformed(MalformedReason.Oversized); },
+                () => { Interlocked.Increment(ref _stats.Lines); _stats.CountMalformed(MalformedReason.Oversized); },
                 stop.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (StoppedEarly) { }
@@ -42,11 +54,11 @@ public sealed class AuditStreamFeeder(IActorRef router, PipelineStats stats, int
 
     private void OnLine(ReadOnlySpan<byte> line, CancellationTokenSource stop)
     {
-        Interlocked.Increment(ref stats.Lines);
+        Interlocked.Increment(ref _stats.Lines);
         var why = AuditLineParser.TryParseLine(line, out var rec, _arena);
         if (why != MalformedReason.None)
         {
-            if (why != MalformedReason.Empty) stats.CountMalformed(why);
+            if (why != MalformedReason.Empty) _stats.CountMalformed(why);
             return;
         }
         if (StopAfterMs is { } stopAt && rec.TimeMs > stopAt && !StoppedEarly)

@@ -10,60 +10,115 @@ namespace Godo.Agent.Sources;
 /// <summary>
 /// Collects parsed records from a source thread and hands them to the router in batches (one message per
 /// batch, not per record). When the pipeline is behind it makes the source wait, so memory stays bounded.
-/// Thread-safe: a live source adds from its read thread while a timer flushes partial batches.
+/// Thread-safe: a live source adds from its read thread while a timer flushes partial batches; batches leave in
+/// the order their records came.
 /// </summary>
-public sealed class RecordBatcher(IActorRef router, PipelineStats stats, int batchSize = 1024)
+public sealed class RecordBatcher
 {
     private const long MaxRecordsAhead = 32 * 1024;
     private const long MaxEventsAhead = 32 * 1024;
+    /// <summary>While the router is still starting, the source may parse this far ahead.</summary>
+    private const long MaxRecordsBeforeStart = 512 * 1024;
 
+    private readonly Task<IActorRef> _router;
+    private readonly PipelineStats _stats;
+    private readonly int _batchSize;
     private readonly object _gate = new();
-    private AuditRecord[] _batch = new AuditRecord[batchSize];
+    private readonly List<ImmutableArray<AuditRecord>> _beforeStart = new();
+    private long _recordsBeforeStart;
+    private AuditRecord[] _batch;
     private int _count;
+
+    public RecordBatcher(IActorRef router, PipelineStats stats, int batchSize = 1024)
+        : this(Task.FromResult(router), stats, batchSize) { }
+
+    /// <summary>
+    /// With a router that is still being started: the source parses ahead meanwhile (start-up of the actor system
+    /// and parsing then share the two cores instead of taking turns), and the batches go once the router is there.
+    /// </summary>
+    public RecordBatcher(Task<IActorRef> router, PipelineStats stats, int batchSize = 1024)
+    {
+        _router = router; _stats = stats; _batchSize = batchSize;
+        _batch = new AuditRecord[batchSize];
+    }
 
     public void Add(in AuditRecord record)
     {
-        Interlocked.Increment(ref stats.Records);
-        AuditRecord[]? full = null;
+        Interlocked.Increment(ref _stats.Records);
         lock (_gate)
         {
             _batch[_count++] = record;
-            if (_count == _batch.Length)
-            {
-                full = _batch;
-                _batch = new AuditRecord[batchSize];
-                _count = 0;
-            }
+            if (_count < _batch.Length) return;
+            var full = _batch;
+            _batch = new AuditRecord[_batchSize];
+            _count = 0;
+            Send(ImmutableCollectionsMarshal.AsImmutableArray(full));
         }
-        if (full is not null) Send(ImmutableCollectionsMarshal.AsImmutableArray(full));
     }
 
-    /// <summary>Sends a partial batch (live sources call this on a short timer, and everyone at the end).</summary>
+    /// <summary>Sends a partial batch now (a source that is about to wait, and everyone at the end).</summary>
     public void Flush()
     {
-        AuditRecord[] part;
-        lock (_gate)
-        {
-            if (_count == 0) return;
-            part = _batch.AsSpan(0, _count).ToArray();
-            _count = 0;
-        }
-        Send(ImmutableCollectionsMarshal.AsImmutableArray(part));
+        lock (_gate) FlushLocked();
     }
 
-    private void Send(ImmutableArray<AuditRecord> records)
+    /// <summary>
+    /// For a timer, so a trickling source still delivers: sends the partial batch unless the reader is sending
+    /// right now (it may be waiting for the pipeline, and a timer thread must never queue up behind it: blocked
+    /// timer callbacks starve the thread pool the actors run on).
+    /// </summary>
+    public void FlushIfIdle()
     {
-        var spin = new SpinWait();
-        while (Interlocked.Read(ref stats.RecordsSubmitted) - Interlocked.Read(ref stats.RecordsRouted) > MaxRecordsAhead
-               || Interlocked.Read(ref stats.Events) - Interlocked.Read(ref stats.EventsApplied) > MaxEventsAhead)
-            spin.SpinOnce(sleep1Threshold: 10);
-        Interlocked.Add(ref stats.RecordsSubmitted, records.Length);
-        router.Tell(new RecordBatch(records));
+        if (!Monitor.TryEnter(_gate)) return;
+        try { FlushLocked(); }
+        finally { Monitor.Exit(_gate); }
+    }
+
+    private void FlushLocked()
+    {
+        if (_count == 0) return;
+        var part = _batch.AsSpan(0, _count).ToArray();
+        _count = 0;
+        Send(ImmutableCollectionsMarshal.AsImmutableArray(part));
     }
 
     public void EndOfStream()
     {
-        Flush();
-        router.Tell(new EndOfStream());
+        lock (_gate)
+        {
+            FlushLocked();
+            Router().Tell(new EndOfStream());
+        }
+    }
+
+    // Called under _gate, so batches leave in order even when the timer's Flush and the reader race.
+    private void Send(ImmutableArray<AuditRecord> records)
+    {
+        if (!_router.IsCompleted && _recordsBeforeStart < MaxRecordsBeforeStart)
+        {
+            _beforeStart.Add(records);
+            _recordsBeforeStart += records.Length;
+            return;
+        }
+        SendNow(Router(), records);
+    }
+
+    /// <summary>The router, once started (waiting for it if need be), after the batches parsed before it was there.</summary>
+    private IActorRef Router()
+    {
+        var router = _router.GetAwaiter().GetResult();
+        foreach (var early in _beforeStart) SendNow(router, early);
+        _beforeStart.Clear();
+        return router;
+    }
+
+    private void SendNow(IActorRef router, ImmutableArray<AuditRecord> records)
+    {
+        var spin = new SpinWait();
+        while (Interlocked.Read(ref _stats.RecordsSubmitted) - Interlocked.Read(ref _stats.RecordsRouted) > MaxRecordsAhead
+               || Interlocked.Read(ref _stats.Events) - Interlocked.Read(ref _stats.EventsApplied) > MaxEventsAhead)
+            spin.SpinOnce(sleep1Threshold: 10);
+        Interlocked.Add(ref _stats.RecordsSubmitted, records.Length);
+        router.Tell(new RecordBatch(records));
     }
 }
