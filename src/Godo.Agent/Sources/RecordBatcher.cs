@@ -69,6 +69,8 @@ public sealed class RecordBatcher
     /// </summary>
     public void FlushIfIdle()
     {
+        // Nor may it wait for the router to start or to catch up: the next tick will do.
+        if (!_router.IsCompleted || Behind()) return;
         if (!Monitor.TryEnter(_gate)) return;
         try { FlushLocked(); }
         finally { Monitor.Exit(_gate); }
@@ -115,10 +117,12 @@ public sealed class RecordBatcher
     private void SendNow(IActorRef router, ImmutableArray<AuditRecord> records)
     {
         var spin = new SpinWait();
-        while (Interlocked.Read(ref _stats.RecordsSubmitted) - Interlocked.Read(ref _stats.RecordsRouted) > MaxRecordsAhead
-               || Interlocked.Read(ref _stats.Events) - Interlocked.Read(ref _stats.EventsApplied) > MaxEventsAhead)
-            spin.SpinOnce(sleep1Threshold: 10);
+        while (Behind()) spin.SpinOnce(sleep1Threshold: 10);
         Interlocked.Add(ref _stats.RecordsSubmitted, records.Length);
         router.Tell(new RecordBatch(records));
     }
+
+    private bool Behind() =>
+        Interlocked.Read(ref _stats.RecordsSubmitted) - Interlocked.Read(ref _stats.RecordsRouted) > MaxRecordsAhead
+        || Interlocked.Read(ref _stats.Events) - Interlocked.Read(ref _stats.EventsApplied) > MaxEventsAhead;
 }
