@@ -41,7 +41,7 @@ public sealed class HostState(string host)
         {
             var processes = Processes.Values.Where(p => includeExited || p.ExitedAt is null).OrderBy(p => p.Pid).ToImmutableArray();
             var containers = OrderedContainers().ToImmutableArray();
-            var stats = ImmutableDictionary.CreateBuilder<string, long>();
+            var stats = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
             stats["processes"] = processes.Length;
             stats["containers"] = containers.Length;
             stats["sequence"] = Sequence;

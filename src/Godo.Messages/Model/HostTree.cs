@@ -12,5 +12,6 @@ public sealed record HostTree
     public required DateTimeOffset AsOf { get; init; }
     public ImmutableArray<ProcessInfo> Processes { get; init; } = ImmutableArray<ProcessInfo>.Empty;
     public ImmutableArray<ContainerInfo> Containers { get; init; } = ImmutableArray<ContainerInfo>.Empty;
-    public ImmutableDictionary<string, long> Stats { get; init; } = ImmutableDictionary<string, long>.Empty;
+    /// <summary>Counters of whoever built the tree (replay, agent, aggregator), sorted by name so the document is stable.</summary>
+    public ImmutableSortedDictionary<string, long> Stats { get; init; } = ImmutableSortedDictionary<string, long>.Empty;
 }
