@@ -22,6 +22,13 @@ public sealed partial class ProcessTree
     // Namespace pids returned by fork/clone inside a container, per creator: matched to the host pid
     // when the child shows up in its own records, to learn its pid inside the container.
     private readonly Dictionary<int, Queue<int>> _pendingNsChildren = new();
+    // Processes whose first record named a parent the tree did not know yet, by that parent's pid. A fork child can
+    // exec before its parent's fork returns, so inside a container (where the parent is linked through its own
+    // records too) the child's record may come first: the parent adopts them when it appears.
+    private readonly Dictionary<int, List<ProcessNode>> _awaitingParent = new();
+    // Adopted children inside a container whose namespace pid the parent's fork return will tell.
+    private readonly Dictionary<int, Queue<ProcessNode>> _awaitingNsPid = new();
+    private const int MaxAwaitingParents = 4096, MaxAwaitingPerParent = 64;
     private readonly HashSet<ProcessNode> _dirty = new();
 
     public TreeStats Stats { get; } = new();
@@ -160,6 +167,13 @@ public sealed partial class ProcessTree
             // namespace pid: either way the child is linked through its own records, never through exit=.
             if (p.InContainerPidNs && e.Kind != SyscallKind.Clone3)
             {
+                if (_awaitingNsPid.TryGetValue(p.Pid, out var adopted) && adopted.TryDequeue(out var kid))
+                {
+                    // the child's own records came before this return: it is already in the tree
+                    if (adopted.Count == 0) _awaitingNsPid.Remove(p.Pid);
+                    if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; Touch(kid); }
+                    return;
+                }
                 if (!_pendingNsChildren.TryGetValue(p.Pid, out var q)) _pendingNsChildren[p.Pid] = q = new Queue<int>();
                 if (q.Count < MaxPendingNsChildren) q.Enqueue(returned);
             }
@@ -215,6 +229,7 @@ public sealed partial class ProcessTree
         Stats.Exits++;
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
+        _awaitingNsPid.Remove(p.Pid);
         Touch(p);
         if (p.Container is not null && _containers.TryGetValue(p.Container, out var state))
         {
@@ -363,8 +378,51 @@ public sealed partial class ProcessTree
         if (_byPid.TryGetValue(n.Pid, out var old) && old != n) Detach(old);
         _byPid[n.Pid] = n;
         if (Get(n.Ppid) is { } parent && parent != n) parent.Children.Add(n);
+        else if (n.Ppid > 1 && n.Alive) AwaitParent(n);
         if (n.Container is not null && n.Alive) GetContainer(n.Container).Members.Add(n);
         Touch(n);
+        if (_awaitingParent.Remove(n.Pid, out var early)) Adopt(n, early);
+    }
+
+    private void AwaitParent(ProcessNode n)
+    {
+        if (!_awaitingParent.TryGetValue(n.Ppid, out var list))
+        {
+            if (_awaitingParent.Count >= MaxAwaitingParents) _awaitingParent.Clear(); // bounded: at worst a child stays unlinked
+            _awaitingParent[n.Ppid] = list = new List<ProcessNode>();
+        }
+        if (list.Count >= MaxAwaitingPerParent) list.RemoveAt(0);
+        list.Add(n);
+    }
+
+    /// <summary>
+    /// A parent whose children showed up first: link them, and give them (and what they forked meanwhile) the
+    /// parent's container, which they could not inherit from a parent the tree did not know.
+    /// </summary>
+    private void Adopt(ProcessNode parent, List<ProcessNode> children)
+    {
+        foreach (var c in children)
+        {
+            if (!c.Alive || c.Ppid != parent.Pid || Get(c.Pid) != c || !parent.Alive) continue;
+            parent.Children.Add(c);
+            Stats.Adopted++;
+            Touch(c);
+            if (c.Container is not null || parent.Container is null) continue;
+            InheritContainer(c, parent, 0);
+            if (parent.InContainerPidNs && c.NsPid is null)
+            {
+                if (!_awaitingNsPid.TryGetValue(parent.Pid, out var q)) _awaitingNsPid[parent.Pid] = q = new Queue<ProcessNode>();
+                if (q.Count < MaxPendingNsChildren) q.Enqueue(c);
+            }
+        }
+    }
+
+    private void InheritContainer(ProcessNode n, ProcessNode from, int depth)
+    {
+        if (depth > 64 || n.Container is not null || !n.Alive) return;
+        n.InContainerPidNs = from.InContainerPidNs;
+        SetContainer(n, from.Container!);
+        foreach (var c in n.Children) InheritContainer(c, n, depth + 1);
     }
 
     private void Remove(ProcessNode n)
@@ -432,7 +490,7 @@ public sealed partial class ProcessTree
                 };
                 return enrich is null ? info : enrich(c.Id, info);
             }).ToImmutableArray();
-        var stats = ImmutableDictionary.CreateBuilder<string, long>();
+        var stats = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
         foreach (var kv in Stats.All()) stats[kv.Key] = kv.Value;
         stats["processes"] = processes.Length;
         stats["containers"] = containers.Length;

@@ -14,6 +14,8 @@ public sealed class TreeStats
     public long StalePpidRepaired;
     public long PidReuses;
     public long LateForkReturns;
+    /// <summary>Children whose own records came before any record of their parent, linked when the parent appeared.</summary>
+    public long Adopted;
     public long ContainerTeardowns;
     public long ProcessesDeleted;
     public long Corrections;
@@ -31,6 +33,7 @@ public sealed class TreeStats
         yield return new("stalePpidRepaired", StalePpidRepaired);
         yield return new("pidReuses", PidReuses);
         yield return new("lateForkReturns", LateForkReturns);
+        yield return new("adopted", Adopted);
         yield return new("containerTeardowns", ContainerTeardowns);
         yield return new("processesDeleted", ProcessesDeleted);
         yield return new("corrections", Corrections);

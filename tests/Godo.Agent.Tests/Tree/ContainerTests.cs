@@ -170,4 +170,33 @@ public sealed class ContainerTests
         string Key(ProcessNode n) => $"{n.Pid}/{n.Ppid}/{n.Container}/{string.Join(' ', n.Argv)}/{n.NsPid}";
         Assert.Equal(h.Tree.AliveNodes.Select(Key).Order(), replay.Tree.AliveNodes.Select(Key).Order());
     }
+
+    [Fact]
+    public void A_child_that_execs_before_its_parent_s_fork_returns_is_adopted_into_the_container()
+    {
+        // sh -c '(sleep 1003 &); exec sleep 1004' as a container's init: the subshell X forks C and exits. C can
+        // run and exec on the other CPU before X's clone returns, so C's execve (ppid=X) comes first, while the
+        // tree knows nothing of X yet (inside a container forks are linked through the child's own records).
+        var h = new HostScript();
+        var c = h.StartContainer(Id, ["sh", "-c", "(sleep 1003 &); exec sleep 1004"]);
+        var x = h.Spawn(c.Init);
+        var child = h.Spawn(x);
+        h.Exec(child, "/bin/sleep", ["sleep", "1003"]);
+        Assert.Null(Node(h, child).Container); // nothing to inherit from yet
+
+        h.ForkReturn(c.Init, x);          // the init's record of forking X: a namespace pid, nothing to link
+        h.ForkReturn(x, child);           // X's first record: X appears, and adopts its child
+        var adopted = Node(h, child);
+        Assert.Equal(Id, adopted.Container);
+        Assert.True(adopted.InContainerPidNs);
+        Assert.Equal(h.PidSeenBy(x, child), adopted.NsPid); // the return value X saw is the child's pid in the container
+        Assert.Contains(adopted, Node(h, x).Children);
+        Assert.Equal(1, h.Tree.Stats.Adopted);
+
+        h.ExitGroup(x);                   // the orphan goes to the container's init, as the kernel does
+        Assert.Equal(c.Init, Node(h, child).Ppid);
+        h.Exec(c.Init, "/bin/sleep", ["sleep", "1004"]);
+        Assert.Equal(["sleep", "1003"], Node(h, child).Argv.ToArray());
+        Assert.Contains(Node(h, child), h.Tree.Containers[Id].Members);
+    }
 }
