@@ -34,6 +34,11 @@ public static class AuditRecordType
         ["ANOM_PROMISCUOUS"] = 1700, ["ANOM_LINK"] = 1702, ["ANOM_CREAT"] = 1703, ["INTEGRITY_RULE"] = 1805,
     };
 
+    private static readonly Dictionary<int, string> ById = ByName.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    /// <summary>The name auditd writes for a type: NAME when known, else UNKNOWN[n] (which <see cref="TryParse"/> reads back).</summary>
+    public static string NameOf(int type) => ById.TryGetValue(type, out var name) ? name : $"UNKNOWN[{type}]";
+
     /// <summary>Resolves NAME, a decimal number, or auditd's UNKNOWN[1334] form.</summary>
     public static bool TryParse(ReadOnlySpan<char> name, out int type)
     {

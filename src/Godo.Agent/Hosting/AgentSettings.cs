@@ -26,6 +26,8 @@ public sealed record AgentSettings
     /// <summary>Where the kernel state found at start is kept, so a start after `kill -9` restores the true original.</summary>
     public string? AuditStateFile { get; init; } = "/run/godo/audit-session.json";
     public AssemblyOptions Assembly { get; init; } = new();
+    /// <summary>netlink: also write every record received to this file, as a raw audit log `godo replay` reads.</summary>
+    public string? RecordPath { get; init; }
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

@@ -23,6 +23,7 @@ public sealed class AuditSourceService(
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
     private Timer? _flusher;
+    private RecordTap? _tap;
     private readonly CancellationTokenSource _stop = new();
     private Task? _reading;
 
@@ -76,9 +77,16 @@ public sealed class AuditSourceService(
         treeRef.Tell(new TreeProtocol.Seed(new ProcSnapshotReader().ReadAll()));
         var batcher = new RecordBatcher(routerRef, stats, 256);
         var arena = new BodyArena(); // used only on the receiver's thread
+        if (settings.RecordPath is { } recordPath)
+        {
+            _tap = new RecordTap(recordPath);
+            log.LogInformation("recording every audit record received to {Path}", recordPath);
+        }
+        var tap = _tap;
         _receiver = _session.CreateReceiver((type, payload) =>
         {
             Interlocked.Increment(ref stats.Lines);
+            tap?.Write(type, payload);
             var why = AuditLineParser.TryParsePayload(type, payload, out var rec, arena);
             if (why == MalformedReason.None) batcher.Add(rec);
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
@@ -107,6 +115,7 @@ public sealed class AuditSourceService(
         _flusher?.Dispose();
         _receiver?.Stop();
         _receiver?.Dispose();
+        _tap?.Dispose();
         if (_session is not null)
         {
             _session.Dispose();

@@ -20,7 +20,8 @@ public static class AgentCommand
 {
     public sealed record Options(
         Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
-        Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators);
+        Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators,
+        Option<string?> Record);
 
     public static Options CreateOptions() => new(
         new Option<string?>("--source") { Description = "netlink (default: this host's kernel), file:PATH (an auditd raw log), or stdin (auditd plugin line format)" },
@@ -31,7 +32,8 @@ public static class AgentCommand
         new Option<uint?>("--backlog-limit") { Description = "kernel audit backlog_limit while godo runs (default 8192)" },
         new Option<string?>("--reconcile-every") { Description = "how often the tree is checked against /proc (default 30s; 0 turns it off)" },
         new Option<bool>("--no-docker") { Description = "do not ask the Docker Engine for container names and images" },
-        new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false });
+        new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false },
+        new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" });
 
     public static Command Create()
     {
@@ -40,7 +42,7 @@ public static class AgentCommand
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, printEvery, json,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, printEvery, json,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -83,6 +85,13 @@ public static class AgentCommand
         }
         else throw new UsageException($"bad --source '{source}': use netlink, file:PATH or stdin");
         if (settings.Follow && settings.Source != SourceKind.File) throw new UsageException("--follow goes with --source file:PATH");
+        if (parse.GetValue(o.Record) is { } record)
+        {
+            if (settings.Source != SourceKind.Netlink) throw new UsageException("--record goes with --source netlink");
+            var dir = Path.GetDirectoryName(Path.GetFullPath(record));
+            if (dir is not null && !Directory.Exists(dir)) throw new UsageException($"--record {record}: no such directory {dir}");
+            settings = settings with { RecordPath = Path.GetFullPath(record) };
+        }
         var pace = parse.GetValue(o.Pace) ?? "none";
         if (pace is not ("none" or "event-time")) throw new UsageException($"bad --pace '{pace}': use event-time or none");
         settings = settings with { PaceByEventTime = pace == "event-time" };

@@ -42,6 +42,8 @@ internal sealed class LiveAgent : IAsyncDisposable
         AuditMode = mode,
         ReconcileInterval = TimeSpan.Zero,
         AuditStateFile = Path.Combine(Path.GetTempPath(), $"godo-live-{Guid.NewGuid():N}.json"),
+        // Every record the kernel sent, so a failing step can be replayed and looked at offline.
+        RecordPath = Path.Combine(Path.GetTempPath(), $"godo-live-{Guid.NewGuid():N}.audit.log"),
     };
 
     public static async Task<LiveAgent> StartAsync(AgentSettings settings)
@@ -95,7 +97,21 @@ internal sealed class LiveAgent : IAsyncDisposable
         await _host.StopAsync(TimeSpan.FromSeconds(15));
         _host.Dispose();
         File.Delete(StateFile);
+        // The records are kept only for a failed step, in TestResults/live (CI keeps that folder).
+        if (Settings.RecordPath is { } records && File.Exists(records))
+        {
+            if (KeepRecords)
+            {
+                var dir = Path.Combine(TestBinaries.RepoRoot(), "TestResults", "live");
+                Directory.CreateDirectory(dir);
+                File.Copy(records, Path.Combine(dir, Path.GetFileName(records)), overwrite: true);
+            }
+            File.Delete(records);
+        }
     }
+
+    /// <summary>Set by a failing step: keep the records received for a look offline (`godo replay FILE`).</summary>
+    public bool KeepRecords { get; set; }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 

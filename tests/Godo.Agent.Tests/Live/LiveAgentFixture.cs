@@ -90,7 +90,9 @@ internal sealed class LiveSteps(LiveAgent agent, LiveContainers containers, Proc
         if (diff is not null)
         {
             var log = string.Join('\n', agent.Log.TakeLast(40));
-            Assert.Fail($"step '{name}': after {sw.Elapsed.TotalSeconds:F1} s the agent still differs from /proc:\n{diff}\nagent log (last 40):\n{log}");
+            agent.KeepRecords = true;
+            Assert.Fail($"step '{name}': after {sw.Elapsed.TotalSeconds:F1} s the agent still differs from /proc:\n{diff}\n" +
+                        $"the records received are kept in TestResults/live/{Path.GetFileName(agent.Settings.RecordPath)}\nagent log (last 40):\n{log}");
         }
         output.WriteLine($"step '{name}': equal ({sw.Elapsed.TotalSeconds:F1} s after the step, /proc ready at {readyAt.TotalSeconds:F1} s)");
         return tree;
