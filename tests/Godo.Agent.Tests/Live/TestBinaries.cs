@@ -43,8 +43,8 @@ internal static class TestBinaries
         lock (Gate)
         {
             if (_hostThreads is not null && File.Exists(_hostThreads)) return _hostThreads;
-            var dir = Directory.CreateTempSubdirectory("godo-live-bin-").FullName;
-            var bin = Path.Combine(dir, "threads");
+            // Beside the test binaries, not in a new temp folder per run that nothing removes.
+            var bin = Path.Combine(AppContext.BaseDirectory, "host-threads");
             var (exit, output) = Run("gcc", "-static", "-O2", "-pthread", "-o", bin,
                 Path.Combine(RepoRoot(), "corpus-workloads", "src", "threads.c"));
             Assert.True(exit == 0, $"gcc threads.c failed ({exit}):\n{output}");
