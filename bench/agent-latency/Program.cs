@@ -29,10 +29,8 @@ using var host = new HostBuilder()
     .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
     .ConfigureServices(s =>
     {
-        s.AddSingleton(settings);
-        s.AddSingleton(stats);
         s.AddAkka("godo-latency", (b, _) => b.AddAgent(settings, stats));
-        s.AddHostedService<AuditSourceService>();
+        s.AddAuditSource(settings, stats);
     })
     .Build();
 await host.StartAsync();

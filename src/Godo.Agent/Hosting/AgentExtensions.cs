@@ -1,4 +1,5 @@
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Godo.Agent.Assembly;
 using Godo.Agent.Docker;
 using Godo.Agent.Proc;
@@ -29,5 +30,16 @@ public static class AgentExtensions
         if (settings.Docker && settings.IsLive)
             builder.AddDockerMetadata(new DockerMetadataClientOptions { SocketPath = settings.DockerSocket });
         return builder;
+    }
+
+    /// <summary>
+    /// The agent's record source beside the actors (<see cref="AuditSourceService"/>: netlink, a file or stdin), with
+    /// the settings and pipeline counters it shares with <see cref="AddAgent"/>. Every host of an agent calls both.
+    /// </summary>
+    public static IServiceCollection AddAuditSource(this IServiceCollection services, AgentSettings settings, PipelineStats stats)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(stats);
+        return services.AddHostedService<AuditSourceService>();
     }
 }

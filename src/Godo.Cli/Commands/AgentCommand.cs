@@ -126,14 +126,12 @@ public static class AgentCommand
                 .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
             .ConfigureServices(services =>
             {
-                services.AddSingleton(settings);
-                services.AddSingleton(stats);
                 services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName, (b, sp) =>
                 {
                     b.AddAgent(settings, stats);
                     extra(b, sp);
                 });
-                services.AddHostedService<AuditSourceService>();
+                services.AddAuditSource(settings, stats);
             })
             .Build();
 

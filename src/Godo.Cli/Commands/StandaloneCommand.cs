@@ -38,9 +38,7 @@ public static class StandaloneCommand
                 app = StandaloneHosting.Build(settings, agent.HostName, (akka, _) => akka.AddAgent(agent, stats),
                     AgentStatsSampler.FromPipeline(stats, agent.SourceText), web =>
                     {
-                        web.Services.AddSingleton(agent);
-                        web.Services.AddSingleton(stats);
-                        web.Services.AddHostedService<AuditSourceService>();
+                        web.Services.AddAuditSource(agent, stats);
                         web.Logging.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
                             .AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning);
                     });

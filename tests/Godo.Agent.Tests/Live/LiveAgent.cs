@@ -55,8 +55,6 @@ internal sealed class LiveAgent : IAsyncDisposable
                 .AddFilter("Microsoft", LogLevel.Warning))
             .ConfigureServices(services =>
             {
-                services.AddSingleton(settings);
-                services.AddSingleton(stats);
                 services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName + "-live-test", (b, _) =>
                 {
                     b.ConfigureLoggers(l =>
@@ -67,7 +65,7 @@ internal sealed class LiveAgent : IAsyncDisposable
                     });
                     b.AddAgent(settings, stats);
                 });
-                services.AddHostedService<AuditSourceService>();
+                services.AddAuditSource(settings, stats);
             })
             .Build();
         try
