@@ -61,8 +61,13 @@ public static class AuditValue
         return TryDecodeHex(raw, out var s) ? s : Encoding.Latin1.GetString(raw);
     }
 
-    /// <summary>The same for a value held as text (audit text is ASCII, so each char is one byte).</summary>
-    public static string? DecodeString(ReadOnlySpan<char> raw) => DecodeString(Latin1(raw));
+    /// <summary>The same for a value held as text (a PROCTITLE kept raw; audit text is ASCII, so each char is one byte).</summary>
+    public static string? DecodeString(ReadOnlySpan<char> raw)
+    {
+        var bytes = raw.Length <= 1024 ? stackalloc byte[raw.Length] : new byte[raw.Length];
+        Encoding.Latin1.GetBytes(raw, bytes);
+        return DecodeString(bytes);
+    }
 
     /// <summary>Decodes hex into bytes, then UTF-8 text (invalid sequences become U+FFFD, never an exception).</summary>
     public static bool TryDecodeHex(ReadOnlySpan<byte> hex, out string text)
@@ -99,8 +104,6 @@ public static class AuditValue
         return true;
     }
 
-    public static bool AppendBytes(ReadOnlySpan<char> raw, List<byte> into) => AppendBytes(Latin1(raw), into);
-
     private static int HexNibble(byte c) => c switch
     {
         >= (byte)'0' and <= (byte)'9' => c - '0',
@@ -129,8 +132,4 @@ public static class AuditValue
         var s = DecodeString(raw);
         return s is null ? [] : s.Split('\x01', StringSplitOptions.RemoveEmptyEntries);
     }
-
-    public static IReadOnlyList<string> DecodeKeys(ReadOnlySpan<char> raw) => DecodeKeys(Latin1(raw));
-
-    private static byte[] Latin1(ReadOnlySpan<char> text) => Encoding.Latin1.GetBytes(text.ToArray());
 }

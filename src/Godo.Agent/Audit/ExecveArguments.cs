@@ -19,9 +19,6 @@ public sealed class ExecveArguments
     private int _argc = -1;
     public bool Malformed { get; private set; }
 
-    /// <summary>The same for a body held as text (audit text is ASCII).</summary>
-    public void Add(string body) => Add(Encoding.Latin1.GetBytes(body));
-
     public void Add(ReadOnlySpan<byte> body)
     {
         var reader = new AuditFieldReader(body);

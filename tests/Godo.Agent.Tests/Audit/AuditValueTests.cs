@@ -81,14 +81,14 @@ public sealed class AuditValueTests
     }
 
     [Fact]
-    public void Single_key_is_decoded() => Assert.Equal(["godo"], AuditValue.DecodeKeys("\"godo\""));
+    public void Single_key_is_decoded() => Assert.Equal(["godo"], AuditValue.DecodeKeys("\"godo\""u8));
 
     [Fact]
-    public void Null_key_gives_no_keys() => Assert.Empty(AuditValue.DecodeKeys("(null)"));
+    public void Null_key_gives_no_keys() => Assert.Empty(AuditValue.DecodeKeys("(null)"u8));
 
     [Fact]
     public void Several_keys_are_hex_joined_by_0x01() =>
-        Assert.Equal(["godo", "exec_watch", "k 3"], AuditValue.DecodeKeys(AuditText.Hex("godo\u0001exec_watch\u0001k 3")));
+        Assert.Equal(["godo", "exec_watch", "k 3"], AuditValue.DecodeKeys(Encoding.ASCII.GetBytes(AuditText.Hex("godo\u0001exec_watch\u0001k 3"))));
 
     [Fact]
     public void Hex_register_values_parse()
@@ -119,10 +119,10 @@ public sealed class AuditValueTests
     public void Append_bytes_takes_quoted_text_and_hex()
     {
         var buf = new List<byte>();
-        Assert.True(AuditValue.AppendBytes("\"ab\"", buf));
-        Assert.True(AuditValue.AppendBytes("6364", buf));
+        Assert.True(AuditValue.AppendBytes("\"ab\""u8, buf));
+        Assert.True(AuditValue.AppendBytes("6364"u8, buf));
         Assert.Equal("abcd"u8.ToArray(), buf.ToArray());
-        Assert.False(AuditValue.AppendBytes("636", buf));
-        Assert.False(AuditValue.AppendBytes("6Z", buf));
+        Assert.False(AuditValue.AppendBytes("636"u8, buf));
+        Assert.False(AuditValue.AppendBytes("6Z"u8, buf));
     }
 }

@@ -8,7 +8,7 @@ public sealed class ExecveArgumentsTests
     private static (string[] Argv, bool Malformed) Decode(params string[] bodies)
     {
         var x = new ExecveArguments();
-        foreach (var b in bodies) x.Add(b);
+        foreach (var b in bodies) x.Add(Encoding.Latin1.GetBytes(b));
         var argv = x.Build().ToArray();
         return (argv, x.Malformed);
     }
