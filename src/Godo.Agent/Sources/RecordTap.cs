@@ -13,6 +13,7 @@ public sealed class RecordTap : IDisposable
     private readonly Stream _out;
     private readonly object _gate = new();
     private readonly Timer _flusher;
+    private readonly Dictionary<int, byte[]> _headers = new(); // "type=NAME msg=" per record type, made once
     private bool _disposed;
 
     public RecordTap(string path)
@@ -31,7 +32,9 @@ public sealed class RecordTap : IDisposable
         lock (_gate)
         {
             if (_disposed) return;
-            _out.Write(Encoding.ASCII.GetBytes($"type={AuditRecordType.NameOf(type)} msg="));
+            if (!_headers.TryGetValue(type, out var header))
+                _headers[type] = header = Encoding.ASCII.GetBytes($"type={AuditRecordType.NameOf(type)} msg=");
+            _out.Write(header);
             _out.Write(payload);
             _out.WriteByte((byte)'\n');
             Records++;

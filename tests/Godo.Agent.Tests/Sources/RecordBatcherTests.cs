@@ -21,6 +21,18 @@ public sealed class RecordBatcherTests : TestKit
         }
     }
 
+    /// <summary>The serials of every batch the router was given, in order, up to the end of the stream.</summary>
+    private List<long> SerialsUntilEndOfStream(TimeSpan wait)
+    {
+        var serials = new List<long>();
+        while (true)
+        {
+            var m = ExpectMsg<object>(wait);
+            if (m is EndOfStream) return serials;
+            serials.AddRange(((RecordBatch)m).Records.Select(r => r.Serial));
+        }
+    }
+
     [Fact]
     public void Records_parsed_before_the_router_started_are_delivered_in_order_once_it_has()
     {
@@ -33,13 +45,7 @@ public sealed class RecordBatcherTests : TestKit
 
         router.SetResult(Sys.ActorOf(Props.Create(() => new CountingRouter(stats, TestActor))));
         batcher.EndOfStream();
-        var serials = new List<long>();
-        while (true)
-        {
-            var m = ExpectMsg<object>(TimeSpan.FromSeconds(5));
-            if (m is EndOfStream) break;
-            serials.AddRange(((RecordBatch)m).Records.Select(r => r.Serial));
-        }
+        var serials = SerialsUntilEndOfStream(TimeSpan.FromSeconds(5));
         Assert.Equal(Enumerable.Range(1, 2_550).Select(i => (long)i), serials);
         Assert.Equal(2_550, stats.Records);
     }
@@ -52,13 +58,7 @@ public sealed class RecordBatcherTests : TestKit
         using var timer = new Timer(_ => batcher.FlushIfIdle(), null, 0, 1);
         for (long s = 1; s <= 20_000; s++) batcher.Add(Record(s));
         batcher.EndOfStream();
-        var serials = new List<long>();
-        while (true)
-        {
-            var m = ExpectMsg<object>(TimeSpan.FromSeconds(10));
-            if (m is EndOfStream) break;
-            serials.AddRange(((RecordBatch)m).Records.Select(r => r.Serial));
-        }
+        var serials = SerialsUntilEndOfStream(TimeSpan.FromSeconds(10));
         Assert.Equal(Enumerable.Range(1, 20_000).Select(i => (long)i), serials);
     }
 }
