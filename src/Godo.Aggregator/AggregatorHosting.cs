@@ -9,6 +9,7 @@ using Akka.Remote.Hosting;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
+using Godo.Messages.Api;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator;
@@ -72,12 +73,6 @@ public static class AggregatorHosting
     }
 
     /// <summary>A seed as given by users: akka.tcp://godo@H:P (a trailing slash is fine).</summary>
-    public static Address ParseSeed(string seed)
-    {
-        if (!Address.TryParse(seed.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
-            throw new AggregatorConfigException($"bad seed '{seed}': give akka.tcp://{GodoConstants.ActorSystemName}@HOST:PORT");
-        if (address.System != GodoConstants.ActorSystemName)
-            throw new AggregatorConfigException($"bad seed '{seed}': the aggregators' system is '{GodoConstants.ActorSystemName}', not '{address.System}'");
-        return address;
-    }
+    public static Address ParseSeed(string seed) =>
+        MemberAddress.Problem(seed, "seed", out var address) is { } problem ? throw new AggregatorConfigException(problem) : address!;
 }

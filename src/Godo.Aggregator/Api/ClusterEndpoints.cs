@@ -1,26 +1,13 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
-using Godo.Aggregator.Fleet;
+using Godo.Messages.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Api;
-
-public sealed record ClusterMemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Self, string AppVersion);
-
-public sealed record AgentView(string Host, string? Address, string Status, string? Version, DateTimeOffset? StartedAt, double? UptimeSeconds,
-    DateTimeOffset LastSeen, string? Source, bool ConnectedHere);
-
-/// <summary>`GET /api/cluster` (pbm's `cluster show`): members, leader, unreachable, and the agents feeding the fleet.</summary>
-public sealed record ClusterView(string Self, string? Leader, string SelfStatus, IReadOnlyList<ClusterMemberView> Members,
-    IReadOnlyList<string> Unreachable, IReadOnlyList<AgentView> Agents);
-
-public sealed record AddressRequest(string? Address);
-
-public sealed record ClusterActionResult(string Action, string Address);
 
 /// <summary>The cluster endpoints that replace Petabridge.Cmd's `cluster show|leave|down|tail`.</summary>
 public static class ClusterEndpoints
@@ -103,7 +90,7 @@ public static class ClusterEndpoints
         }
         if (string.IsNullOrWhiteSpace(text))
             return required ? (null, ApiError.BadRequest("give the member's address: ?address=akka.tcp://godo@HOST:PORT or {\"address\": ...}")) : (null, null);
-        if (!Address.TryParse(text.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
+        if (!MemberAddress.TryParse(text, out var address))
             return (null, ApiError.BadRequest($"bad address '{text}': give akka.tcp://godo@HOST:PORT"));
         return (address, null);
     }

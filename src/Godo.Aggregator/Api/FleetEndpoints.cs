@@ -2,17 +2,13 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Godo.Aggregator.Fleet;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Godo.Aggregator.Api;
-
-/// <summary>One row of `GET /api/processes`: a process of the public schema, with its host (and container name).</summary>
-public sealed record ProcessRow(
-    string Host, int Pid, int Ppid, string? Comm, string? Exe, ImmutableArray<string> Argv, string? Cwd, int? Uid,
-    string? Container, string? ContainerName, int? NsPid, DateTimeOffset? StartedAt);
 
 /// <summary>The fleet endpoints: hosts, trees, containers, processes, and the event feed.</summary>
 public static class FleetEndpoints

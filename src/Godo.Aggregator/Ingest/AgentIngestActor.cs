@@ -5,6 +5,7 @@ using Akka.Event;
 using Godo.Aggregator.Fleet;
 using Godo.Messages;
 using Godo.Messages.Wire;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Ingest;
 

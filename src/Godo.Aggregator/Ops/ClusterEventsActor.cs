@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using static Akka.Cluster.ClusterEvent;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Ops;
 

@@ -1,15 +1,12 @@
 using Akka.Actor;
 using Godo.Aggregator.Api;
+using Godo.Messages.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Ops;
-
-public sealed record ActorHierarchy(int Count, IReadOnlyList<string> Paths);
-
-public sealed record MemoryView(long ManagedBytes, long? RssBytes, long Processes, int Hosts, double? ManagedBytesPerProcess);
 
 /// <summary>/ops/actors (pbm's `actor hierarchy`), /ops/memory and /metrics (Prometheus text).</summary>
 public static class OpsEndpoints

@@ -2,8 +2,6 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json;
 using Akka.Actor;
-using Godo.Aggregator.Api;
-using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages;
 using Godo.Messages.Model;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages.Model;
 using Xunit.Abstractions;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Clustering;
 

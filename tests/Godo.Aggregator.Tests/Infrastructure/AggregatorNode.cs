@@ -9,14 +9,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Infrastructure;
 
 /// <summary>An aggregator (ActorSystem "godo" + Kestrel) in this process, on loopback with free ports.</summary>
 public sealed class AggregatorNode : IAsyncDisposable
 {
-    public static readonly JsonSerializerOptions Json = CreateJson();
-    private static JsonSerializerOptions CreateJson() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+    public static readonly JsonSerializerOptions Json = ApiJson.Configure(new JsonSerializerOptions());
 
     private AggregatorNode(WebApplication app, AggregatorSettings settings)
     {
