@@ -28,7 +28,8 @@ public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEven
 /// The merge logic of an aggregator, as a plain class: per host, a snapshot replaces everything, deltas apply in
 /// sequence order, and a gap, an unknown incarnation or a heartbeat ahead of us asks for a snapshot. Host status
 /// moves up → stale → down on missing heartbeats (see <see cref="Sweep"/>), or straight to down when the agent's
-/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers.
+/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers. The clock is a
+/// test seam: only the tests pass one, to move time by hand; the aggregator runs on the wall clock.
 /// </summary>
 public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock = null)
 {
