@@ -4,7 +4,7 @@ using Godo.Agent.Assembly;
 using Godo.Agent.Audit;
 using Godo.Agent.Netlink;
 using Godo.Agent.Proc;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
 using Microsoft.Extensions.Hosting;

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using Godo.Messages.Wire;
 using Akka.Actor;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Messages.Model;
 using static Godo.Agent.Tree.TreeProtocol;
 

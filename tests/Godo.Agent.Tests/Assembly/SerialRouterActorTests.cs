@@ -5,7 +5,7 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Godo.Agent.Assembly;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tests.Audit;
 using Godo.Agent.Tree;
 using static Godo.Agent.Assembly.AssemblyProtocol;
