@@ -56,7 +56,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         _settings = settings; _pipeline = pipeline;
         Receive<AuditEvent>(OnEvent);
-        Receive<Assembly.AssemblyProtocol.AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); });
+        Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>

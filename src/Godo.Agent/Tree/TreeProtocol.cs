@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Godo.Agent.Audit;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 
@@ -8,6 +9,9 @@ namespace Godo.Agent.Tree;
 /// <summary>Messages of the tree actor (local only).</summary>
 public static class TreeProtocol
 {
+    /// <summary>Assemblers → tree: events in the sequence order they were completed in (one message per assembler batch).</summary>
+    public sealed record AssembledEvents(ImmutableArray<AuditEvent> Events);
+
     /// <summary>The router has completed <paramref name="LastSequence"/> events in all; reply to drain-waiters once they are applied.</summary>
     public sealed record EndOfInput(long LastSequence);
 

@@ -43,7 +43,7 @@ public sealed class SerialRouterActorTests : TestKit
             switch (m)
             {
                 case AuditEvent e: list.Add(e); break;
-                case AssembledEvents batch: list.AddRange(batch.Events); break;
+                case TreeProtocol.AssembledEvents batch: list.AddRange(batch.Events); break;
                 case TreeProtocol.EndOfInput eoi: Assert.Null(end); end = eoi; break;
                 case null: Assert.Fail($"timed out with {list.Count}/{events} events, end={end}"); break;
                 default: Assert.Fail($"unexpected {m}"); break;
