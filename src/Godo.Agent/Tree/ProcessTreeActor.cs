@@ -52,6 +52,16 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    // The actor's own ticks and replies: nothing else sends them, so they are not in TreeProtocol.
+    /// <summary>Periodic sweep of due deletions on a live stream.</summary>
+    private sealed record Sweep;
+    /// <summary>Drain the tree's changed nodes into a <see cref="TreeChanges"/>.</summary>
+    private sealed record PublishChanges;
+    /// <summary>The /proc read for a reconciliation, done off the tree's thread.</summary>
+    private sealed record ProcRead(Proc.ProcSnapshot Snapshot, string Reason, int Attempt);
+    /// <summary>The pipeline was still behind: read /proc again a little later.</summary>
+    private sealed record RequestReconcileRetry(string Reason, int Attempt);
+
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
@@ -127,7 +137,6 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         foreach (var c in corrections) _log.Warning("reconcile ({0}): {1}", m.Reason, c);
     }
 
-    private sealed record RequestReconcileRetry(string Reason, int Attempt);
 
     private ContainerInfo EnrichFromDocker(string id, ContainerInfo info)
     {
