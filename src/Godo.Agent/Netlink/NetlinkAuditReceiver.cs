@@ -1,3 +1,5 @@
+using Godo.Agent.Audit;
+
 namespace Godo.Agent.Netlink;
 
 public sealed record NetlinkAuditReceiverOptions
@@ -136,7 +138,7 @@ public sealed class NetlinkAuditReceiver : IDisposable
             case NetlinkReceiveStatus.Message:
                 // Acks and command replies are not records; AUDIT_REPLACE is the kernel probing a registered daemon
                 // (binary payload) and is answered simply by our socket accepting it.
-                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditMessageTypes.Replace) return;
+                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return;
                 Interlocked.Increment(ref _messages);
                 Interlocked.Add(ref _bytes, msg.Payload.Length);
                 try
