@@ -38,6 +38,7 @@ public sealed partial class ProcessTree
     public IReadOnlyDictionary<string, ContainerState> Containers => _containers;
 
     public ProcessNode? Get(int pid) => _byPid.GetValueOrDefault(pid);
+    /// <summary>Test seams: every node (exited ones until deleted), and the living ones.</summary>
     public IEnumerable<ProcessNode> Nodes => _byPid.Values;
     public IEnumerable<ProcessNode> AliveNodes => _byPid.Values.Where(n => n.Alive);
 

@@ -25,8 +25,6 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-    /// <summary>Adds Docker's name/image/labels to what the audit lineage knows of a container.</summary>
-    public Func<string, ContainerInfo, ContainerInfo>? Enrich { get; init; }
 }
 
 /// <summary>
@@ -140,7 +138,6 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
 
     private ContainerInfo EnrichFromDocker(string id, ContainerInfo info)
     {
-        info = _settings.Enrich?.Invoke(id, info) ?? info;
         if (!_docker.TryGetValue(id, out var d)) return info;
         return info with { Name = d.Name ?? info.Name, Image = d.Image ?? info.Image, Labels = d.Labels, State = d.State ?? info.State, StartedAt = d.StartedAt ?? info.StartedAt };
     }
