@@ -5,7 +5,7 @@ using Akka.Hosting;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Publishing;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 using Godo.Cli.Output;
 using Godo.Messages.Model;

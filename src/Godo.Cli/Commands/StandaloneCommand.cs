@@ -2,7 +2,7 @@ using System.CommandLine;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Publishing;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Aggregator;
 using Godo.Cli.Standalone;
 using Microsoft.AspNetCore.Builder;
