@@ -7,7 +7,6 @@ using Godo.Agent.Assembly;
 using Godo.Agent.Replay;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
-using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Cli.Standalone;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Godo.Aggregator.Tests.Cli;
+namespace Godo.Cli.Tests;
 
 /// <summary>
 /// A standalone godo in this process (agent pipeline + aggregator in one ActorSystem, publisher in local mode) fed
