@@ -7,6 +7,7 @@ using Godo.Agent.Assembly;
 using Godo.Agent.Replay;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
+using Godo.Aggregator;
 using Godo.Cli.Standalone;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
@@ -29,7 +30,7 @@ public sealed class StandaloneFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var stats = new PipelineStats();
-        var settings = StandaloneHosting.Settings("http://127.0.0.1:0");
+        var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0" });
         App = StandaloneHosting.Build(settings, "standalone-host", (akka, _) => akka
             .AddAgentHocon()
             .AddProcessTreeActor(new TreeActorSettings { HostName = "standalone-host" }, stats)
