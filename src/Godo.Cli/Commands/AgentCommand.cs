@@ -80,7 +80,7 @@ public static class AgentCommand
     }
 
     /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
-    public static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
+    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
         new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
@@ -95,7 +95,7 @@ public static class AgentCommand
             })
             .Build();
 
-    public static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
     {
         try
         {

@@ -60,7 +60,7 @@ public static class AggregatorCommand
     }
 
     /// <summary>Runs until Ctrl+C/SIGTERM (a graceful leave through CoordinatedShutdown) or until the node leaves.</summary>
-    public static async Task RunAsync(WebApplication app, AggregatorSettings settings, CancellationToken ct)
+    private static async Task RunAsync(WebApplication app, AggregatorSettings settings, CancellationToken ct)
     {
         try
         {

@@ -90,7 +90,7 @@ public sealed class AgentSection
     }
 
     /// <summary>A switch as written: true or false.</summary>
-    internal static bool? Flag(string? text, string what) =>
+    private static bool? Flag(string? text, string what) =>
         text is null ? null
         : bool.TryParse(text, out var b) ? b
         : throw new UsageException($"bad {what} '{text}': give true or false");
