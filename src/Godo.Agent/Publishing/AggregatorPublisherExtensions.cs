@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Agent.Tree;
+using Godo.Messages.Security;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
@@ -60,6 +61,8 @@ public static class AggregatorPublisherExtensions
         var publicHost = settings.PublicHost ?? (bind == "0.0.0.0" ? System.Net.Dns.GetHostName() : null);
         return builder
             .AddGodoWireSerializer()
+            // An agent dials aggregators only, and takes nothing by actor selection.
+            .AddRemotingSecurity(settings.Tls, [FleetRole.Aggregator], RemotingSecurity.AgentPaths)
             .WithRemoting(new RemoteOptions
             {
                 HostName = bind, Port = settings.RemotePort, PublicHostName = publicHost,

@@ -55,13 +55,23 @@ public static class AgentCommand
         var o = CreateOptions();
         var printEvery = new Option<string?>("--print-every") { Description = "print the tree every interval, e.g. 5s (default: only at exit when no aggregator is given)" };
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
+        var remoteHost = new Option<string?>("--remote-host") { Description = "with --aggregator: address the agent's remoting binds (default 127.0.0.1 when every aggregator is on loopback, else 0.0.0.0)" };
+        var remotePort = new Option<int?>("--remote-port") { Description = "with --aggregator: the agent's remoting port (default 0: any free port)" };
+        var publicHost = new Option<string?>("--public-host") { Description = "with --aggregator: address the aggregators reach this agent at, when it differs from --remote-host (default for 0.0.0.0: the machine name)" };
+        var tls = TlsSection.Options.Create("agent, named as --host-name");
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
             o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, printEvery, json,
+            remoteHost, remotePort, publicHost,
         };
+        foreach (var option in tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
-            var settings = AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))));
+            var flags = o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))
+                .Set("Agent:RemoteHost", parse.GetValue(remoteHost))
+                .Set("Agent:RemotePort", parse.GetValue(remotePort)?.ToString(CultureInfo.InvariantCulture))
+                .Set("Agent:PublicHost", parse.GetValue(publicHost));
+            var settings = AgentSection.Bind(GodoConfiguration.Build(tls.Flags(flags, parse)));
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
             using var host = BuildHost(settings, stats, (builder, _) =>
@@ -70,7 +80,8 @@ public static class AgentCommand
                 if (settings.Aggregators.Count > 0)
                     builder.AddAggregatorPublisher(new PublisherSettings
                     {
-                        HostName = settings.HostName, Aggregators = settings.Aggregators,
+                        HostName = settings.HostName, Aggregators = settings.Aggregators, Tls = settings.Tls,
+                        RemoteHost = settings.RemoteHost, RemotePort = settings.RemotePort, PublicHost = settings.PublicHost,
                         Stats = AgentStatsSampler.FromPipeline(stats, settings.SourceText),
                     });
             });

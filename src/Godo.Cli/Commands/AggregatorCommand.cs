@@ -14,10 +14,12 @@ public static class AggregatorCommand
 {
     public sealed record Options(
         Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, Option<string?> Http,
-        Option<string?> ApiToken, Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention)
+        Option<string?> ApiToken, Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention,
+        Option<bool> InsecureRemoting, TlsSection.Options Tls)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
-        public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
+        public SettingsLayer Flags(ParseResult parse) => Tls.Flags(new SettingsLayer(), parse)
+            .Set("Aggregator:InsecureRemoting", parse.GetValue(InsecureRemoting), "true")
             .Set("Aggregator:RemoteHost", parse.GetValue(RemoteHost))
             .Set("Aggregator:RemotePort", parse.GetValue(RemotePort)?.ToString(CultureInfo.InvariantCulture))
             .Set("Aggregator:PublicHost", parse.GetValue(PublicHost))
@@ -38,15 +40,18 @@ public static class AggregatorCommand
         new Option<string?>("--api-token") { Description = $"bearer token required on every API request ({GodoConstants.ApiTokenVariable})" },
         new Option<string?>("--stale-after") { Description = "a host without heartbeat for this long is stale (seconds; default 6)" },
         new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" },
-        new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" });
+        new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" },
+        new Option<bool>("--insecure-remoting") { Description = "allow remoting off loopback without TLS (GODO_INSECURE_REMOTING=true): anyone who reaches the port can join the cluster and feed it" },
+        TlsSection.Options.Create("aggregator"));
 
     public static Command Create()
     {
         var o = CreateOptions();
         var cmd = new Command("aggregator", "Run an aggregator: a cluster member that merges the agents' process trees and serves the HTTP API.")
         {
-            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.Http, o.ApiToken, o.StaleAfter, o.DownAfter, o.Retention,
+            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.Http, o.ApiToken, o.StaleAfter, o.DownAfter, o.Retention, o.InsecureRemoting,
         };
+        foreach (var option in o.Tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));
