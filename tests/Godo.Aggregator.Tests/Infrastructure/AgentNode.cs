@@ -36,13 +36,18 @@ public sealed class AgentNode : IAsyncDisposable
     }
 
     public string HostName { get; }
+    /// <summary>The agent's remoting address (akka.tcp://godo-agent@127.0.0.1:PORT, or akka.ssl.tcp under TLS).</summary>
+    public Address Address => ((ExtendedActorSystem)_host.Services.GetRequiredService<ActorSystem>()).Provider.DefaultAddress;
     public PipelineStats Stats { get; }
     public IActorRef Router { get; }
     public IActorRef Tree { get; }
     public IActorRef Publisher { get; }
     public bool Stopped { get; private set; }
 
-    public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null)
+    /// <param name="tls">The agent's certificates: mutual TLS to the aggregators and the host proof on snapshots (a test
+    /// may give one that names another host, or comes from another CA: the agent process itself would refuse those).</param>
+    public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null,
+        Godo.Messages.Security.FleetTrust? tls = null)
     {
         var stats = new PipelineStats();
         var settings = new PublisherSettings
@@ -50,6 +55,7 @@ public sealed class AgentNode : IAsyncDisposable
             HostName = hostName,
             Aggregators = aggregators.Select(a => a.ToString()).ToList(),
             DropDelta = dropDelta,
+            Tls = tls,
             Stats = () => new AgentStats { Records = Interlocked.Read(ref stats.Records), Events = Interlocked.Read(ref stats.Events), Source = "file:test" },
         };
         var host = new HostBuilder()
