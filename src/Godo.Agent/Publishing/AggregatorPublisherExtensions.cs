@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Agent.Tree;
 using Godo.Messages.Security;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
@@ -46,7 +47,7 @@ public static class AggregatorPublisherExtensions
             var client = settings.Local ? null : registry.Get<AggregatorClientKey>();
             var publisher = system.ActorOf(AggregatorPublisherActor.Props(settings, () => registry.GetAsync<ProcessTreeActor>(), client), ActorName);
             registry.Register<AggregatorPublisherActor>(publisher);
-        });
+        }).WatchCritical<AggregatorPublisherActor>("the aggregator publisher");
     }
 
     /// <summary>

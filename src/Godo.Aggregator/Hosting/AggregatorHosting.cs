@@ -10,6 +10,7 @@ using Godo.Aggregator.Ops;
 using Godo.Messages;
 using Godo.Messages.Api;
 using Godo.Messages.Security;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.Hosting;
@@ -63,6 +64,7 @@ public static class AggregatorHosting
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
             .AddAgentIngestActor(settings.SweepInterval)
+            .WatchCritical<AgentIngestActor>("the agent ingest")
             .AddClusterEventsActor()
             .WithActors((system, _) =>
             {

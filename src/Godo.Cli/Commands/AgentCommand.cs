@@ -11,6 +11,7 @@ using Godo.Agent.Tree;
 using Godo.Cli.Output;
 using Godo.Cli.Settings;
 using Godo.Messages.Model;
+using Godo.Messages.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -74,7 +75,8 @@ public static class AgentCommand
             var settings = AgentSection.Bind(GodoConfiguration.Build(tls.Flags(flags, parse)));
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
-            using var host = BuildHost(settings, stats, (builder, _) =>
+            var critical = new CriticalActors();
+            using var host = BuildHost(settings, stats, critical, (builder, _) =>
             {
                 // --aggregator: report the tree to the aggregators (ClusterClient, snapshot + deltas + heartbeats)
                 if (settings.Aggregators.Count > 0)
@@ -85,13 +87,13 @@ public static class AgentCommand
                         Stats = AgentStatsSampler.FromPipeline(stats, settings.SourceText),
                     });
             });
-            return await RunAsync(host, settings, every, parse.GetValue(json), ct);
+            return await RunAsync(host, critical, every, parse.GetValue(json), ct);
         });
         return cmd;
     }
 
     /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
-    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
+    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, CriticalActors critical, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
         new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
@@ -99,14 +101,16 @@ public static class AgentCommand
             {
                 services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName, (b, sp) =>
                 {
+                    b.AddCriticalWatch(sp.GetRequiredService<CriticalActors>());
                     b.AddAgent(settings, stats);
                     extra(b, sp);
                 });
                 services.AddAuditSource(settings, stats);
+                services.AddSingleton(critical);
             })
             .Build();
 
-    private static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(IHost host, CriticalActors critical, TimeSpan? printEvery, bool json, CancellationToken ct)
     {
         try
         {
@@ -125,7 +129,7 @@ public static class AgentCommand
         {
             var tree = await host.Services.GetRequiredService<IRequiredActor<ProcessTreeActor>>().GetAsync(ct);
             var system = host.Services.GetRequiredService<ActorSystem>();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, critical.Failed);
             try
             {
                 while (!stop.IsCancellationRequested)
@@ -143,6 +147,8 @@ public static class AgentCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+        // Restarted by its supervisor, the agent re-reads /proc and sends a new incarnation's snapshot.
+        if (critical.Failure is { } failure) throw new InvalidOperationException($"{failure}; exiting so the agent is started afresh");
         return CommandLine.Ok;
     }
 

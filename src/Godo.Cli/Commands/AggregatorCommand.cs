@@ -4,6 +4,7 @@ using Godo.Aggregator;
 using Godo.Aggregator.Hosting;
 using Godo.Cli.Settings;
 using Godo.Messages;
+using Godo.Messages.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -79,6 +80,8 @@ public static class AggregatorCommand
         var self = akka is null ? "" : Akka.Cluster.Cluster.Get(akka).SelfAddress.ToString();
         Console.Error.WriteLine($"godo aggregator {self} serving {settings.HttpUrl}" + (settings.Seeds.Count > 0 ? $", seeds {string.Join(", ", settings.Seeds)}" : ", new cluster"));
         await app.WaitForShutdownAsync(ct);
+        var failure = app.Services.GetService(typeof(CriticalActors)) is CriticalActors { Failure: { } f } ? f : null;
         await app.DisposeAsync();
+        if (failure is not null) throw new InvalidOperationException($"{failure}; exiting so the aggregator is started afresh");
     }
 }

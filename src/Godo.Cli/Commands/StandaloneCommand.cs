@@ -6,6 +6,7 @@ using Godo.Agent.Pipeline;
 using Godo.Aggregator;
 using Godo.Cli.Settings;
 using Godo.Cli.Standalone;
+using Godo.Messages.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,6 +37,7 @@ public static class StandaloneCommand
             // messages never cross the wire, so they need no agent certificate.
             var agent = AgentSection.Bind(config, withTls: false);
             var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config));
+            var tlsNote = settings.Tls is null ? "" : ", mutual TLS";
             var stats = new PipelineStats();
             WebApplication app;
             try
@@ -62,10 +64,12 @@ public static class StandaloneCommand
             {
                 throw new UsageException($"{settings.HttpUrl} is in use (another godo?); choose another with --http");
             }
-            Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}); Ctrl-C stops");
+            Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}{tlsNote}); Ctrl-C stops");
             try { await app.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }
             await app.StopAsync(CancellationToken.None);
+            if (app.Services.GetRequiredService<CriticalActors>().Failure is { } failure)
+                throw new InvalidOperationException($"{failure}; exiting so godo is started afresh");
             return CommandLine.Ok;
         });
         return cmd;

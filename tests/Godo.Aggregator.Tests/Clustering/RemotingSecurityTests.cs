@@ -6,6 +6,7 @@ using Akka.Configuration;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages.Api;
 using Godo.Messages.Wire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Tests.Clustering;
 
@@ -145,5 +146,23 @@ public sealed class RemotingSecurityTests
         await using var p = new GodoProcess("agent", ["agent", "--host-name", "web-1", "--source", "stdin", .. certs.Flags("web-2", "agent")]);
         Assert.Equal(2, await p.ExitCodeAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("names 'web-2', not this host 'web-1'", p.Log);
+    }
+}
+
+/// <summary>A critical actor that stops takes the process down (to be restarted afresh), and readiness says so.</summary>
+public sealed class CriticalActorTests
+{
+    [Fact]
+    public async Task When_the_ingest_stops_readiness_fails_and_the_actor_system_ends()
+    {
+        await using var agg = await AggregatorNode.StartAsync();
+        Assert.True((await agg.Http.GetAsync("/healthz/ready")).IsSuccessStatusCode);
+        var critical = agg.App.Services.GetRequiredService<Godo.Messages.Supervision.CriticalActors>();
+        var check = new Godo.Aggregator.Ops.PipelineHealthCheck(critical);
+        agg.System.ActorSelection("/user/agent-ingest").Tell(PoisonPill.Instance); // from inside: remoting would drop it
+        await Eventually.Until(() => Task.FromResult(critical.Failure is not null), TimeSpan.FromSeconds(10), "the failure noticed");
+        Assert.Equal("the agent ingest stopped", critical.Failure);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(new())).Status);
+        Assert.True(agg.System.WhenTerminated.Wait(TimeSpan.FromSeconds(30)), "the ActorSystem shuts down");
     }
 }
