@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Godo.Messages.Security;
 
 namespace Godo.Cli.Tests.Commands;
@@ -7,7 +6,6 @@ namespace Godo.Cli.Tests.Commands;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class CertsCommandTests : IDisposable
 {
-    private static readonly string GodoDll = Path.Combine(AppContext.BaseDirectory, "godo.dll");
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "godo-certs-cli-" + Guid.NewGuid().ToString("N")[..8]);
 
     public void Dispose()
@@ -15,18 +13,7 @@ public sealed class CertsCommandTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    private static async Task<(int Code, string Out, string Err)> Godo(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(GodoDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> Godo(params string[] args) => GodoCli.RunAsync(args);
 
     [Fact]
     public async Task Init_and_issue_make_a_fleet_and_refuse_to_overwrite_without_force()
