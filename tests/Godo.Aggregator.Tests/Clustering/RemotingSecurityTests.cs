@@ -165,4 +165,16 @@ public sealed class CriticalActorTests
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(new())).Status);
         Assert.True(agg.System.WhenTerminated.Wait(TimeSpan.FromSeconds(30)), "the ActorSystem shuts down");
     }
+
+    [Fact]
+    public async Task When_the_agents_tree_stops_the_publisher_follows_and_the_agent_fails()
+    {
+        await using var agg = await AggregatorNode.StartAsync();
+        var critical = new Godo.Messages.Supervision.CriticalActors();
+        await using var agent = await AgentNode.StartAsync("web-1", [agg.Address], critical: critical);
+        agent.Tree.Tell(PoisonPill.Instance);
+        await Eventually.Until(() => Task.FromResult(critical.Failure is not null), TimeSpan.FromSeconds(10), "the agent's failure noticed");
+        Assert.Equal("the aggregator publisher stopped", critical.Failure);
+        Assert.True(critical.Failed.IsCancellationRequested);
+    }
 }

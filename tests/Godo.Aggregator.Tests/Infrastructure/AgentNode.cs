@@ -9,6 +9,7 @@ using Godo.Agent.Sources;
 using Godo.Agent.Audit;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,7 +48,7 @@ public sealed class AgentNode : IAsyncDisposable
     /// <param name="tls">The agent's certificates: mutual TLS to the aggregators and the host proof on snapshots (a test
     /// may give one that names another host, or comes from another CA: the agent process itself would refuse those).</param>
     public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null,
-        Godo.Messages.Security.FleetTrust? tls = null)
+        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null)
     {
         var stats = new PipelineStats();
         var settings = new PublisherSettings
@@ -61,6 +62,7 @@ public sealed class AgentNode : IAsyncDisposable
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services => services.AddAkka("godo-agent", b => b
+                .AddCriticalWatch(critical ?? new Godo.Messages.Supervision.CriticalActors())
                 .AddAgentHocon()
                 .AddProcessTreeActor(new TreeActorSettings { HostName = hostName }, stats)
                 .AddSerialRouter(new AssemblyOptions(), stats)
