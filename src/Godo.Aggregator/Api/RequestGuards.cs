@@ -14,8 +14,11 @@ namespace Godo.Aggregator.Api;
 /// </summary>
 public static class RequestGuards
 {
-    /// <summary>The page is ES modules and a stylesheet from the aggregator: nothing inline, nothing from elsewhere.</summary>
-    public const string ContentSecurityPolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'";
+    /// <summary>
+    /// The page is ES modules and a stylesheet from the aggregator: no inline script or style, nothing from elsewhere.
+    /// Images may be data: URIs (the favicon is one); an image cannot run script.
+    /// </summary>
+    public const string ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>The guards, first in the pipeline (before the token: a foreign page learns nothing, not even that one is needed).</summary>
     public static WebApplication UseRequestGuards(this WebApplication app, AggregatorSettings settings)
