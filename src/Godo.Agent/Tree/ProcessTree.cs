@@ -42,7 +42,12 @@ public sealed partial class ProcessTree
 
     public void Apply(AuditEvent e)
     {
-        if (!e.HasSyscall) { Stats.EventsSkipped++; return; }
+        if (!e.HasSyscall)
+        {
+            if (e.CrashedPid > 0) { Stats.EventsApplied++; OnCrash(e); }
+            else Stats.EventsSkipped++;
+            return;
+        }
         Advance(e.TimeMs);
         var p = Observe(e);
         if (p is null) { Stats.EventsSkipped++; return; }
@@ -61,7 +66,11 @@ public sealed partial class ProcessTree
             case SyscallKind.Kill or SyscallKind.Tkill or SyscallKind.Tgkill:
                 OnSignal(p, e);
                 break;
+            case SyscallKind.Wait4 or SyscallKind.Waitid:
+                OnWait(p, e);
+                break;
         }
+        if (e.CrashedPid > 0) OnCrash(e); // a core dump written inside a syscall shares its serial
     }
 
     /// <summary>Moves time forward and performs the deletions due by then.</summary>

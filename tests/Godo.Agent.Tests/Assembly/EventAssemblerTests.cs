@@ -113,6 +113,7 @@ public sealed class EventAssemblerTests
     [InlineData("USER_CMD", "pid=4 uid=0 auid=0 ses=2 msg='cwd=\"/root\" cmd=6C73 exe=\"/usr/bin/sudo\" res=success'")]
     [InlineData("DAEMON_START", "op=start ver=3.0.9 format=raw kernel=6.18.0 auid=4294967295 pid=300 uid=0 res=success")]
     [InlineData("USER_AUTH", "pid=4 uid=0 auid=0 ses=2 msg='op=PAM:authentication acct=\"root\" res=success'")]
+    [InlineData("ANOM_ABEND", "auid=4294967295 uid=0 gid=0 ses=4294967295 pid=12256 comm=\"sh\" exe=\"/usr/bin/dash\" sig=6 res=1")]
     public void Standalone_record_comes_out_alone_at_once(string type, string body)
     {
         var a = new EventAssembler(Wide);
@@ -123,6 +124,8 @@ public sealed class EventAssemblerTests
         Assert.Equal(1, e.RecordCount);
         Assert.False(e.HasSyscall);
         Assert.Equal(1, a.Policy.InFlight);
+        Assert.Equal(0, a.MalformedEvents);
+        Assert.Equal(0, a.Policy.CompletedWithoutEoe); // a record that never has an EOE is not counted as missing one
     }
 
     [Fact]
