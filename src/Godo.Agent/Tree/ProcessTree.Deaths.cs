@@ -70,15 +70,27 @@ public sealed partial class ProcessTree
     /// The child a wait of <paramref name="caller"/> returned as <paramref name="seen"/>: a host pid, or inside a
     /// container a namespace pid, known only through the fork returns that told the children's namespace pids.
     /// Only a child the record could be about: the caller's, created by an earlier record (a reused pid's new
-    /// process never is). Null when it cannot be told, so a wrong process is never killed.
+    /// process never is), whose namespace pid is certain. Null when it cannot be told, so a wrong process is never killed.
     /// </summary>
     private ProcessNode? ReapedChild(ProcessNode caller, int seen, long serial)
     {
         if (!caller.InContainerPidNs)
             return Get(seen) is { } c && c.Ppid == caller.Pid && c.CreatedSerial < serial ? c : null;
+        // A fork return no child ever claimed: that child died before writing a record of its own (killed before
+        // its exec). Now that it is reaped, drop it, so it is never paired with a later child.
+        if (ForgetPendingNsChild(caller.Pid, seen)) return null;
         ProcessNode? oldest = null;
         foreach (var c in caller.Children)
-            if (c.NsPid == seen && c.CreatedSerial < serial && (oldest is null || c.CreatedSerial < oldest.CreatedSerial)) oldest = c;
+            if (c.NsPid == seen && c.NsPidCertain && c.CreatedSerial < serial && (oldest is null || c.CreatedSerial < oldest.CreatedSerial)) oldest = c;
         return oldest;
+    }
+
+    private bool ForgetPendingNsChild(int creator, int nsPid)
+    {
+        if (!_pendingNsChildren.TryGetValue(creator, out var q) || !q.Contains(nsPid)) return false;
+        var rest = q.Where(x => x != nsPid).ToArray();
+        q.Clear();
+        foreach (var x in rest) q.Enqueue(x);
+        return true;
     }
 }

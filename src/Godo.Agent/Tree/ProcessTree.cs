@@ -151,7 +151,10 @@ public sealed partial class ProcessTree
             if (creator is not null) { n.Container = creator.Container; n.InContainerPidNs = creator.InContainerPidNs; }
         }
         if (creator is not null && _pendingNsChildren.TryGetValue(creator.Pid, out var q) && q.Count > 0 && n.InContainerPidNs)
+        {
+            n.NsPidCertain = q.Count == 1; // with more waiting, a child that never wrote a record may have shifted the pairing
             n.NsPid = q.Dequeue();
+        }
         Stats.ProcessesCreated++;
         Add(n);
         return n;
@@ -179,8 +182,9 @@ public sealed partial class ProcessTree
                 if (_awaitingNsPid.TryGetValue(p.Pid, out var adopted) && adopted.TryDequeue(out var kid))
                 {
                     // the child's own records came before this return: it is already in the tree
-                    if (adopted.Count == 0) _awaitingNsPid.Remove(p.Pid);
-                    if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; Touch(kid); }
+                    var alone = adopted.Count == 0;
+                    if (alone) _awaitingNsPid.Remove(p.Pid);
+                    if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; kid.NsPidCertain = alone; Touch(kid); }
                     return;
                 }
                 if (!_pendingNsChildren.TryGetValue(p.Pid, out var q)) _pendingNsChildren[p.Pid] = q = new Queue<int>();
@@ -347,6 +351,7 @@ public sealed partial class ProcessTree
                 if (state.Init is { Alive: true } old && old != n) old.IsContainerInit = false;
                 n.IsContainerInit = true;
                 n.NsPid = 1;
+                n.NsPidCertain = true;
                 state.Init = n;
                 return;
             }

@@ -90,6 +90,36 @@ public sealed class ReapAndCrashTests
     }
 
     [Fact]
+    public void A_child_killed_before_its_first_record_and_reaped_leaves_the_pairing_of_later_children_exact()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(new string('c', 64), ["sh", "-c", "x"]);
+        var early = h.Fork(c.Init); // killed before it could exec: only the fork return (a namespace pid) is logged
+        h.DieUnseen(early);
+        h.Wait4(c.Init, early);
+        var sleep = Sleeper(h, c.Init);
+        Assert.Equal(h[sleep].NsPid, h.Tree.Get(sleep)!.NsPid);
+        h.DieUnseen(sleep);
+        h.Wait4(c.Init, sleep);
+        Assert.False(h.Tree.Get(sleep)!.Alive);
+        Assert.Equal(1, h.Tree.Stats.Reaps);
+    }
+
+    [Fact]
+    public void A_reap_inside_a_container_never_trusts_a_namespace_pid_paired_among_several_fork_returns()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(new string('c', 64), ["sh", "-c", "x"]);
+        var early = h.Fork(c.Init); // never writes a record, so the next child is paired with its namespace pid
+        var sleep = Sleeper(h, c.Init);
+        Assert.Equal(h[early].NsPid, h.Tree.Get(sleep)!.NsPid); // the tree's pairing is off by one here
+        h.DieUnseen(early);
+        h.Wait4(c.Init, early);
+        Assert.True(h.Tree.Get(sleep)!.Alive);
+        Assert.Equal(0, h.Tree.Stats.Reaps);
+    }
+
+    [Fact]
     public void Waitid_p_pid_names_the_child_in_a1_on_the_host_and_inside_a_container()
     {
         var h = new HostScript();
