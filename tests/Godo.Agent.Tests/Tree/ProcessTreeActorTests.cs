@@ -77,6 +77,33 @@ public sealed class ProcessTreeActorTests : TestKit
     }
 
     [Fact]
+    public void A_wait_entered_before_until_but_logged_after_a_later_event_is_not_applied()
+    {
+        var h = new HostScript();
+        h.Existing(Bash, 24510, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);
+        var events = new List<AuditEvent>();
+        var a = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        events.Add(h.Exec(a, "/usr/bin/sleep", ["sleep", "100"]));
+        var entered = h.TimeMs; // bash blocks in wait4 from here
+        h.Sleep(5000);
+        var b = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        h.DieUnseen(a); // SIGTERM long after until
+        events.Add(h.Wait4(Bash, a, entryTimeMs: entered, apply: false));
+        var until = entered + 1000;
+        Assert.True(events[3].TimeMs <= until);
+
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
+        foreach (var e in events) tree.Tell(e);
+        tree.Tell(new TreeProtocol.EndOfInput(events[^1].Sequence));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        ExpectMsg<TreeProtocol.Drained>();
+        tree.Tell(new TreeProtocol.GetTree(until));
+        var host = ExpectMsg<HostTree>();
+        Assert.Contains(host.Processes, p => p.Pid == a);
+        Assert.DoesNotContain(host.Processes, p => p.Pid == b);
+    }
+
+    [Fact]
     public void A_subscriber_that_took_its_snapshot_before_the_proc_seed_gets_the_seeded_processes_as_changes()
     {
         // The publisher may subscribe before the agent's /proc bootstrap reaches the tree (hosted services start in
