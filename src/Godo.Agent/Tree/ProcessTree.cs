@@ -152,8 +152,8 @@ public sealed partial class ProcessTree
         }
         if (creator is not null && _pendingNsChildren.TryGetValue(creator.Pid, out var q) && q.Count > 0 && n.InContainerPidNs)
         {
-            n.NsPidCertain = q.Count == 1; // with more waiting, a child that never wrote a record may have shifted the pairing
             n.NsPid = q.Dequeue();
+            ClaimNsPid(creator.Pid, n, q.Count);
         }
         Stats.ProcessesCreated++;
         Add(n);
@@ -187,8 +187,17 @@ public sealed partial class ProcessTree
                     if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; kid.NsPidCertain = alone; Touch(kid); }
                     return;
                 }
+                if (e.Kind == SyscallKind.Vfork || e.Kind == SyscallKind.Clone && (e.A0 & CloneFlags.Vfork) != 0)
+                {
+                    PairVforkChild(p, e, returned); // its child has run already: never a pending return
+                    return;
+                }
                 if (!_pendingNsChildren.TryGetValue(p.Pid, out var q)) _pendingNsChildren[p.Pid] = q = new Queue<int>();
-                if (q.Count < MaxPendingNsChildren) q.Enqueue(returned);
+                if (q.Count < MaxPendingNsChildren)
+                {
+                    StartOrExtendNsBatch(p.Pid, returned, q.Count == 0);
+                    q.Enqueue(returned);
+                }
             }
             return;
         }
@@ -242,6 +251,7 @@ public sealed partial class ProcessTree
         Stats.Exits++;
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
+        _nsBatches.Remove(p.Pid);
         _awaitingNsPid.Remove(p.Pid);
         Touch(p);
         if (p.Container is not null && _containers.TryGetValue(p.Container, out var state))

@@ -120,6 +120,40 @@ public sealed class ReapAndCrashTests
     }
 
     [Fact]
+    public void Background_children_whose_first_records_come_in_another_order_than_their_forks_get_their_own_namespace_pids()
+    {
+        // sh -c 'sleep 1 & sleep 2 & sleep 3 & wait': three fork returns, then the children exec in another order.
+        var h = new HostScript();
+        var c = h.StartContainer(new string('c', 64), ["sh", "-c", "x"]);
+        var kids = new[] { h.Fork(c.Init), h.Fork(c.Init), h.Fork(c.Init) };
+        foreach (var k in new[] { kids[2], kids[0], kids[1] }) h.Exec(k, "/bin/sleep", ["sleep", k.ToString()]);
+        foreach (var k in kids) Assert.Equal(h[k].NsPid, h.Tree.Get(k)!.NsPid);
+        h.DieUnseen(kids[1]);
+        h.Wait4(c.Init, kids[1]);
+        Assert.False(h.Tree.Get(kids[1])!.Alive);
+        Assert.True(h.Tree.Get(kids[0])!.Alive);
+        Assert.True(h.Tree.Get(kids[2])!.Alive);
+    }
+
+    [Fact]
+    public void A_vfork_child_inside_a_container_gets_the_vfork_return_and_later_children_keep_their_own()
+    {
+        var h = new HostScript();
+        var c = h.StartContainer(new string('c', 64), ["sh", "-c", "x"]);
+        var entered = h.TimeMs + 1;
+        var v = h.Spawn(c.Init, 0x4111);
+        h.Exec(v, "/bin/sleep", ["sleep", "1"]);                        // the vfork child runs first
+        h.ForkReturn(c.Init, v, SyscallKind.Vfork, entryTimeMs: entered); // then the parent's record
+        Assert.Equal(h[v].NsPid, h.Tree.Get(v)!.NsPid);
+        var w = Sleeper(h, c.Init);
+        Assert.Equal(h[w].NsPid, h.Tree.Get(w)!.NsPid);
+        h.DieUnseen(v);
+        h.Wait4(c.Init, v);
+        Assert.False(h.Tree.Get(v)!.Alive);
+        Assert.True(h.Tree.Get(w)!.Alive);
+    }
+
+    [Fact]
     public void Waitid_p_pid_names_the_child_in_a1_on_the_host_and_inside_a_container()
     {
         var h = new HostScript();
