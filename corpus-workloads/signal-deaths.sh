@@ -47,7 +47,9 @@ ckpt 4-crash
 # OOM kill: tail of /dev/zero grows until the cgroup's OOM killer SIGKILLs it (no syscall); sh reaps it
 run --name cap-oom -m 16m --memory-swap 16m godo/busybox:1 sh -c 'sleep 506009 & tail /dev/zero; wait'
 ID=$($D inspect -f '{{.Id}}' cap-oom)
-EV=$(ls /sys/fs/cgroup/system.slice/docker-$ID.scope/memory.events /sys/fs/cgroup/docker/$ID/memory.events 2>/dev/null | head -1)
+# the cgroup's oom_kill counter: memory.events (cgroup v2) or memory.oom_control (v1)
+EV=$(ls /sys/fs/cgroup/system.slice/docker-$ID.scope/memory.events /sys/fs/cgroup/docker/$ID/memory.events \
+  /sys/fs/cgroup/memory/docker/$ID/memory.oom_control 2>/dev/null | head -1)
 for _ in $(seq 1 60); do
   [ -n "$EV" ] && [ "$(awk '/^oom_kill / {print $2}' "$EV")" -ge 1 ] 2>/dev/null && break
   sleep 0.5
