@@ -64,13 +64,7 @@ public sealed class ProcessTreeActorTests : TestKit
     {
         var (events, a, b) = Script();
         var until = events[1].TimeMs;
-        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
-        foreach (var e in events) tree.Tell(e);
-        tree.Tell(new TreeProtocol.EndOfInput(4));
-        tree.Tell(new TreeProtocol.WaitForDrain());
-        ExpectMsg<TreeProtocol.Drained>();
-        tree.Tell(new TreeProtocol.GetTree(until));
-        var host = ExpectMsg<HostTree>();
+        var host = ReplayUntil(events, until);
         Assert.Contains(host.Processes, p => p.Pid == a);
         Assert.DoesNotContain(host.Processes, p => p.Pid == b);
         Assert.Equal(until, host.AsOf.ToUnixTimeMilliseconds());
@@ -92,15 +86,21 @@ public sealed class ProcessTreeActorTests : TestKit
         var until = entered + 1000;
         Assert.True(events[3].TimeMs <= until);
 
+        var host = ReplayUntil(events, until);
+        Assert.Contains(host.Processes, p => p.Pid == a);
+        Assert.DoesNotContain(host.Processes, p => p.Pid == b);
+    }
+
+    /// <summary>The events through a tree actor with --until, and its tree as of then.</summary>
+    private HostTree ReplayUntil(List<AuditEvent> events, long until)
+    {
         var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
         foreach (var e in events) tree.Tell(e);
         tree.Tell(new TreeProtocol.EndOfInput(events[^1].Sequence));
         tree.Tell(new TreeProtocol.WaitForDrain());
         ExpectMsg<TreeProtocol.Drained>();
         tree.Tell(new TreeProtocol.GetTree(until));
-        var host = ExpectMsg<HostTree>();
-        Assert.Contains(host.Processes, p => p.Pid == a);
-        Assert.DoesNotContain(host.Processes, p => p.Pid == b);
+        return ExpectMsg<HostTree>();
     }
 
     [Fact]
