@@ -6,7 +6,10 @@ namespace Godo.Agent.Hosting;
 /// <summary>Where the agent's audit records come from.</summary>
 public enum SourceKind { Netlink, File, Stdin }
 
-/// <summary>Everything `godo agent` can be told (appsettings "Agent" section, GODO_* variables, flags).</summary>
+/// <summary>
+/// Everything `godo agent` can be told, and the one place of its defaults. `godo` fills it from the "Agent" section of
+/// its configuration (appsettings.json, then GODO_* variables, then flags; each later one wins).
+/// </summary>
 public sealed record AgentSettings
 {
     public string HostName { get; init; } = Environment.MachineName;
@@ -28,6 +31,8 @@ public sealed record AgentSettings
     public AssemblyOptions Assembly { get; init; } = new();
     /// <summary>netlink: also write every record received to this file, as a raw audit log `godo replay` reads.</summary>
     public string? RecordPath { get; init; }
+    /// <summary>Aggregators to report the tree to (akka.tcp://godo@H:P); none: the tree stays local.</summary>
+    public IReadOnlyList<string> Aggregators { get; init; } = [];
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

@@ -1,4 +1,4 @@
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
