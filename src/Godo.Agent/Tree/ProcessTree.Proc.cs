@@ -37,6 +37,7 @@ public sealed partial class ProcessTree
             n.Container = e.ContainerId;
             n.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
             n.NsPid = e.NsPid;
+            n.NsPidCertain = e.NsPid is not null;
         }
         return n;
     }
@@ -117,7 +118,7 @@ public sealed partial class ProcessTree
                 node.Argv = e.Argv;
                 Touch(node);
             }
-            if (node.NsPid is null && e.ContainerId is not null) node.NsPid = e.NsPid;
+            if (node.NsPid is null && e.ContainerId is not null) { node.NsPid = e.NsPid; node.NsPidCertain = e.NsPid is not null; }
         }
         foreach (var n in fresh) Link(n);
         foreach (var node in _byPid.Values.Where(n => n.Alive && !seen.Contains(n.Pid) && n.StartMs < t - ReconcileGraceMs && n.LastChangeMs < t - ReconcileGraceMs).ToList())

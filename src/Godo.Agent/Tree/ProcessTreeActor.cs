@@ -42,6 +42,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private long? _endSequence;
     private readonly List<IActorRef> _drainWaiters = new();
     private long _lastEventWallMs;
+    private long _newestMs;
     private readonly List<IActorRef> _subscribers = new();
     private Dictionary<string, ContainerInfo> _sentContainers = new();
     private readonly Dictionary<string, ContainerInfo> _docker = new(StringComparer.Ordinal);
@@ -186,7 +187,10 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         _next = e.Sequence + 1;
         Interlocked.Exchange(ref _pipeline.EventsApplied, e.Sequence);
-        if (_settings.UntilMs is { } until && e.TimeMs > until) { _tree.Stats.EventsSkipped++; return; }
+        // A wait's record carries its entry time: one logged after a later event returned after --until too.
+        _newestMs = Math.Max(_newestMs, e.TimeMs);
+        var time = SyscallTable.IsWait(e.Kind) ? _newestMs : e.TimeMs;
+        if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
         _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }

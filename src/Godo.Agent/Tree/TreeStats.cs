@@ -9,6 +9,10 @@ public sealed class TreeStats
     public long Execs;
     public long Exits;
     public long Kills;
+    /// <summary>Deaths known from the parent's wait4/waitid(P_PID) only (a signal the rules do not see).</summary>
+    public long Reaps;
+    /// <summary>Deaths known from a core dump (ANOM_ABEND).</summary>
+    public long Crashes;
     public long ThreadsIgnored;
     public long Reparented;
     public long StalePpidRepaired;
@@ -28,6 +32,8 @@ public sealed class TreeStats
         yield return new("execs", Execs);
         yield return new("exits", Exits);
         yield return new("kills", Kills);
+        yield return new("reaps", Reaps);
+        yield return new("crashes", Crashes);
         yield return new("threadsIgnored", ThreadsIgnored);
         yield return new("reparented", Reparented);
         yield return new("stalePpidRepaired", StalePpidRepaired);
