@@ -6,6 +6,9 @@ namespace Godo.Agent.Hosting;
 /// <summary>Where the agent's audit records come from.</summary>
 public enum SourceKind { Netlink, File, Stdin }
 
+/// <summary>Where exits come from on a live host: audit's syscall rules alone, or also the process events connector when it can be opened.</summary>
+public enum ExitSourceMode { Auto, Audit }
+
 /// <summary>Everything `godo agent` can be told (appsettings "Agent" section, GODO_* variables, flags).</summary>
 public sealed record AgentSettings
 {
@@ -28,6 +31,8 @@ public sealed record AgentSettings
     public AssemblyOptions Assembly { get; init; } = new();
     /// <summary>netlink: also write every record received to this file, as a raw audit log `godo replay` reads.</summary>
     public string? RecordPath { get; init; }
+    /// <summary>netlink: also read every exit from the process events connector (auto), or rely on audit alone.</summary>
+    public ExitSourceMode ExitSource { get; init; } = ExitSourceMode.Auto;
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

@@ -24,6 +24,7 @@ public sealed class AuditSourceService(
     private NetlinkAuditReceiver? _receiver;
     private Timer? _flusher;
     private RecordTap? _tap;
+    private ProcExitSource? _procExits;
     private readonly CancellationTokenSource _stop = new();
     private Task? _reading;
 
@@ -106,6 +107,8 @@ public sealed class AuditSourceService(
         };
         _flusher = new Timer(_ => batcher.FlushIfIdle(), null, 10, 10);
         _receiver.Start();
+        if (settings.ExitSource == ExitSourceMode.Auto) _procExits = ProcExitSource.TryStart(treeRef, stats, log);
+        else log.LogInformation("exit source: audit only (--exit-source audit)");
         treeRef.Tell(new TreeProtocol.RequestReconcile("startup"));
     }
 
@@ -113,6 +116,7 @@ public sealed class AuditSourceService(
     {
         _stop.Cancel();
         _flusher?.Dispose();
+        _procExits?.Dispose();
         _receiver?.Stop();
         _receiver?.Dispose();
         _tap?.Dispose();

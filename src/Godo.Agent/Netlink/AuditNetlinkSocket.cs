@@ -376,7 +376,7 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     public void Dispose() => _fd.Dispose();
 
     /// <summary>SafeHandle so a close on one thread waits for an in-flight poll/recv on another (no fd reuse races).</summary>
-    private sealed class FdHandle : SafeHandle
+    internal sealed class FdHandle : SafeHandle
     {
         public FdHandle(int fd) : base(new IntPtr(-1), ownsHandle: true) => SetHandle(new IntPtr(fd));
         public override bool IsInvalid => handle == new IntPtr(-1);

@@ -90,6 +90,11 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
         Receive<ProcRead>(OnProcRead);
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
+        Receive<ProcessExited>(m =>
+        {
+            _tree.ApplyProcExit(m.Pid, m.TimeMs);
+            Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
+        });
         Receive<ContainerMetadata>(m =>
         {
             if (m.Info is null) _docker.Remove(m.Id); else _docker[m.Id] = m.Info;
@@ -182,6 +187,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Interlocked.Exchange(ref _pipeline.EventsApplied, e.Sequence);
         if (_settings.UntilMs is { } until && e.TimeMs > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
+        _tree.ApplyMatchedEarlyExits();
         _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 

@@ -38,6 +38,9 @@ public static class TreeProtocol
     /// <summary>The /proc read for a reconciliation, done off the tree's thread.</summary>
     public sealed record ProcRead(Proc.ProcSnapshot Snapshot, string Reason, int Attempt);
 
+    /// <summary>A process exit from the kernel's process events connector, at <paramref name="TimeMs"/> (wall clock, like audit's).</summary>
+    public sealed record ProcessExited(int Pid, long TimeMs, int ExitCode);
+
     /// <summary>Docker's view of one container (null Info: the container is gone from Docker).</summary>
     public sealed record ContainerMetadata(string Id, ContainerInfo? Info);
 

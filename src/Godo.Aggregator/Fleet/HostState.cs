@@ -51,6 +51,7 @@ public sealed class HostState(string host)
             stats["lost"] = Stats.Lost;
             stats["backlog"] = Stats.Backlog;
             stats["corrections"] = Stats.Corrections;
+            stats["procEvents"] = Stats.ProcEvents;
             stats["deltasApplied"] = DeltasApplied;
             stats["snapshotsApplied"] = SnapshotsApplied;
             return new HostTree { Host = Host, AsOf = AsOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
@@ -69,7 +70,7 @@ public sealed class HostState(string host)
                 Host = Host, Status = Status, StatusReason = StatusReason, LastSeen = LastSeen, DownSince = DownSince, AsOf = AsOf,
                 ProcessCount = Processes.Values.Count(p => p.ExitedAt is null), ContainerCount = Containers.Count,
                 Incarnation = Incarnation, Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
-                AwaitingSnapshot = AwaitingSnapshot,
+                AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources,
             };
     }
 }
@@ -89,5 +90,7 @@ public sealed record HostSummary
     public long Sequence { get; init; }
     public string? AgentAddress { get; init; }
     public bool AwaitingSnapshot { get; init; }
+    /// <summary>Where the host's agent learns of exits: "audit", plus "proc-events" when its kernel connector is open.</summary>
+    public ImmutableArray<string> ExitSources { get; init; } = [];
     public AgentStats Stats { get; init; } = new();
 }

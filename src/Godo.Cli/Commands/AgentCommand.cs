@@ -21,7 +21,7 @@ public static class AgentCommand
     public sealed record Options(
         Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
         Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators,
-        Option<string?> Record);
+        Option<string?> Record, Option<string?> ExitSource);
 
     public static Options CreateOptions() => new(
         new Option<string?>("--source") { Description = "netlink (default: this host's kernel), file:PATH (an auditd raw log), or stdin (auditd plugin line format)" },
@@ -33,7 +33,8 @@ public static class AgentCommand
         new Option<string?>("--reconcile-every") { Description = "how often the tree is checked against /proc (default 30s; 0 turns it off)" },
         new Option<bool>("--no-docker") { Description = "do not ask the Docker Engine for container names and images" },
         new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false },
-        new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" });
+        new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" },
+        new Option<string?>("--exit-source") { Description = "with netlink: auto (default) also reads every exit from the kernel's process events connector when it can; audit relies on audit's rules alone (GODO_EXIT_SOURCE)" });
 
     public static Command Create()
     {
@@ -42,7 +43,7 @@ public static class AgentCommand
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, printEvery, json,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, o.ExitSource, printEvery, json,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -102,6 +103,15 @@ public static class AgentCommand
             {
                 "auto" => AuditMode.Auto, "unicast" => AuditMode.Unicast, "multicast" => AuditMode.Multicast,
                 _ => throw new UsageException($"bad --audit-mode '{mode}': use auto, unicast or multicast"),
+            },
+        };
+        var exits = parse.GetValue(o.ExitSource) ?? config.Get("Agent:ExitSource", "EXIT_SOURCE") ?? "auto";
+        settings = settings with
+        {
+            ExitSource = exits switch
+            {
+                "auto" => ExitSourceMode.Auto, "audit" => ExitSourceMode.Audit,
+                _ => throw new UsageException($"bad --exit-source '{exits}': use auto or audit"),
             },
         };
         if (parse.GetValue(o.BacklogLimit) is { } bl) settings = settings with { BacklogLimit = bl };

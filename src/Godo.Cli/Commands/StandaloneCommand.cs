@@ -22,7 +22,7 @@ public static class StandaloneCommand
         var token = new Option<string?>("--api-token") { Description = "bearer token required on every API request (GODO_API_TOKEN)" };
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
-            http, token, o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record,
+            http, token, o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource,
         };
         cmd.SetAction(async (parse, ct) =>
         {
