@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Proc;
 using Godo.Agent.Tests.Infrastructure;
@@ -216,8 +217,8 @@ internal sealed class GodoProcess : IDisposable
 
 /// <summary>
 /// What no audit rule can see: a process killed by a signal other than a SIGKILL sent through kill/tkill/tgkill (here
-/// SIGTERM) ends without any syscall, so the tree keeps it until the periodic /proc reconciliation removes it and
-/// counts one correction.
+/// SIGTERM) ends without any syscall, so an audit-only agent (no process events connector) keeps it until the periodic
+/// /proc reconciliation removes it and counts one correction, naming the process and the rule that missed it.
 /// </summary>
 [Collection(KernelAuditCollection.Name)]
 public class AgentReconcileTests(ITestOutputHelper output)
@@ -227,7 +228,7 @@ public class AgentReconcileTests(ITestOutputHelper output)
     {
         using var guard = new KernelAuditGuard();
         using var containers = new LiveContainers();
-        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1) });
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1), ExitSource = ExitSourceMode.Audit });
         try
         {
             var steps = new LiveSteps(agent, containers, new ProcSnapshotReader(), output);
@@ -238,7 +239,7 @@ public class AgentReconcileTests(ITestOutputHelper output)
             await steps.Step("healed after the SIGTERM death", s => !LiveSteps.Has(s, id, "sleep 1071"));
             var mine = steps.CorrectionsOfScope(before);
             var line = Assert.Single(mine);
-            Assert.Contains("(sleep 1071): gone from /proc", line);
+            Assert.Contains($"(sleep [sleep 1071] in container {id[..12]}): alive in the tree, gone from /proc: its exit was not seen", line);
         }
         finally
         {
