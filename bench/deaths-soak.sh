@@ -29,13 +29,14 @@ flock 9
 godo=$!
 cleanup() {
   docker ps -aq --filter "name=$prefix" | xargs -r docker rm -f >/dev/null 2>&1
-  kill -INT "$godo" 2>/dev/null; wait "$godo" 2>/dev/null
+  kill -TERM "$godo" 2>/dev/null; wait "$godo" 2>/dev/null   # TERM: a background job ignores SIGINT
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/hosts" | grep -q '"soak"' && break; sleep 0.2; done
 
-n=0
-run() { n=$((n+1)); docker run -d --network none --name "$prefix-$n" "$@" >/dev/null 2>&1; echo "$prefix-$n"; }
+# run NAME DOCKER-RUN-ARGS...: a container of this soak (all removed at the end)
+run() { local name=$prefix-$1; shift; docker run -d --network none --name "$name" "$@" >/dev/null 2>&1; echo "$name"; }
 hostpid() { ps -eo pid,args | awk -v A="$1" '{p=$1; $1=""; sub(/^ /,""); if ($0==A) {print p; exit}}'; }
 sigs=(TERM INT HUP QUIT KILL)
 
@@ -43,8 +44,8 @@ end=$(( $(date +%s) + minutes * 60 ))
 round=0
 while [ "$(date +%s)" -lt "$end" ]; do
   round=$((round+1))
-  a=$(run "$image" sh -c "sleep 8$round & sh -c 'sleep 9$round & wait' & wait")
-  b=$(run --init "$image" sh -c "sleep 7$round & exec sleep 6$round")
+  a=$(run "a$round" "$image" sh -c "sleep 8$round & sh -c 'sleep 9$round & wait' & wait")
+  b=$(run "b$round" --init "$image" sh -c "sleep 7$round & exec sleep 6$round")
   sleep 1
   for i in 1 2 3; do docker exec -d "$a" sleep "5$round$i"; done
   sleep 0.5
@@ -58,7 +59,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
   p=$(hostpid "sleep 7$round"); [ -n "$p" ] && kill -TERM "$p"                          # never reaped: a zombie
   p=$(hostpid "sleep 9$round"); [ -n "$p" ] && kill -INT "$p"
   if [ $((round % 3)) = 0 ]; then
-    run -m 16m --memory-swap 16m "$image" sh -c 'tail /dev/zero; sleep 1000' >/dev/null  # OOM kill
+    run "oom$round" -m 16m --memory-swap 16m "$image" sh -c 'tail /dev/zero; sleep 1000' >/dev/null  # OOM kill
   fi
   case $((round % 4)) in
     0) docker stop -t 1 "$b" >/dev/null ;;   # init ignores SIGTERM: SIGKILL after 1 s

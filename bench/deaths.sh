@@ -24,8 +24,9 @@ exec 9>/tmp/godo-audit.lock
 flock 9
 ./godo standalone --http "http://127.0.0.1:$port" --host-name deaths --reconcile-every 0 --exit-source "$EXIT_SOURCE" >"$log" 2>&1 &
 godo=$!
-cleanup() { docker rm -f "$name" >/dev/null 2>&1; kill -INT "$godo" 2>/dev/null; wait "$godo" 2>/dev/null; }
+cleanup() { docker rm -f "$name" >/dev/null 2>&1; [ -n "$godo" ] && kill -TERM "$godo" 2>/dev/null && wait "$godo" 2>/dev/null; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 for _ in $(seq 150); do curl -fs "http://127.0.0.1:$port/api/hosts" | grep -q '"deaths"' && break; sleep 0.2; done
 
 hostpid() { ps -eo pid,args | awk -v A="$1" '{p=$1; $1=""; sub(/^ /,""); if ($0==A) {print p; exit}}'; }
@@ -86,7 +87,7 @@ cid=$oom
 check 'an OOM kill in a `-m 16m` container'
 docker rm -f "$name" >/dev/null
 hosts=$(curl -fs "http://127.0.0.1:$port/api/hosts")
-kill -INT "$godo"; wait "$godo" 2>/dev/null; godo=0
+kill -TERM "$godo"; wait "$godo" 2>/dev/null; godo=""
 
 echo
 echo "== deaths (exit source: $EXIT_SOURCE; $(uname -r)) =="

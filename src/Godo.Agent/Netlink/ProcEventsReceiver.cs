@@ -56,6 +56,7 @@ public sealed class ProcEventsReceiver : IDisposable
                 switch (_socket.Receive(buffer, 200, out var m))
                 {
                     case NetlinkReceiveStatus.Message:
+                        if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
                         if (!_socket.ExitsOnly) CheckSequence(m);
                         if (m.Kind != ProcEventKind.Exit) break;
                         Interlocked.Increment(ref _exits);

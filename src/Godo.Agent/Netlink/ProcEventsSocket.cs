@@ -46,7 +46,7 @@ public sealed unsafe class ProcEventsSocket : IDisposable
     /// <summary>Effective SO_RCVBUF; a full buffer drops events (ENOBUFS).</summary>
     public int ReceiveBufferBytes { get; }
 
-    /// <summary>True when the kernel (≥ 6.6) took the filter: only exits are sent, so cn_msg sequences have gaps by design.</summary>
+    /// <summary>True when the kernel (≥ 6.6) takes the filter: only exits are sent, so cn_msg sequences have gaps by design.</summary>
     public bool ExitsOnly { get; private set; }
 
     /// <summary>Opens and binds the socket; throws <see cref="AuditNetlinkException"/> (e.g. EPERM without CAP_NET_ADMIN).</summary>
@@ -75,25 +75,27 @@ public sealed unsafe class ProcEventsSocket : IDisposable
     }
 
     /// <summary>
-    /// PROC_CN_MCAST_LISTEN. Asks first for exits only (struct proc_input, kernel ≥ 6.6); a kernel that does not know
-    /// the filter drops that request without an ack, and then the plain listen (every event) is sent.
+    /// PROC_CN_MCAST_LISTEN, acknowledged by the kernel. Then, on kernel 6.6 and later, the same with a filter
+    /// (struct proc_input) for exits only: the kernel filters its acks too, so the filter's own request cannot be
+    /// confirmed, and an older kernel silently drops it (the socket then keeps every event).
     /// </summary>
-    public void Listen(int ackTimeoutMs = 500)
+    public void Listen(int ackTimeoutMs = 1000)
     {
-        if (SendControl(McastListen, ProcEventExit, out var nonce) && WaitForAck(nonce, ackTimeoutMs))
-        {
-            ExitsOnly = true;
-            return;
-        }
-        SendControl(McastListen, null, out nonce);
+        SendControl(McastListen, null, out var nonce);
         if (!WaitForAck(nonce, ackTimeoutMs))
             throw new AuditNetlinkException("PROC_CN_MCAST_LISTEN: no ack (not in the initial pid and user namespace?)", LibC.EPERM);
+        if (Environment.OSVersion.Version < new Version(6, 6)) return;
+        SendControl(McastListen, ProcEventExit, out _);
+        ExitsOnly = true;
     }
+
+    /// <summary>An event other than an exit arrived: the kernel did not take the filter after all.</summary>
+    internal void FilterNotTaken() => ExitsOnly = false;
 
     /// <summary>PROC_CN_MCAST_IGNORE, so the kernel stops counting this listener; best effort.</summary>
     public void Ignore()
     {
-        try { SendControl(McastIgnore, ExitsOnly ? ProcEventExit : null, out _); }
+        try { SendControl(McastIgnore, null, out _); }
         catch (Exception e) when (e is AuditNetlinkException or ObjectDisposedException) { }
     }
 
@@ -113,7 +115,7 @@ public sealed unsafe class ProcEventsSocket : IDisposable
         return false;
     }
 
-    private bool SendControl(uint op, uint? eventFilter, out uint nonce)
+    private void SendControl(uint op, uint? eventFilter, out uint nonce)
     {
         nonce = Interlocked.Increment(ref _nonce);
         int payload = eventFilter is null ? 4 : 8;
@@ -136,7 +138,6 @@ public sealed unsafe class ProcEventsSocket : IDisposable
             nint n;
             fixed (byte* p = frame) n = LibC.SendTo((int)_fd.DangerousGetHandle(), p, frame.Length, 0, &kernel, sizeof(LibC.SockAddrNl));
             if (n < 0) throw new AuditNetlinkException("sendto(NETLINK_CONNECTOR)", Marshal.GetLastPInvokeError());
-            return true;
         }
         finally
         {
