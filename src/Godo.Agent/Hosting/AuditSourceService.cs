@@ -74,6 +74,9 @@ public sealed class AuditSourceService(
         });
         log.LogInformation("audit: {Mode} mode, {Rules} rules, {Stale} stale godo rules removed",
             _session.Mode, _session.Rules.Count, _session.StaleRulesRemoved);
+        // Opened before the bootstrap, so no exit after it is missed; read after it, so none comes before the seed.
+        if (settings.ExitSource == ExitSourceMode.Auto) _procExits = ProcExitSource.TryOpen(log);
+        else log.LogInformation("exit source: audit only (--exit-source audit)");
         // Bootstrap: every running process first; then a reconciliation right after receiving starts covers the gap.
         treeRef.Tell(new TreeProtocol.Seed(new ProcSnapshotReader().ReadAll()));
         var batcher = new RecordBatcher(routerRef, stats, 256);
@@ -107,8 +110,7 @@ public sealed class AuditSourceService(
         };
         _flusher = new Timer(_ => batcher.FlushIfIdle(), null, 10, 10);
         _receiver.Start();
-        if (settings.ExitSource == ExitSourceMode.Auto) _procExits = ProcExitSource.TryStart(treeRef, stats, log);
-        else log.LogInformation("exit source: audit only (--exit-source audit)");
+        _procExits?.Start(treeRef, stats, log);
         treeRef.Tell(new TreeProtocol.RequestReconcile("startup"));
     }
 

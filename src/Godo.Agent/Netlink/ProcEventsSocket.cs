@@ -149,41 +149,10 @@ public sealed unsafe class ProcEventsSocket : IDisposable
     public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out ProcEventMessage message)
     {
         message = default;
-        bool added = false;
-        _fd.DangerousAddRef(ref added);
-        try
-        {
-            int fd = (int)_fd.DangerousGetHandle();
-            var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-            int rc = LibC.Poll(&pfd, 1, timeoutMs);
-            if (rc == 0) return NetlinkReceiveStatus.Timeout;
-            if (rc < 0)
-            {
-                int perr = Marshal.GetLastPInvokeError();
-                if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
-                throw new AuditNetlinkException("poll(NETLINK_CONNECTOR)", perr);
-            }
-            var from = default(LibC.SockAddrNl);
-            int fromLen = sizeof(LibC.SockAddrNl);
-            nint n;
-            fixed (byte* p = buffer) n = LibC.RecvFrom(fd, p, buffer.Length, LibC.MSG_DONTWAIT, &from, &fromLen);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                return errno switch
-                {
-                    LibC.EAGAIN or LibC.EINTR => NetlinkReceiveStatus.Timeout,
-                    LibC.ENOBUFS => NetlinkReceiveStatus.NoBuffers,
-                    _ => throw new AuditNetlinkException("recvfrom(NETLINK_CONNECTOR)", errno),
-                };
-            }
-            if (from.Pid != 0 || !TryParse(buffer[..(int)n], out message)) return NetlinkReceiveStatus.Ignored;
-            return NetlinkReceiveStatus.Message;
-        }
-        finally
-        {
-            if (added) _fd.DangerousRelease();
-        }
+        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_CONNECTOR", out int length, out uint fromPort);
+        if (status != NetlinkReceiveStatus.Message) return status;
+        if (fromPort != 0 || !TryParse(buffer[..Math.Min(length, buffer.Length)], out message)) return NetlinkReceiveStatus.Ignored;
+        return NetlinkReceiveStatus.Message;
     }
 
     /// <summary>nlmsghdr (16) + cn_msg (20) + proc_event {what, cpu, timestamp_ns, data}; exit data at offset 52.</summary>

@@ -15,24 +15,22 @@ namespace Godo.Agent.Sources;
 public sealed class ProcExitSource : IDisposable
 {
     private readonly ProcEventsSocket _socket;
-    private readonly ProcEventsReceiver _receiver;
+    private ProcEventsReceiver? _receiver;
 
-    private ProcExitSource(ProcEventsSocket socket, ProcEventsReceiver receiver)
-    {
-        _socket = socket;
-        _receiver = receiver;
-    }
+    private ProcExitSource(ProcEventsSocket socket) => _socket = socket;
 
-    public bool ExitsOnly => _socket.ExitsOnly;
-
-    /// <summary>Opens the connector and starts its thread; null (logged once) when it cannot be opened.</summary>
-    public static ProcExitSource? TryStart(IActorRef tree, PipelineStats stats, ILogger log)
+    /// <summary>
+    /// Opens the connector and subscribes; null (logged once) when it cannot be opened. Open it before the /proc
+    /// bootstrap is read and <see cref="Start"/> it after: the kernel keeps the exits in between in the socket.
+    /// </summary>
+    public static ProcExitSource? TryOpen(ILogger log)
     {
         ProcEventsSocket? socket = null;
         try
         {
             socket = ProcEventsSocket.Open();
             socket.Listen();
+            return new ProcExitSource(socket);
         }
         catch (AuditNetlinkException e)
         {
@@ -41,7 +39,12 @@ public sealed class ProcExitSource : IDisposable
                            "(signals, crashes, OOM kills) leave the tree only at the next /proc reconciliation", e.Message);
             return null;
         }
-        var receiver = new ProcEventsReceiver(socket, exit =>
+    }
+
+    /// <summary>Starts the reading thread: every process exit goes to the tree actor, every loss asks for a reconciliation.</summary>
+    public void Start(IActorRef tree, PipelineStats stats, ILogger log)
+    {
+        var receiver = new ProcEventsReceiver(_socket, exit =>
             tree.Tell(new TreeProtocol.ProcessExited(exit.Pid, WallClockMs(exit.TimestampNs), exit.ExitCode)));
         receiver.LossDetected += (count, total, why) =>
         {
@@ -54,11 +57,11 @@ public sealed class ProcExitSource : IDisposable
             Interlocked.Exchange(ref stats.ProcEventsOpen, 0);
             log.LogError(e, "the process events receiver failed: running audit-only from now on");
         };
+        _receiver = receiver;
         receiver.Start();
         Interlocked.Exchange(ref stats.ProcEventsOpen, 1);
         log.LogInformation("process events connector: listening to {What}, receive buffer {Buffer} KiB",
-            socket.ExitsOnly ? "exits only" : "every event (no filter before kernel 6.6)", socket.ReceiveBufferBytes / 1024);
-        return new ProcExitSource(socket, receiver);
+            _socket.ExitsOnly ? "exits only" : "every event (no filter before kernel 6.6)", _socket.ReceiveBufferBytes / 1024);
     }
 
     /// <summary>CLOCK_MONOTONIC nanoseconds to Unix milliseconds, through the offset between the two clocks now.</summary>
@@ -74,7 +77,7 @@ public sealed class ProcExitSource : IDisposable
 
     public void Dispose()
     {
-        _receiver.Stop();
+        _receiver?.Stop();
         _socket.Ignore();
         _socket.Dispose();
     }

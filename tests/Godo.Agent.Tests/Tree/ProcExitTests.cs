@@ -5,14 +5,9 @@ namespace Godo.Agent.Tests.Tree;
 /// <summary>Exits from the process events connector, joined to audit's processes by pid and start time.</summary>
 public sealed class ProcExitTests
 {
-    private const int Bash = 24554;
+    private const int Bash = ExitAndSignalTests.Bash;
 
-    private static HostScript Host()
-    {
-        var h = new HostScript();
-        h.Existing(Bash, 24510, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);
-        return h;
-    }
+    private static HostScript Host() => ExitAndSignalTests.Host();
 
     [Fact]
     public void A_signal_death_exits_the_process_from_its_time_reparents_its_children_and_is_deleted_a_second_later()
