@@ -41,8 +41,6 @@ public sealed record AggregatorSettings
         StaleAfter = StaleAfter, DownAfter = DownAfter, Retention = Retention, SnapshotRetry = SnapshotRetry,
     };
 
-    public string AdvertisedHost => string.IsNullOrEmpty(PublicHost) ? RemoteHost : PublicHost;
-
     /// <summary>
     /// Settings from configuration: the "Aggregator" section (appsettings.json, or GODO_AGGREGATOR__REMOTEPORT style
     /// variables), then the short variables GODO_REMOTE_HOST, GODO_REMOTE_PORT, GODO_PUBLIC_HOST, GODO_SEEDS

@@ -11,9 +11,6 @@ public static class GodoConstants
     public const string AgentIngestName = "agent-ingest";
     public const string AgentIngestPath = "/user/" + AgentIngestName;
 
-    /// <summary>DistributedPubSub topic on which aggregators share fleet events (exec, exit, container start/stop) for SSE.</summary>
-    public const string FleetEventsTopic = "fleet-events";
-
     /// <summary>DistributedPubSub topic on which aggregators tell each other that an agent's ClusterClient went unreachable.</summary>
     public const string AgentLinksTopic = "agent-links";
 

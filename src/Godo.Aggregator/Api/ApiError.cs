@@ -1,13 +1,15 @@
+using Godo.Messages.Api;
 using Microsoft.AspNetCore.Http;
 
 namespace Godo.Aggregator.Api;
 
-/// <summary>Every 4xx of the API: {"error": "...", "status": 404} (and, for an ambiguous container, the candidates).</summary>
-public sealed record ApiError(string Error, int Status,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] object? Candidates = null)
+/// <summary>The API's 4xx answers, as <see cref="ApiError"/> rows (the record is shared with the CLI, the results are ASP.NET's).</summary>
+internal static class ApiErrorResults
 {
-    public static IResult NotFound(string message) => Results.Json(new ApiError(message, 404), statusCode: 404);
-    public static IResult BadRequest(string message) => Results.Json(new ApiError(message, 400), statusCode: 400);
-    public static IResult Conflict(string message, object candidates) => Results.Json(new ApiError(message, 409, candidates), statusCode: 409);
-    public static IResult Unavailable(string message) => Results.Json(new ApiError(message, 503), statusCode: 503);
+    extension(ApiError)
+    {
+        public static IResult NotFound(string message) => Results.Json(new ApiError(message, 404), statusCode: 404);
+        public static IResult BadRequest(string message) => Results.Json(new ApiError(message, 400), statusCode: 400);
+        public static IResult Conflict(string message, object candidates) => Results.Json(new ApiError(message, 409, candidates), statusCode: 409);
+    }
 }

@@ -2,36 +2,25 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Ingest;
+using Godo.Aggregator.Ops;
+using Godo.Messages.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Api;
-
-public sealed record ClusterMemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Self, string AppVersion);
-
-public sealed record AgentView(string Host, string? Address, string Status, string? Version, DateTimeOffset? StartedAt, double? UptimeSeconds,
-    DateTimeOffset LastSeen, string? Source, bool ConnectedHere);
-
-/// <summary>`GET /api/cluster` (pbm's `cluster show`): members, leader, unreachable, and the agents feeding the fleet.</summary>
-public sealed record ClusterView(string Self, string? Leader, string SelfStatus, IReadOnlyList<ClusterMemberView> Members,
-    IReadOnlyList<string> Unreachable, IReadOnlyList<AgentView> Agents);
-
-public sealed record AddressRequest(string? Address);
-
-public sealed record ClusterActionResult(string Action, string Address);
 
 /// <summary>The cluster endpoints that replace Petabridge.Cmd's `cluster show|leave|down|tail`.</summary>
 public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster", (HttpContext ctx) => Results.Json(Show(ctx)));
+        app.MapGet("/api/cluster", (ActorSystem system, FleetState fleet, ConnectedClients clients) => Results.Json(Show(system, fleet, clients)));
 
-        app.MapPost("/api/cluster/leave", async (HttpContext ctx) =>
+        app.MapPost("/api/cluster/leave", async (HttpContext ctx, ActorSystem system) =>
         {
-            var cluster = Cluster.Get(ctx.RequestServices.GetRequiredService<ActorSystem>());
+            var cluster = Cluster.Get(system);
             var (address, error) = await AddressOf(ctx, required: false);
             if (error is not null) return error;
             address ??= cluster.SelfAddress;
@@ -40,9 +29,9 @@ public static class ClusterEndpoints
             return Results.Json(new ClusterActionResult("leave", address.ToString()), statusCode: 202);
         });
 
-        app.MapPost("/api/cluster/down", async (HttpContext ctx) =>
+        app.MapPost("/api/cluster/down", async (HttpContext ctx, ActorSystem system) =>
         {
-            var cluster = Cluster.Get(ctx.RequestServices.GetRequiredService<ActorSystem>());
+            var cluster = Cluster.Get(system);
             var (address, error) = await AddressOf(ctx, required: true);
             if (error is not null) return error;
             if (!IsMember(cluster, address!)) return ApiError.NotFound($"{address} is not a member of this cluster");
@@ -50,21 +39,19 @@ public static class ClusterEndpoints
             return Results.Json(new ClusterActionResult("down", address!.ToString()), statusCode: 202);
         });
 
-        app.MapGet("/api/cluster/events", (HttpContext ctx) =>
+        app.MapGet("/api/cluster/events", (HttpContext ctx, ActorSystem system, FleetState fleet, ConnectedClients clients, Broadcaster<ClusterEventInfo> events) =>
         {
-            var view = Show(ctx);
+            var view = Show(system, fleet, clients);
             var initial = view.Members.Select(m => new ClusterEventInfo("member-" + m.Status, m.Address, m.Roles, m.Status, DateTimeOffset.UtcNow))
                 .Concat(view.Unreachable.Select(a => new ClusterEventInfo("unreachable", a, [], null, DateTimeOffset.UtcNow)))
                 .ToList();
-            return ServerSentEvents.StreamAsync(ctx, ctx.Runtime().ClusterEvents, _ => true, e => e.Kind, initial);
+            return ServerSentEvents.StreamAsync(ctx, events, _ => true, e => e.Kind, initial);
         });
         return app;
     }
 
-    public static ClusterView Show(HttpContext ctx)
+    private static ClusterView Show(ActorSystem system, FleetState fleet, ConnectedClients clients)
     {
-        var system = ctx.RequestServices.GetRequiredService<ActorSystem>();
-        var runtime = AggregatorRuntime.Of(system);
         var cluster = Cluster.Get(system);
         var state = cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
@@ -73,12 +60,12 @@ public static class ClusterEndpoints
                 !unreachable.Contains(m.Address), m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), m.AppVersion.ToString()))
             .OrderBy(m => m.Address, StringComparer.Ordinal).ToList();
         var now = DateTimeOffset.UtcNow;
-        var agents = runtime.Fleet.Hosts().Select(h => new AgentView(
+        var agents = fleet.Hosts().Select(h => new AgentView(
             h.Host, h.AgentAddress, h.Status.ToString().ToLowerInvariant(), NullIfEmpty(h.Stats.Version),
             h.Stats.StartedAt == default ? null : h.Stats.StartedAt,
             h.Stats.StartedAt == default ? null : Math.Round((now - h.Stats.StartedAt).TotalSeconds, 1),
             h.LastSeen, NullIfEmpty(h.Stats.Source),
-            h.AgentAddress is { } a && runtime.ConnectedClients.ContainsKey(a))).ToList();
+            h.AgentAddress is { } a && clients.Contains(a))).ToList();
         return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), cluster.SelfMember.Status.ToString().ToLowerInvariant(),
             members, unreachable.Select(a => a.ToString()).ToList(), agents);
     }
@@ -103,7 +90,7 @@ public static class ClusterEndpoints
         }
         if (string.IsNullOrWhiteSpace(text))
             return required ? (null, ApiError.BadRequest("give the member's address: ?address=akka.tcp://godo@HOST:PORT or {\"address\": ...}")) : (null, null);
-        if (!Address.TryParse(text.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
+        if (!MemberAddress.TryParse(text, out var address))
             return (null, ApiError.BadRequest($"bad address '{text}': give akka.tcp://godo@HOST:PORT"));
         return (address, null);
     }

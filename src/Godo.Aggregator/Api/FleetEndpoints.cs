@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Ops;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,40 +11,33 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Godo.Aggregator.Api;
 
-/// <summary>One row of `GET /api/processes`: a process of the public schema, with its host (and container name).</summary>
-public sealed record ProcessRow(
-    string Host, int Pid, int Ppid, string? Comm, string? Exe, ImmutableArray<string> Argv, string? Cwd, int? Uid,
-    string? Container, string? ContainerName, int? NsPid, DateTimeOffset? StartedAt);
-
 /// <summary>The fleet endpoints: hosts, trees, containers, processes, and the event feed.</summary>
 public static class FleetEndpoints
 {
     public static IEndpointRouteBuilder MapFleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/hosts", (HttpContext ctx) => Results.Json(ctx.Runtime().Fleet.Hosts()));
+        app.MapGet("/api/hosts", (FleetState fleet) => Results.Json(fleet.Hosts()));
 
-        app.MapGet("/api/hosts/{host}", (HttpContext ctx, string host) =>
-            ctx.Runtime().Fleet.Get(host) is { } h ? Results.Json(h.Summary()) : UnknownHost(host));
+        app.MapGet("/api/hosts/{host}", (FleetState fleet, string host) =>
+            fleet.Get(host) is { } h ? Results.Json(h.Summary()) : UnknownHost(host));
 
-        app.MapGet("/api/hosts/{host}/tree", (HttpContext ctx, string host) =>
+        app.MapGet("/api/hosts/{host}/tree", (HttpContext ctx, FleetState fleet, string host) =>
         {
             if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
-            if (ctx.Runtime().Fleet.Get(host) is not { } h) return UnknownHost(host);
+            if (fleet.Get(host) is not { } h) return UnknownHost(host);
             // Exactly the document of `godo replay --json` (the public schema's own serializer).
             return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(h.ToTree(includeExited), GodoJsonContext.Default.HostTree), "application/json");
         });
 
-        app.MapGet("/api/containers", (HttpContext ctx) =>
+        app.MapGet("/api/containers", (HttpContext ctx, FleetState fleet) =>
         {
-            var fleet = ctx.Runtime().Fleet;
             var host = Query(ctx, "host");
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             return Results.Json(fleet.Containers(host));
         });
 
-        app.MapGet("/api/containers/{key}", (HttpContext ctx, string key) =>
+        app.MapGet("/api/containers/{key}", (HttpContext ctx, FleetState fleet, string key) =>
         {
-            var fleet = ctx.Runtime().Fleet;
             var host = Query(ctx, "host");
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             var found = fleet.FindContainer(key, host);
@@ -52,9 +47,8 @@ public static class FleetEndpoints
             return ApiError.NotFound($"no container '{key}'" + (host is null ? " in the fleet" : $" on host '{host}'"));
         });
 
-        app.MapGet("/api/processes", (HttpContext ctx) =>
+        app.MapGet("/api/processes", (HttpContext ctx, FleetState fleet) =>
         {
-            var fleet = ctx.Runtime().Fleet;
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
             var limitText = Query(ctx, "limit");
@@ -78,12 +72,12 @@ public static class FleetEndpoints
             return Results.Json(rows);
         });
 
-        app.MapGet("/api/events", (HttpContext ctx) =>
+        app.MapGet("/api/events", (HttpContext ctx, Broadcaster<FleetEvent> events) =>
         {
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
             var kinds = Query(ctx, "kind")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-            return ServerSentEvents.StreamAsync(ctx, ctx.Runtime().Events,
+            return ServerSentEvents.StreamAsync(ctx, events,
                 e => (host is null || e.Host == host)
                      && (container is null || (e.Container is { } c && (c.StartsWith(container, StringComparison.OrdinalIgnoreCase) || e.ContainerName?.TrimStart('/') == container.TrimStart('/'))))
                      && (kinds is null || kinds.Contains(e.Kind)),

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 
@@ -27,7 +28,8 @@ public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEven
 /// The merge logic of an aggregator, as a plain class: per host, a snapshot replaces everything, deltas apply in
 /// sequence order, and a gap, an unknown incarnation or a heartbeat ahead of us asks for a snapshot. Host status
 /// moves up → stale → down on missing heartbeats (see <see cref="Sweep"/>), or straight to down when the agent's
-/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers.
+/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers. The clock is a
+/// test seam: only the tests pass one, to move time by hand; the aggregator runs on the wall clock.
 /// </summary>
 public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock = null)
 {
@@ -356,32 +358,6 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
 }
 
 public sealed record ProcessQuery(string? Host = null, string? Container = null, string? Exe = null, string? Argv = null, int Limit = 10_000);
-
-/// <summary>One row of `GET /api/containers`.</summary>
-public sealed record ContainerView
-{
-    public required string Host { get; init; }
-    public required string Id { get; init; }
-    public string? Name { get; init; }
-    public string? Image { get; init; }
-    public string? State { get; init; }
-    public int ProcessCount { get; init; }
-    public int? InitPid { get; init; }
-    public DateTimeOffset? StartedAt { get; init; }
-
-    public static ContainerView From(string host, ContainerInfo c) => new()
-    {
-        Host = host, Id = c.Id, Name = c.Name, Image = c.Image, State = c.State, ProcessCount = c.ProcessCount, InitPid = c.InitPid, StartedAt = c.StartedAt,
-    };
-}
-
-/// <summary>`GET /api/containers/{key}`: the container with its live processes.</summary>
-public sealed record ContainerDetail
-{
-    public required string Host { get; init; }
-    public required ContainerInfo Container { get; init; }
-    public ImmutableArray<ProcessInfo> Processes { get; init; } = [];
-}
 
 public sealed record ContainerLookup(ContainerDetail? Detail, IReadOnlyList<ContainerView> Ambiguous)
 {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 
@@ -73,24 +74,4 @@ public sealed class HostState(string host)
                 AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources,
             };
     }
-}
-
-/// <summary>One row of `GET /api/hosts`.</summary>
-public sealed record HostSummary
-{
-    public required string Host { get; init; }
-    public HostStatus Status { get; init; }
-    public string? StatusReason { get; init; }
-    public DateTimeOffset LastSeen { get; init; }
-    public DateTimeOffset? DownSince { get; init; }
-    public DateTimeOffset AsOf { get; init; }
-    public int ProcessCount { get; init; }
-    public int ContainerCount { get; init; }
-    public string Incarnation { get; init; } = "";
-    public long Sequence { get; init; }
-    public string? AgentAddress { get; init; }
-    public bool AwaitingSnapshot { get; init; }
-    /// <summary>Where the host's agent learns of exits: "audit", plus "proc-events" when its kernel connector is open.</summary>
-    public ImmutableArray<string> ExitSources { get; init; } = [];
-    public AgentStats Stats { get; init; } = new();
 }

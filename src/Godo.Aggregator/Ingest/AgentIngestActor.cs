@@ -3,7 +3,9 @@ using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Ops;
 using Godo.Messages;
+using Godo.Messages.Api;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.Ingest;
@@ -18,42 +20,50 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 {
     private sealed record SweepTick;
 
-    private readonly AggregatorRuntime _runtime;
+    private readonly FleetState _fleet;
+    private readonly AggregatorMetrics _metrics;
+    private readonly Broadcaster<FleetEvent> _events;
+    private readonly ConnectedClients _clients;
+    private readonly TimeSpan _sweepInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _mediator;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public AgentIngestActor(AggregatorRuntime runtime)
+    public AgentIngestActor(FleetState fleet, AggregatorMetrics metrics, Broadcaster<FleetEvent> events, ConnectedClients clients, TimeSpan sweepInterval)
     {
-        _runtime = runtime;
+        _fleet = fleet;
+        _metrics = metrics;
+        _events = events;
+        _clients = clients;
+        _sweepInterval = sweepInterval;
         Receive<IHostMessage>(Ingest);
         Receive<AgentUnreachable>(m =>
         {
-            var events = _runtime.Fleet.MarkUnreachable(m.AgentAddress);
+            var events = _fleet.MarkUnreachable(m.AgentAddress);
             Publish(events);
         });
         Receive<ClusterClients>(m =>
         {
-            foreach (var c in m.ClusterClientsList) _runtime.ConnectedClients[c.Path.Address.ToString()] = DateTimeOffset.UtcNow;
+            foreach (var c in m.ClusterClientsList) _clients.Up(c.Path.Address.ToString());
         });
-        Receive<ClusterClientUp>(m => _runtime.ConnectedClients[m.ClusterClient.Path.Address.ToString()] = DateTimeOffset.UtcNow);
+        Receive<ClusterClientUp>(m => _clients.Up(m.ClusterClient.Path.Address.ToString()));
         Receive<ClusterClientUnreachable>(m =>
         {
             var address = m.ClusterClient.Path.Address.ToString();
-            _runtime.ConnectedClients.TryRemove(address, out _);
+            _clients.Gone(address);
             var msg = new AgentUnreachable(address, DateTimeOffset.UtcNow);
             // Only the receptionist the client talked to notices; tell every aggregator (ourselves included).
             if (_mediator is not null) _mediator.Tell(new Publish(GodoConstants.AgentLinksTopic, msg));
             else Self.Tell(msg);
         });
         Receive<SubscribeAck>(_ => { });
-        Receive<SweepTick>(_ => Publish(_runtime.Fleet.Sweep()));
+        Receive<SweepTick>(_ => Publish(_fleet.Sweep()));
     }
 
     protected override void PreStart()
     {
-        Timers.StartPeriodicTimer("sweep", new SweepTick(), _runtime.Settings.SweepInterval);
+        Timers.StartPeriodicTimer("sweep", new SweepTick(), _sweepInterval);
         var system = Context.System;
         if (system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
         {
@@ -65,8 +75,8 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 
     private void Ingest(IHostMessage message)
     {
-        var result = _runtime.Fleet.Apply(message);
-        _runtime.Metrics.Count(result, message);
+        var result = _fleet.Apply(message);
+        _metrics.Count(result, message);
         if (result.Request is { } request)
         {
             _log.Info("asking {0} for a snapshot: {1}", request.Host, request.Reason);
@@ -77,12 +87,11 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 
     private void Publish(IReadOnlyList<FleetEvent> events)
     {
-        if (events.Count == 0) return;
-        _runtime.PublishEvents(events);
         foreach (var e in events)
+        {
+            _events.Publish(e);
             if (e.Kind is FleetEventKinds.HostDown or FleetEventKinds.HostStale or FleetEventKinds.HostRemoved)
                 _log.Info("host {0}: {1} ({2})", e.Host, e.Kind, e.Reason);
+        }
     }
-
-    public static Props Props(AggregatorRuntime runtime) => Akka.Actor.Props.Create(() => new AgentIngestActor(runtime));
 }

@@ -1,5 +1,6 @@
 using Godo.Aggregator.Fleet;
 using Prometheus;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Ops;
 

@@ -11,8 +11,6 @@ public sealed class Broadcaster<T>(int perSubscriberCapacity = 10_000)
 {
     private readonly ConcurrentDictionary<Channel<T>, byte> _subscribers = new();
 
-    public int SubscriberCount => _subscribers.Count;
-
     public void Publish(T value)
     {
         foreach (var ch in _subscribers.Keys) ch.Writer.TryWrite(value);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Godo.Messages.Api;
 using static Akka.Cluster.ClusterEvent;
 
 namespace Godo.Aggregator.Ops;
@@ -7,10 +8,10 @@ namespace Godo.Aggregator.Ops;
 /// <summary>Feeds `GET /api/cluster/events` (`godo cluster tail`): membership, reachability and leader changes seen here.</summary>
 public sealed class ClusterEventsActor : ReceiveActor
 {
-    public ClusterEventsActor(AggregatorRuntime runtime)
+    public ClusterEventsActor(Broadcaster<ClusterEventInfo> events)
     {
         void Emit(string kind, Member? m, string? address = null) =>
-            runtime.ClusterEvents.Publish(new ClusterEventInfo(kind, address ?? m!.Address.ToString(), m?.Roles.ToList() ?? [],
+            events.Publish(new ClusterEventInfo(kind, address ?? m!.Address.ToString(), m?.Roles.ToList() ?? [],
                 m?.Status.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow));
 
         Receive<MemberJoined>(e => Emit("member-joined", e.Member));
@@ -31,6 +32,4 @@ public sealed class ClusterEventsActor : ReceiveActor
             typeof(IMemberEvent), typeof(IReachabilityEvent), typeof(LeaderChanged));
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
-
-    public static Props Props(AggregatorRuntime runtime) => Akka.Actor.Props.Create(() => new ClusterEventsActor(runtime));
 }

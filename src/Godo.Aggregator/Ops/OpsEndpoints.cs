@@ -1,41 +1,36 @@
 using Akka.Actor;
 using Godo.Aggregator.Api;
+using Godo.Aggregator.Fleet;
+using Godo.Messages.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Ops;
-
-public sealed record ActorHierarchy(int Count, IReadOnlyList<string> Paths);
-
-public sealed record MemoryView(long ManagedBytes, long? RssBytes, long Processes, int Hosts, double? ManagedBytesPerProcess);
 
 /// <summary>/ops/actors (pbm's `actor hierarchy`), /ops/memory and /metrics (Prometheus text).</summary>
 public static class OpsEndpoints
 {
     public static IEndpointRouteBuilder MapOpsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ops/actors", async (HttpContext ctx) =>
+        app.MapGet("/ops/actors", async (HttpContext ctx, ActorSystem system) =>
         {
-            var system = ctx.RequestServices.GetRequiredService<ActorSystem>();
             var paths = await ActorTreeCollector.CollectAsync(system, ["/user", "/system"], ctx.RequestAborted);
             return Results.Json(new ActorHierarchy(paths.Count, paths));
         });
 
-        app.MapGet("/ops/memory", (HttpContext ctx) =>
+        app.MapGet("/ops/memory", (HttpContext ctx, FleetState fleet) =>
         {
             var gc = FleetEndpoints.Query(ctx, "gc") is "1" or "true";
             var managed = GC.GetTotalMemory(forceFullCollection: gc);
-            var fleet = ctx.Runtime().Fleet;
             var processes = fleet.TotalProcesses;
             return Results.Json(new MemoryView(managed, Rss(), processes, fleet.HostCount, processes > 0 ? Math.Round((double)managed / processes, 1) : null));
         });
 
-        app.MapGet("/metrics", async (HttpContext ctx) =>
+        app.MapGet("/metrics", async (HttpContext ctx, AggregatorMetrics metrics) =>
         {
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await ctx.Runtime().Metrics.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted);
+            await metrics.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted);
         });
         return app;
     }

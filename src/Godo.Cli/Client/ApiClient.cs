@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Godo.Aggregator.Api;
 using Godo.Messages;
+using Godo.Messages.Api;
 
 namespace Godo.Cli.Client;
 
@@ -37,8 +37,7 @@ public sealed class ServerException(string message) : Exception(message);
 /// <summary>Calls the aggregator's HTTP API and turns every failure into one clear line.</summary>
 public sealed class ApiClient : IDisposable
 {
-    public static readonly JsonSerializerOptions Options = CreateOptions();
-    private static JsonSerializerOptions CreateOptions() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+    public static readonly JsonSerializerOptions Options = ApiJson.Configure(new JsonSerializerOptions());
 
     private readonly HttpClient _http;
     public Uri Server { get; }
@@ -120,7 +119,7 @@ public sealed class ApiClient : IDisposable
 
     private static string? ErrorOf(string body)
     {
-        try { return JsonDocument.Parse(body).RootElement.TryGetProperty("error", out var e) ? e.GetString() : null; }
+        try { return JsonSerializer.Deserialize<ApiError>(body, Options)?.Error; }
         catch (JsonException) { return null; }
     }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Godo.Aggregator;
-using Godo.Aggregator.Api;
+using Godo.Aggregator.Hosting;
 using Godo.Messages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Godo.Aggregator;
-using Godo.Aggregator.Api;
 using Godo.Cli.Client;
 using Godo.Cli.Output;
+using Godo.Messages.Api;
 
 namespace Godo.Cli.Commands;
 
@@ -56,7 +55,7 @@ public static class ClusterCommand
         {
             using var api = client.Connect(parse);
             var a = parse.GetValue(address);
-            if (a is not null) try { AggregatorHosting.ParseSeed(a); } catch (AggregatorConfigException e) { throw new UsageException(e.Message.Replace("seed", "address")); }
+            if (a is not null && MemberAddress.Problem(a, "address", out _) is { } problem) throw new UsageException(problem);
             var json = await api.PostAsync("/api/cluster/leave" + (a is null ? "" : $"?address={Uri.EscapeDataString(a)}"), ct);
             var r = JsonSerializer.Deserialize<ClusterActionResult>(json, ApiClient.Options)!;
             Console.Out.WriteLine($"{r.Address}: leaving");

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Godo.Aggregator.Fleet;
 using Godo.Cli.Client;
 using Godo.Cli.Output;
+using Godo.Messages.Api;
 
 namespace Godo.Cli.Commands;
 

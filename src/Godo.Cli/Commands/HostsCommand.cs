@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Godo.Aggregator.Fleet;
 using Godo.Cli.Client;
 using Godo.Cli.Output;
+using Godo.Messages.Api;
 
 namespace Godo.Cli.Commands;
 

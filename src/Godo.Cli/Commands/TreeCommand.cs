@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
-using Godo.Aggregator.Fleet;
 using Godo.Cli.Client;
 using Godo.Cli.Output;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 
 namespace Godo.Cli.Commands;

@@ -1,7 +1,7 @@
 using Akka.Hosting;
 using Godo.Agent.Publishing;
 using Godo.Aggregator;
-using Godo.Aggregator.Api;
+using Godo.Aggregator.Hosting;
 using Godo.Messages;
 using Godo.Messages.Wire;
 using Microsoft.AspNetCore.Builder;
@@ -23,13 +23,6 @@ public static class StandaloneHosting
         RemoteHost = "127.0.0.1", RemotePort = 0, PublicHost = null, Seeds = [],
         HttpUrl = httpUrl ?? GodoConstants.DefaultHttpUrl, ApiToken = apiToken ?? Environment.GetEnvironmentVariable(GodoConstants.ApiTokenVariable),
     };
-
-    /// <summary>
-    /// The aggregator plus a local-mode publisher for <paramref name="hostName"/>, in this ActorSystem. Call it after the
-    /// agent's tree actor is added (AddProcessTreeActor): the publisher subscribes to it.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddStandalone(this AkkaConfigurationBuilder builder, AggregatorSettings settings, string hostName, Func<AgentStats>? stats = null) =>
-        builder.AddAggregator(settings).AddAggregatorPublisher(PublisherSettings.LocalMode(hostName, stats));
 
     /// <summary>
     /// A complete standalone godo: <paramref name="addAgent"/> adds the agent pipeline (source, router, tree actor) to

@@ -1,5 +1,6 @@
 using System.Net;
 using Godo.Aggregator.Api;
+using Godo.Aggregator.Hosting;
 using Godo.Aggregator.Tests.Infrastructure;
 
 namespace Godo.Aggregator.Tests.Api;

@@ -2,8 +2,6 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json;
 using Akka.Actor;
-using Godo.Aggregator.Api;
-using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages;
 using Godo.Messages.Model;
@@ -43,7 +41,7 @@ public sealed class ApiFixture : IAsyncLifetime
         var ingest = Node.System.ActorSelection(GodoConstants.AgentIngestPath);
         ingest.Tell(Alpha);
         ingest.Tell(Beta);
-        await Eventually.Until(() => Task.FromResult(Node.Runtime.Fleet.HostCount == 2), TimeSpan.FromSeconds(5), "two hosts");
+        await Eventually.Until(() => Task.FromResult(Node.Fleet.HostCount == 2), TimeSpan.FromSeconds(5), "two hosts");
     }
 
     public async Task DisposeAsync()
@@ -176,7 +174,7 @@ public sealed class ApiTests(ApiFixture f) : IClassFixture<ApiFixture>
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var ingest = f.Node.System.ActorSelection(GodoConstants.AgentIngestPath);
         ingest.Tell(ApiFixture.Alpha with { Host = "events" });
-        await Eventually.Until(() => Task.FromResult(f.Node.Runtime.Fleet.Get("events") is not null), TimeSpan.FromSeconds(5), "host 'events'");
+        await Eventually.Until(() => Task.FromResult(f.Node.Fleet.Get("events") is not null), TimeSpan.FromSeconds(5), "host 'events'");
         using var stream = await Http.GetStreamAsync("/api/events?host=events", cts.Token);
         using var reader = new StreamReader(stream);
         Assert.StartsWith(":", await reader.ReadLineAsync(cts.Token));

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Godo.Aggregator.Hosting;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages;
 using Godo.Messages.Wire;

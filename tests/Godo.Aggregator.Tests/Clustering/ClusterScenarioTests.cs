@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages.Model;
 using Xunit.Abstractions;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Clustering;
 
@@ -58,8 +58,8 @@ public sealed class ClusterScenarioTests(ITestOutputHelper output)
         Assert.True(lossyCounters.DroppedDeltas > 0, "deltas were dropped");
         Assert.True(lossyCounters.Snapshots > 1, "the gap was healed by a new snapshot");
         foreach (var a in aggregators)
-            Assert.True(a.Runtime.Metrics.SnapshotRequests.WithLabels("gap").Value + a.Runtime.Metrics.SnapshotRequests.WithLabels("behind").Value > 0
-                        || a.Runtime.Fleet.Get("lossy")!.SnapshotsApplied > 1, $"{a.Address} noticed the gap");
+            Assert.True(a.Metrics.SnapshotRequests.WithLabels("gap").Value + a.Metrics.SnapshotRequests.WithLabels("behind").Value > 0
+                        || a.Fleet.Get("lossy")!.SnapshotsApplied > 1, $"{a.Address} noticed the gap");
         Assert.Equal(0, (await steady.CountersAsync()).DroppedDeltas);
 
         await agg3.CrashAsync();

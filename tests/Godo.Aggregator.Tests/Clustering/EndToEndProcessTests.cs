@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Godo.Agent.Replay;
-using Godo.Aggregator.Api;
-using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages.Model;
 using Xunit.Abstractions;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Clustering;
 
@@ -110,8 +109,7 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
         }
     }
 
-    private static readonly JsonSerializerOptions Json = CreateJson();
-    private static JsonSerializerOptions CreateJson() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+    private static readonly JsonSerializerOptions Json = ApiJson.Configure(new JsonSerializerOptions());
 
     private static async Task<HostSummary> Host(HttpClient http, Agg a, string host) =>
         (await http.GetFromJsonAsync<HostSummary>($"{a.Url}/api/hosts/{host}", Json))!;

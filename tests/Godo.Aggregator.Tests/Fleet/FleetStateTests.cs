@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Godo.Aggregator.Fleet;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Fleet;
 

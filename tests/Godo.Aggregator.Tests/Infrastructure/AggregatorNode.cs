@@ -3,20 +3,22 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
-using Godo.Aggregator.Api;
+using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosting;
+using Godo.Aggregator.Ops;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Godo.Messages.Api;
 
 namespace Godo.Aggregator.Tests.Infrastructure;
 
 /// <summary>An aggregator (ActorSystem "godo" + Kestrel) in this process, on loopback with free ports.</summary>
 public sealed class AggregatorNode : IAsyncDisposable
 {
-    public static readonly JsonSerializerOptions Json = CreateJson();
-    private static JsonSerializerOptions CreateJson() { var o = new JsonSerializerOptions(); AggregatorWeb.Configure(o); return o; }
+    public static readonly JsonSerializerOptions Json = ApiJson.Configure(new JsonSerializerOptions());
 
     private AggregatorNode(WebApplication app, AggregatorSettings settings)
     {
@@ -27,7 +29,8 @@ public sealed class AggregatorNode : IAsyncDisposable
     public WebApplication App { get; }
     public AggregatorSettings Settings { get; }
     public ActorSystem System => App.Services.GetRequiredService<ActorSystem>();
-    public AggregatorRuntime Runtime => AggregatorRuntime.Of(System);
+    public FleetState Fleet => App.Services.GetRequiredService<FleetState>();
+    public AggregatorMetrics Metrics => App.Services.GetRequiredService<AggregatorMetrics>();
     public Address Address => Cluster.Get(System).SelfAddress;
     public string BaseUrl { get; private set; } = "";
     public HttpClient Http { get; private set; } = null!;

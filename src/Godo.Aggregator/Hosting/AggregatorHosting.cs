@@ -2,19 +2,16 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
-using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
+using Godo.Messages.Api;
 using Godo.Messages.Wire;
 
-namespace Godo.Aggregator;
-
-/// <summary>Registry key of the cluster-events actor (for `cluster tail`).</summary>
-public sealed class ClusterEventsKey;
+namespace Godo.Aggregator.Hosting;
 
 public static class AggregatorHosting
 {
@@ -26,13 +23,12 @@ public static class AggregatorHosting
     /// or a cluster of its own when there are none), keep-majority split brain resolver, graceful leave through
     /// CoordinatedShutdown (Akka.Hosting runs it when the host stops), the godo wire serializer, a ClusterClient
     /// receptionist with <c>/user/agent-ingest</c> registered, and the health checks. The ActorSystem must be named
-    /// <see cref="GodoConstants.ActorSystemName"/> ("godo"): agents and seeds address it by that name.
-    /// The HTTP side (<see cref="Api.AggregatorWeb"/>) finds the state through <see cref="AggregatorRuntime.Of"/>.
+    /// <see cref="GodoConstants.ActorSystemName"/> ("godo"): agents and seeds address it by that name. The actors take
+    /// the state they share with the HTTP side from the services (<see cref="AggregatorServices.AddAggregatorState"/>).
     /// </summary>
     public static AkkaConfigurationBuilder AddAggregator(this AkkaConfigurationBuilder builder, AggregatorSettings settings)
     {
         foreach (var seed in settings.Seeds) ParseSeed(seed);
-        var runtime = new AggregatorRuntime(settings);
         builder
             .AddGodoWireSerializer()
             .AddHocon(Hocon, HoconAddMode.Append)
@@ -55,15 +51,15 @@ public static class AggregatorHosting
             .WithClusterClientReceptionist("receptionist", GodoConstants.AggregatorRole)
             .WithActorSystemLivenessCheck()
             .WithAkkaClusterReadinessCheck()
-            .WithActors((system, registry) =>
+            .WithActors((system, _) =>
             {
                 if (system.Name != GodoConstants.ActorSystemName)
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
-                runtime.Attach(system);
-                var ingest = system.ActorOf(AgentIngestActor.Props(runtime), GodoConstants.AgentIngestName);
-                registry.Register<AgentIngestActor>(ingest);
-                ClusterClientReceptionist.Get(system).RegisterService(ingest);
-                registry.Register<ClusterEventsKey>(system.ActorOf(ClusterEventsActor.Props(runtime), "cluster-events"));
+            })
+            .AddAgentIngestActor(settings.SweepInterval)
+            .AddClusterEventsActor()
+            .WithActors((system, _) =>
+            {
                 var cluster = Cluster.Get(system);
                 if (settings.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
             });
@@ -72,12 +68,6 @@ public static class AggregatorHosting
     }
 
     /// <summary>A seed as given by users: akka.tcp://godo@H:P (a trailing slash is fine).</summary>
-    public static Address ParseSeed(string seed)
-    {
-        if (!Address.TryParse(seed.Trim().TrimEnd('/'), out var address) || address.Host is null || address.Port is null)
-            throw new AggregatorConfigException($"bad seed '{seed}': give akka.tcp://{GodoConstants.ActorSystemName}@HOST:PORT");
-        if (address.System != GodoConstants.ActorSystemName)
-            throw new AggregatorConfigException($"bad seed '{seed}': the aggregators' system is '{GodoConstants.ActorSystemName}', not '{address.System}'");
-        return address;
-    }
+    public static Address ParseSeed(string seed) =>
+        MemberAddress.Problem(seed, "seed", out var address) is { } problem ? throw new AggregatorConfigException(problem) : address!;
 }

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
-namespace Godo.Aggregator.Fleet;
+namespace Godo.Messages.Api;
 
 /// <summary>What the fleet event feed (`GET /api/events`, `godo events`) carries.</summary>
 public static class FleetEventKinds

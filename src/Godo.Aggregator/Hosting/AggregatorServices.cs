@@ -1,0 +1,22 @@
+using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Ingest;
+using Godo.Aggregator.Ops;
+using Godo.Messages.Api;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Godo.Aggregator.Hosting;
+
+public static class AggregatorServices
+{
+    /// <summary>
+    /// What the aggregator's actors and its HTTP endpoints share, one of each per host: the settings, the fleet, its
+    /// metrics, the two event feeds and the ClusterClients connected here. The ingest actor writes; requests read.
+    /// </summary>
+    public static IServiceCollection AddAggregatorState(this IServiceCollection services, AggregatorSettings settings) => services
+        .AddSingleton(settings)
+        .AddSingleton(new FleetState(settings.Fleet))
+        .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>()))
+        .AddSingleton(new Broadcaster<FleetEvent>())
+        .AddSingleton(new Broadcaster<ClusterEventInfo>(1000))
+        .AddSingleton(new ConnectedClients());
+}
