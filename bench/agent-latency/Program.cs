@@ -11,7 +11,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent.Hosting;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;
 using Microsoft.Extensions.DependencyInjection;

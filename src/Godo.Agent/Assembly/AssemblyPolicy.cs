@@ -38,6 +38,7 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
     private long _newestTimeMs;
 
     public AssemblyOptions Options => options;
+    /// <summary>Serials still open. Test seam: tests check that completed serials are let go.</summary>
     public int InFlight => _open.Count;
     public long CompletedWithoutEoe { get; private set; }
     public long LateRecords { get; private set; }

@@ -27,7 +27,4 @@ public static class AssemblyProtocol
     /// events a second, per-event messages were most of the pipeline's cost.
     /// </summary>
     public sealed record CompleteBatch(ImmutableArray<Complete> Items);
-
-    /// <summary>Assembler → tree: the events built from one <see cref="CompleteBatch"/>, in sequence order.</summary>
-    public sealed record AssembledEvents(ImmutableArray<AuditEvent> Events);
 }

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
+using Godo.Agent.Tree;
 using static Godo.Agent.Assembly.AssemblyProtocol;
 
 namespace Godo.Agent.Assembly;
@@ -23,7 +24,7 @@ public sealed class SerialAssemblerActor : ReceiveActor
         {
             var events = ImmutableArray.CreateBuilder<AuditEvent>(batch.Items.Length);
             foreach (var c in batch.Items) events.Add(Build(c));
-            tree.Tell(new AssembledEvents(events.MoveToImmutable()));
+            tree.Tell(new TreeProtocol.AssembledEvents(events.MoveToImmutable()));
         });
     }
 

@@ -1,5 +1,5 @@
 using Akka.Hosting;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 
 namespace Godo.Agent.Assembly;

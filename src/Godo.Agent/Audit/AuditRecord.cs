@@ -8,6 +8,6 @@ namespace Godo.Agent.Audit;
 /// </summary>
 public readonly record struct AuditRecord(int Type, long TimeMs, long Serial, ReadOnlyMemory<byte> Body)
 {
-    /// <summary>The body as text (audit text is printable ASCII), or null for a type whose body is not kept. For tests and diagnostics.</summary>
+    /// <summary>The body as text (audit text is printable ASCII), or null for a type whose body is not kept. Test seam: tests read records as text.</summary>
     public string? BodyText => AuditLineParser.NeedsBody(Type) ? Encoding.Latin1.GetString(Body.Span) : null;
 }

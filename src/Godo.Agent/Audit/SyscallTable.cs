@@ -42,10 +42,12 @@ public static class SyscallTable
         _ => SyscallKind.Other,
     };
 
+    /// <summary>Test seam: the tree tells these cases apart itself; tests check the classification through it.</summary>
     public static bool IsProcessCreation(SyscallKind k) => k is SyscallKind.Fork or SyscallKind.Vfork or SyscallKind.Clone or SyscallKind.Clone3;
 
     public static bool IsExec(SyscallKind k) => k is SyscallKind.Execve or SyscallKind.Execveat;
 
+    /// <summary>Test seam, as <see cref="IsProcessCreation"/>.</summary>
     public static bool IsSignal(SyscallKind k) => k is SyscallKind.Kill or SyscallKind.Tkill or SyscallKind.Tgkill;
 }
 

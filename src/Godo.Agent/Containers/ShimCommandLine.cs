@@ -15,17 +15,15 @@ namespace Godo.Agent.Containers;
 public static class ShimCommandLine
 {
     /// <summary>True when argv[0]'s file name starts with <c>containerd-shim</c>.</summary>
-    public static bool IsShim(IReadOnlyList<string> argv)
-    {
-        if (argv.Count == 0) return false;
-        var name = Path.GetFileName(argv[0].AsSpan());
-        return name.StartsWith("containerd-shim", StringComparison.Ordinal);
-    }
+    public static bool IsShim(IReadOnlyList<string> argv) => argv.Count > 0 && IsShimPath(argv[0]);
 
-    /// <summary>The 64-hex container id a shim serves, or null when argv is not a shim's or names no id.</summary>
-    public static string? TryGetContainerId(IReadOnlyList<string> argv)
+    /// <summary>
+    /// The 64-hex container id a shim serves, or null when argv is not a shim's or names no id. <paramref name="exe"/>
+    /// (audit's <c>exe=</c>, /proc's exe link) also tells a shim, for an argv[0] that does not name it.
+    /// </summary>
+    public static string? TryGetContainerId(IReadOnlyList<string> argv, string? exe = null)
     {
-        if (!IsShim(argv)) return null;
+        if (!IsShim(argv) && !(exe is not null && IsShimPath(exe))) return null;
         string? workdirId = null;
         for (int i = 1; i < argv.Count; i++)
         {
@@ -43,6 +41,9 @@ public static class ShimCommandLine
         }
         return workdirId;
     }
+
+    private static bool IsShimPath(string path) =>
+        Path.GetFileName(path.AsSpan()).StartsWith("containerd-shim", StringComparison.Ordinal);
 
     // Go's flag package: -name value, --name value, -name=value, --name=value.
     private static bool TryOption(IReadOnlyList<string> argv, ref int i, ReadOnlySpan<char> arg,

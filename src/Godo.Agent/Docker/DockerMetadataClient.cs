@@ -48,10 +48,10 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     /// <summary>What <see cref="RunAsync"/> publishes, in order. Completed when <see cref="RunAsync"/> returns.</summary>
     public ChannelReader<DockerNotification> Notifications => _channel.Reader;
 
-    /// <summary>Whether the loop is connected to Docker right now (false before the first connection).</summary>
+    /// <summary>Whether the loop is connected to Docker right now (false before the first connection). Test seam.</summary>
     public bool IsAvailable => _availability == 1;
 
-    /// <summary>True when <c>GET /_ping</c> answers OK. Never throws (except on cancellation).</summary>
+    /// <summary>True when <c>GET /_ping</c> answers OK. Never throws (except on cancellation). Test seam: tests wait for Docker with it.</summary>
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
         try

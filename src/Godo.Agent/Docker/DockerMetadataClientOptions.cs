@@ -15,13 +15,4 @@ public sealed record DockerMetadataClientOptions
     public bool InspectOnEvent { get; init; } = true;
     /// <summary>Inspects run at once while listing.</summary>
     public int MaxParallelInspects { get; init; } = 4;
-
-    /// <summary>Options for the socket named by <c>DOCKER_HOST=unix://…</c>, else the default socket.</summary>
-    public static DockerMetadataClientOptions FromEnvironment()
-    {
-        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        return host is not null && host.StartsWith("unix://", StringComparison.Ordinal)
-            ? new DockerMetadataClientOptions { SocketPath = host["unix://".Length..] }
-            : new DockerMetadataClientOptions();
-    }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Godo.Agent.Assembly;
 using Godo.Agent.Docker;
 using Godo.Agent.Proc;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 
 namespace Godo.Agent.Hosting;

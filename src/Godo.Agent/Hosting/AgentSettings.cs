@@ -9,7 +9,10 @@ public enum SourceKind { Netlink, File, Stdin }
 /// <summary>Where exits come from on a live host: audit's syscall rules alone, or also the process events connector when it can be opened.</summary>
 public enum ExitSourceMode { Auto, Audit }
 
-/// <summary>Everything `godo agent` can be told (appsettings "Agent" section, GODO_* variables, flags).</summary>
+/// <summary>
+/// Everything `godo agent` can be told, and the one place of its defaults. `godo` fills it from the "Agent" section of
+/// its configuration (appsettings.json, then GODO_* variables, then flags; each later one wins).
+/// </summary>
 public sealed record AgentSettings
 {
     public string HostName { get; init; } = Environment.MachineName;
@@ -33,6 +36,8 @@ public sealed record AgentSettings
     public string? RecordPath { get; init; }
     /// <summary>netlink: also read every exit from the process events connector (auto), or rely on audit alone.</summary>
     public ExitSourceMode ExitSource { get; init; } = ExitSourceMode.Auto;
+    /// <summary>Aggregators to report the tree to (akka.tcp://godo@H:P); none: the tree stays local.</summary>
+    public IReadOnlyList<string> Aggregators { get; init; } = [];
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

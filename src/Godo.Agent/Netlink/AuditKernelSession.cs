@@ -34,9 +34,6 @@ public sealed class AuditKernelSession : IDisposable
     /// <summary>Values Dispose restores: <see cref="Found"/>, or the original state a crashed predecessor recorded in the state file.</summary>
     public AuditKernelSnapshot RestoreTo { get; private set; } = null!;
 
-    /// <summary>enabled=2: rules and settings cannot be changed until reboot; godo only reads what is configured.</summary>
-    public bool ConfigurationLocked => Found.IsLocked;
-
     /// <summary>Pid of another live audit daemon found at start (auditd), 0 if none.</summary>
     public uint OtherDaemonPid { get; private set; }
 

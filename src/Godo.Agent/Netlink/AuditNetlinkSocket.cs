@@ -58,10 +58,7 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
 
     public const int NlmsgHeaderLength = 16;
 
-    /// <summary>Largest audit message the kernel sends (MAX_AUDIT_MESSAGE_LENGTH in libaudit).</summary>
-    public const int MaxAuditMessageLength = 8970;
-
-    /// <summary>A receive buffer that always holds a whole datagram (header + 8970, rounded up).</summary>
+    /// <summary>A receive buffer that always holds a whole datagram (header + 8970, libaudit's MAX_AUDIT_MESSAGE_LENGTH, rounded up).</summary>
     public const int RecommendedBufferSize = 16 * 1024;
 
     private const ushort NlmFRequest = 0x1;
@@ -71,9 +68,6 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     private byte[]? _replyBuffer;
     private int _sequence;
     private long _noBufferErrors;
-    private long _foreignMessages;
-    private long _unsolicitedMessages;
-    private long _truncatedMessages;
 
     private AuditNetlinkSocket(FdHandle fd, uint portId, bool multicast, int receiveBufferBytes)
     {
@@ -145,17 +139,8 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     /// <summary>Effective SO_RCVBUF as reported by the kernel (it doubles the requested value for bookkeeping).</summary>
     public int ReceiveBufferBytes { get; }
 
-    /// <summary>ENOBUFS seen on receive: each one means at least one datagram was dropped by the kernel.</summary>
+    /// <summary>ENOBUFS seen on receive: each one means at least one datagram was dropped by the kernel. Test seam.</summary>
     public long NoBufferErrors => Interlocked.Read(ref _noBufferErrors);
-
-    /// <summary>Datagrams dropped because they did not come from the kernel (port id != 0).</summary>
-    public long ForeignMessages => Interlocked.Read(ref _foreignMessages);
-
-    /// <summary>Messages dropped while a request waited for its reply (e.g. records queued before a unicast SET pid ack).</summary>
-    public long UnsolicitedMessages => Interlocked.Read(ref _unsolicitedMessages);
-
-    /// <summary>Datagrams larger than the receive buffer (only their start was kept).</summary>
-    public long TruncatedMessages => Interlocked.Read(ref _truncatedMessages);
 
     /// <summary>How long request helpers wait for the kernel's reply.</summary>
     public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -208,16 +193,8 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
         var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_AUDIT", out int length, out uint fromPort);
         if (status == NetlinkReceiveStatus.NoBuffers) Interlocked.Increment(ref _noBufferErrors);
         if (status != NetlinkReceiveStatus.Message) return status;
-        if (fromPort != 0)
-        {
-            Interlocked.Increment(ref _foreignMessages);
-            return NetlinkReceiveStatus.Ignored;
-        }
-        if (length > buffer.Length)
-        {
-            Interlocked.Increment(ref _truncatedMessages);
-            length = buffer.Length;
-        }
+        if (fromPort != 0) return NetlinkReceiveStatus.Ignored; // not from the kernel
+        if (length > buffer.Length) length = buffer.Length; // truncated: only its start was kept
         if (length < NlmsgHeaderLength) return NetlinkReceiveStatus.Ignored;
         message = Parse(buffer[..length]);
         return NetlinkReceiveStatus.Message;
@@ -293,11 +270,8 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
 
             var status = Receive(_replyBuffer, Math.Min(remaining, 250), out var msg);
             if (status != NetlinkReceiveStatus.Message) continue;
-            if (msg.Sequence != seq || (msg.Type >= 1100 && msg.Type != replyType))
-            {
-                Interlocked.Increment(ref _unsolicitedMessages);
-                continue;
-            }
+            // Not our reply (e.g. records queued before a unicast SET pid ack): dropped.
+            if (msg.Sequence != seq || (msg.Type >= 1100 && msg.Type != replyType)) continue;
 
             switch (msg.Type)
             {
@@ -318,10 +292,6 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
                     {
                         onReply?.Invoke(msg.Payload.ToArray());
                         if (!untilDone) return;
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref _unsolicitedMessages);
                     }
                     continue;
             }

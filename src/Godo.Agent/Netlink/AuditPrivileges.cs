@@ -8,7 +8,6 @@ namespace Godo.Agent.Netlink;
 /// </summary>
 public static class AuditPrivileges
 {
-    public const int CapNetAdmin = 12;
     /// <summary>Rules, AUDIT_GET/SET, becoming the audit daemon.</summary>
     public const int CapAuditControl = 30;
     /// <summary>Joining the AUDIT_NLGRP_READLOG multicast group.</summary>

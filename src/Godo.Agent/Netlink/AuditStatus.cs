@@ -56,9 +56,9 @@ public readonly record struct AuditStatus
     public const uint EnabledLocked = 2;
 
     public bool IsLocked => Enabled == EnabledLocked;
+    /// <summary>Test seam: tests check how much of the status the kernel sent.</summary>
     public bool HasFeatureBitmap => Length >= 36;
     public bool HasBacklogWaitTime => Length >= 40;
-    public bool HasBacklogWaitTimeActual => Length >= 44;
 
     public static AuditStatus Parse(ReadOnlySpan<byte> data)
     {

@@ -1,3 +1,5 @@
+using Godo.Agent.Audit;
+
 namespace Godo.Agent.Netlink;
 
 public sealed record NetlinkAuditReceiverOptions
@@ -48,7 +50,6 @@ public sealed class NetlinkAuditReceiver : IDisposable
     private long _sinkErrors;
     private long _kernelLost;
     private long _statusPolls;
-    private AuditStatus? _lastStatus;
 
     /// <param name="socket">The session's event socket (not owned: the session closes it).</param>
     /// <param name="sink">Called once per kernel message with the netlink type (1300 SYSCALL, 1320 EOE, ...) and the
@@ -72,6 +73,7 @@ public sealed class NetlinkAuditReceiver : IDisposable
     /// <summary>A sink or event handler threw; the loop carries on.</summary>
     public event Action<Exception>? HandlerFailed;
 
+    // Counters and state for tests (test seams): the agent itself learns of loss through the events below.
     public long Messages => Interlocked.Read(ref _messages);
     public long Bytes => Interlocked.Read(ref _bytes);
     public long NoBufferEvents => Interlocked.Read(ref _noBufferEvents);
@@ -79,7 +81,6 @@ public sealed class NetlinkAuditReceiver : IDisposable
     /// <summary>Sum of rises of the kernel `lost` counter seen by the status poll.</summary>
     public long KernelLost => Interlocked.Read(ref _kernelLost);
     public long StatusPolls => Interlocked.Read(ref _statusPolls);
-    public AuditStatus? LastStatus => _lastStatus;
     public bool IsRunning => _reader is { IsAlive: true };
 
     public void Start()
@@ -136,7 +137,7 @@ public sealed class NetlinkAuditReceiver : IDisposable
             case NetlinkReceiveStatus.Message:
                 // Acks and command replies are not records; AUDIT_REPLACE is the kernel probing a registered daemon
                 // (binary payload) and is answered simply by our socket accepting it.
-                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditMessageTypes.Replace) return;
+                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return;
                 Interlocked.Increment(ref _messages);
                 Interlocked.Add(ref _bytes, msg.Payload.Length);
                 try
@@ -171,7 +172,6 @@ public sealed class NetlinkAuditReceiver : IDisposable
                     control ??= AuditNetlinkSocket.Open();
                     var status = control.GetStatus();
                     Interlocked.Increment(ref _statusPolls);
-                    _lastStatus = status;
                     if (previous is uint prev && status.Lost != prev)
                     {
                         // A smaller value means someone reset the counter (AUDIT_STATUS_LOST): count from zero.

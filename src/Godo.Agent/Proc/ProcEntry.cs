@@ -32,6 +32,7 @@ public sealed record ProcEntry
     public bool IsZombie => State is 'Z' or 'X';
     public ProcessKey Key => new(Pid, StartTicks);
 
+    /// <summary>Test seam: tests compare a /proc entry with the public model.</summary>
     public ProcessInfo ToProcessInfo() => new()
     {
         Pid = Pid,

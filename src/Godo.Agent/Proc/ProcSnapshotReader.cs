@@ -32,8 +32,6 @@ public sealed class ProcSnapshotReader
         _timeSpanTicksPerClockTick = TimeSpan.TicksPerSecond / clockTicksPerSecond;
     }
 
-    public string ProcRoot => _root;
-
     /// <summary>Boot time from the <c>btime</c> line of <c>/proc/stat</c>.</summary>
     /// <exception cref="IOException">procfs has no readable <c>stat</c> with a btime line.</exception>
     public DateTimeOffset ReadBootTime()
@@ -60,7 +58,7 @@ public sealed class ProcSnapshotReader
         return new ProcSnapshot(takenAt, bootTime, builder.DrainToImmutable());
     }
 
-    /// <summary>One process, or null when it does not exist (any more), is a kernel thread, or cannot be read.</summary>
+    /// <summary>One process, or null when it does not exist (any more), is a kernel thread, or cannot be read. Test seam.</summary>
     public ProcEntry? ReadOne(int pid)
     {
         using var files = new ProcFiles();

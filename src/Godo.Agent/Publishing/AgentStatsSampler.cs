@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;

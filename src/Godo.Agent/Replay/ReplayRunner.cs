@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent.Assembly;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;

@@ -1,5 +1,6 @@
 using Godo.Agent.Assembly;
 using Godo.Agent.Audit;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 
 namespace Godo.Agent.Replay;

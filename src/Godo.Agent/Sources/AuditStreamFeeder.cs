@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 
 namespace Godo.Agent.Sources;
 

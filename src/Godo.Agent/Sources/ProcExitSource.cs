@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Godo.Agent.Netlink;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 using Microsoft.Extensions.Logging;
 

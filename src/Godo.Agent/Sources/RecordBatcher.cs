@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using static Godo.Agent.Assembly.AssemblyProtocol;
 
 namespace Godo.Agent.Sources;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Godo.Agent.Audit;
+using Godo.Agent.Containers;
 using Godo.Messages.Model;
 
 namespace Godo.Agent.Tree;
@@ -37,6 +38,7 @@ public sealed partial class ProcessTree
     public IReadOnlyDictionary<string, ContainerState> Containers => _containers;
 
     public ProcessNode? Get(int pid) => _byPid.GetValueOrDefault(pid);
+    /// <summary>Test seams: every node (exited ones until deleted), and the living ones.</summary>
     public IEnumerable<ProcessNode> Nodes => _byPid.Values;
     public IEnumerable<ProcessNode> AliveNodes => _byPid.Values.Where(n => n.Alive);
 
@@ -299,7 +301,7 @@ public sealed partial class ProcessTree
     /// <summary>containerd-shim-runc-v2 ... -id &lt;id&gt;: a host process, the container's subreaper.</summary>
     internal void DetectShim(ProcessNode p)
     {
-        var id = ShimId(p.Exe, p.Argv);
+        var id = p.Argv.IsDefault ? null : ShimCommandLine.TryGetContainerId(p.Argv, p.Exe);
         if (id is null) return;
         p.ShimOf = id;
         p.IsShimLauncher = p.Argv.Contains("start");
@@ -308,18 +310,6 @@ public sealed partial class ProcessTree
         var state = GetContainer(id);
         state.Shim = p;
         state.StartedMs = p.StartMs;
-    }
-
-    public static string? ShimId(string? exe, ImmutableArray<string> argv)
-    {
-        var name = exe is null ? null : Path.GetFileName(exe);
-        if (name is null || !name.StartsWith("containerd-shim", StringComparison.Ordinal))
-        {
-            if (argv.IsDefaultOrEmpty || !Path.GetFileName(argv[0]).StartsWith("containerd-shim", StringComparison.Ordinal)) return null;
-        }
-        for (var i = 1; i + 1 < argv.Length; i++)
-            if (argv[i] == "-id" && argv[i + 1].Length > 0) return argv[i + 1];
-        return null;
     }
 
     /// <summary>runc's last init stage is in the container's pid namespace and becomes its init (or, for docker exec, the exec'd process).</summary>

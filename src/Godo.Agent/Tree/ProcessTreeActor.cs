@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using Godo.Messages.Wire;
 using Akka.Actor;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Messages.Model;
 using static Godo.Agent.Tree.TreeProtocol;
 
@@ -25,8 +25,6 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-    /// <summary>Adds Docker's name/image/labels to what the audit lineage knows of a container.</summary>
-    public Func<string, ContainerInfo, ContainerInfo>? Enrich { get; init; }
 }
 
 /// <summary>
@@ -52,11 +50,21 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    // The actor's own ticks and replies: nothing else sends them, so they are not in TreeProtocol.
+    /// <summary>Periodic sweep of due deletions on a live stream.</summary>
+    private sealed record Sweep;
+    /// <summary>Drain the tree's changed nodes into a <see cref="TreeChanges"/>.</summary>
+    private sealed record PublishChanges;
+    /// <summary>The /proc read for a reconciliation, done off the tree's thread.</summary>
+    private sealed record ProcRead(Proc.ProcSnapshot Snapshot, string Reason, int Attempt);
+    /// <summary>The pipeline was still behind: read /proc again a little later.</summary>
+    private sealed record RequestReconcileRetry(string Reason, int Attempt);
+
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
         Receive<AuditEvent>(OnEvent);
-        Receive<Assembly.AssemblyProtocol.AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); });
+        Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>
@@ -132,11 +140,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         foreach (var c in corrections) _log.Warning("reconcile ({0}): {1}", m.Reason, c);
     }
 
-    private sealed record RequestReconcileRetry(string Reason, int Attempt);
 
     private ContainerInfo EnrichFromDocker(string id, ContainerInfo info)
     {
-        info = _settings.Enrich?.Invoke(id, info) ?? info;
         if (!_docker.TryGetValue(id, out var d)) return info;
         return info with { Name = d.Name ?? info.Name, Image = d.Image ?? info.Image, Labels = d.Labels, State = d.State ?? info.State, StartedAt = d.StartedAt ?? info.StartedAt };
     }

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 
 namespace Godo.Agent.Tree;
 

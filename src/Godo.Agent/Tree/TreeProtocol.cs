@@ -1,13 +1,17 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Godo.Agent.Audit;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Tree;
 
-/// <summary>Messages of the tree actor (local only).</summary>
+/// <summary>What other actors may send the tree actor (local only); its own ticks are private to it.</summary>
 public static class TreeProtocol
 {
+    /// <summary>Assemblers → tree: events in the sequence order they were completed in (one message per assembler batch).</summary>
+    public sealed record AssembledEvents(ImmutableArray<AuditEvent> Events);
+
     /// <summary>The router has completed <paramref name="LastSequence"/> events in all; reply to drain-waiters once they are applied.</summary>
     public sealed record EndOfInput(long LastSequence);
 
@@ -17,9 +21,6 @@ public static class TreeProtocol
 
     /// <summary>Ask: reply with the <see cref="HostTree"/> as of now (or as of <paramref name="AsOfMs"/> in replay).</summary>
     public sealed record GetTree(long? AsOfMs = null, bool IncludeExited = false);
-
-    /// <summary>Periodic sweep of due deletions on a live stream.</summary>
-    public sealed record Sweep;
 
     /// <summary>
     /// Subscribe to batched changes. The subscriber first gets the whole <see cref="HostTree"/> as of now, then a
@@ -35,15 +36,9 @@ public static class TreeProtocol
     /// <summary>Compare with /proc now (periodically, on kernel loss, when a container stops).</summary>
     public sealed record RequestReconcile(string Reason);
 
-    /// <summary>The /proc read for a reconciliation, done off the tree's thread.</summary>
-    public sealed record ProcRead(Proc.ProcSnapshot Snapshot, string Reason, int Attempt);
-
     /// <summary>A process exit from the kernel's process events connector, at <paramref name="TimeMs"/> (wall clock, like audit's).</summary>
     public sealed record ProcessExited(int Pid, long TimeMs, int ExitCode);
 
     /// <summary>Docker's view of one container (null Info: the container is gone from Docker).</summary>
     public sealed record ContainerMetadata(string Id, ContainerInfo? Info);
-
-    /// <summary>Internal tick: drain the tree's changed nodes into a <see cref="TreeChanges"/>.</summary>
-    public sealed record PublishChanges;
 }

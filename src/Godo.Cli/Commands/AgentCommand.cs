@@ -1,13 +1,15 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Publishing;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 using Godo.Cli.Output;
+using Godo.Cli.Settings;
 using Godo.Messages.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,7 +23,21 @@ public static class AgentCommand
     public sealed record Options(
         Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
         Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators,
-        Option<string?> Record, Option<string?> ExitSource);
+        Option<string?> Record, Option<string?> ExitSource)
+    {
+        /// <summary>The flags given, as a settings layer over appsettings.json and the environment (--aggregator is the agent's own).</summary>
+        public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
+            .Set("Agent:Source", parse.GetValue(Source))
+            .Set("Agent:Follow", parse.GetValue(Follow), "true")
+            .Set("Agent:Pace", parse.GetValue(Pace))
+            .Set("Agent:HostName", parse.GetValue(HostName))
+            .Set("Agent:AuditMode", parse.GetValue(AuditMode))
+            .Set("Agent:BacklogLimit", parse.GetValue(BacklogLimit)?.ToString(CultureInfo.InvariantCulture))
+            .Set("Agent:ReconcileEvery", parse.GetValue(ReconcileEvery))
+            .Set("Agent:Docker", parse.GetValue(NoDocker), "false")
+            .Set("Agent:Record", parse.GetValue(Record))
+            .Set("Agent:ExitSource", parse.GetValue(ExitSource));
+    }
 
     public static Options CreateOptions() => new(
         new Option<string?>("--source") { Description = "netlink (default: this host's kernel), file:PATH (an auditd raw log), or stdin (auditd plugin line format)" },
@@ -47,19 +63,17 @@ public static class AgentCommand
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            var config = new GodoConfiguration();
-            var settings = Bind(parse, o, config);
-            var aggregators = Aggregators(parse, o, config);
+            var settings = AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))));
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
             using var host = BuildHost(settings, stats, (builder, _) =>
             {
                 // --aggregator: report the tree to the aggregators (ClusterClient, snapshot + deltas + heartbeats)
-                if (aggregators.Length > 0)
+                if (settings.Aggregators.Count > 0)
                     builder.AddAggregatorPublisher(new PublisherSettings
                     {
-                        HostName = settings.HostName, Aggregators = aggregators,
-                        Stats = AgentStatsSampler.FromPipeline(stats, parse.GetValue(o.Source) ?? "netlink"),
+                        HostName = settings.HostName, Aggregators = settings.Aggregators,
+                        Stats = AgentStatsSampler.FromPipeline(stats, settings.SourceText),
                     });
             });
             return await RunAsync(host, settings, every, parse.GetValue(json), ct);
@@ -67,70 +81,8 @@ public static class AgentCommand
         return cmd;
     }
 
-    public static AgentSettings Bind(ParseResult parse, Options o, GodoConfiguration config)
-    {
-        var source = parse.GetValue(o.Source) ?? config.Get("Agent:Source", "SOURCE") ?? "netlink";
-        var settings = new AgentSettings
-        {
-            HostName = parse.GetValue(o.HostName) ?? config.Get("Agent:HostName", "HOST_NAME") ?? Environment.MachineName,
-            Follow = parse.GetValue(o.Follow),
-            Docker = !parse.GetValue(o.NoDocker),
-        };
-        if (source == "netlink") settings = settings with { Source = SourceKind.Netlink };
-        else if (source == "stdin" || source == "-") settings = settings with { Source = SourceKind.Stdin };
-        else if (source.StartsWith("file:", StringComparison.Ordinal) && source.Length > 5)
-        {
-            var path = source[5..];
-            if (!File.Exists(path)) throw new UsageException($"{path}: no such file");
-            settings = settings with { Source = SourceKind.File, FilePath = Path.GetFullPath(path) };
-        }
-        else throw new UsageException($"bad --source '{source}': use netlink, file:PATH or stdin");
-        if (settings.Follow && settings.Source != SourceKind.File) throw new UsageException("--follow goes with --source file:PATH");
-        if (parse.GetValue(o.Record) is { } record)
-        {
-            if (settings.Source != SourceKind.Netlink) throw new UsageException("--record goes with --source netlink");
-            var dir = Path.GetDirectoryName(Path.GetFullPath(record));
-            if (dir is not null && !Directory.Exists(dir)) throw new UsageException($"--record {record}: no such directory {dir}");
-            settings = settings with { RecordPath = Path.GetFullPath(record) };
-        }
-        var pace = parse.GetValue(o.Pace) ?? "none";
-        if (pace is not ("none" or "event-time")) throw new UsageException($"bad --pace '{pace}': use event-time or none");
-        settings = settings with { PaceByEventTime = pace == "event-time" };
-        var mode = parse.GetValue(o.AuditMode) ?? config.Get("Agent:AuditMode", "AUDIT_MODE") ?? "auto";
-        settings = settings with
-        {
-            AuditMode = mode switch
-            {
-                "auto" => AuditMode.Auto, "unicast" => AuditMode.Unicast, "multicast" => AuditMode.Multicast,
-                _ => throw new UsageException($"bad --audit-mode '{mode}': use auto, unicast or multicast"),
-            },
-        };
-        var exits = parse.GetValue(o.ExitSource) ?? config.Get("Agent:ExitSource", "EXIT_SOURCE") ?? "auto";
-        settings = settings with
-        {
-            ExitSource = exits switch
-            {
-                "auto" => ExitSourceMode.Auto, "audit" => ExitSourceMode.Audit,
-                _ => throw new UsageException($"bad --exit-source '{exits}': use auto or audit"),
-            },
-        };
-        if (parse.GetValue(o.BacklogLimit) is { } bl) settings = settings with { BacklogLimit = bl };
-        if ((parse.GetValue(o.ReconcileEvery) ?? config.Get("Agent:ReconcileEvery", "RECONCILE_EVERY")) is { } re)
-            settings = settings with { ReconcileInterval = Duration.Parse(re, "--reconcile-every") };
-        return settings;
-    }
-
-    public static string[] Aggregators(ParseResult parse, Options o, GodoConfiguration config)
-    {
-        var list = parse.GetValue(o.Aggregators) is { Length: > 0 } a ? a : config.GetList("Agent:Aggregators", "AGGREGATORS");
-        foreach (var addr in list)
-            if (!addr.StartsWith("akka.tcp://", StringComparison.Ordinal) || !addr.Contains('@'))
-                throw new UsageException($"bad --aggregator '{addr}': give akka.tcp://godo@HOST:PORT");
-        return list;
-    }
-
     /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
-    public static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
+    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
         new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
@@ -145,7 +97,7 @@ public static class AgentCommand
             })
             .Build();
 
-    public static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
     {
         try
         {

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using Godo.Aggregator;
 using Godo.Aggregator.Hosting;
+using Godo.Cli.Settings;
 using Godo.Messages;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Godo.Cli.Commands;
@@ -11,43 +12,46 @@ namespace Godo.Cli.Commands;
 /// <summary>`godo aggregator`: a cluster member that merges the agents' trees and serves the HTTP API.</summary>
 public static class AggregatorCommand
 {
+    public sealed record Options(
+        Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, Option<string?> Http,
+        Option<string?> ApiToken, Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention)
+    {
+        /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
+        public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
+            .Set("Aggregator:RemoteHost", parse.GetValue(RemoteHost))
+            .Set("Aggregator:RemotePort", parse.GetValue(RemotePort)?.ToString(CultureInfo.InvariantCulture))
+            .Set("Aggregator:PublicHost", parse.GetValue(PublicHost))
+            .SetList("Aggregator:Seeds", parse.GetValue(Seeds))
+            .Set("Aggregator:Http", parse.GetValue(Http))
+            .Set("Aggregator:ApiToken", parse.GetValue(ApiToken))
+            .Set("Aggregator:StaleAfter", parse.GetValue(StaleAfter))
+            .Set("Aggregator:DownAfter", parse.GetValue(DownAfter))
+            .Set("Aggregator:Retention", parse.GetValue(Retention));
+    }
+
+    public static Options CreateOptions() => new(
+        new Option<string?>("--remote-host") { Description = "address Akka.Remote binds and advertises (default 127.0.0.1; GODO_REMOTE_HOST)" },
+        new Option<int?>("--remote-port") { Description = $"Akka.Remote port (default {GodoConstants.DefaultRemotePort}; 0 = any free port; GODO_REMOTE_PORT)" },
+        new Option<string?>("--public-host") { Description = "address others use to reach this node, when it differs from --remote-host (GODO_PUBLIC_HOST)" },
+        new Option<string[]>("--seed") { Description = "a seed node, akka.tcp://godo@HOST:PORT; repeat for several (GODO_SEEDS, comma-separated). None: start a new cluster", AllowMultipleArgumentsPerToken = false },
+        new Option<string?>("--http") { Description = $"URL the HTTP API listens on (default {GodoConstants.DefaultHttpUrl}; GODO_HTTP). Off loopback it needs a token" },
+        new Option<string?>("--api-token") { Description = $"bearer token required on every API request ({GodoConstants.ApiTokenVariable})" },
+        new Option<string?>("--stale-after") { Description = "a host without heartbeat for this long is stale (seconds; default 6)" },
+        new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" },
+        new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" });
+
     public static Command Create()
     {
-        var remoteHost = new Option<string?>("--remote-host") { Description = "address Akka.Remote binds and advertises (default 127.0.0.1; GODO_REMOTE_HOST)" };
-        var remotePort = new Option<int?>("--remote-port") { Description = $"Akka.Remote port (default {GodoConstants.DefaultRemotePort}; 0 = any free port; GODO_REMOTE_PORT)" };
-        var publicHost = new Option<string?>("--public-host") { Description = "address others use to reach this node, when it differs from --remote-host (GODO_PUBLIC_HOST)" };
-        var seeds = new Option<string[]>("--seed") { Description = "a seed node, akka.tcp://godo@HOST:PORT; repeat for several (GODO_SEEDS, comma-separated). None: start a new cluster", AllowMultipleArgumentsPerToken = false };
-        var http = new Option<string?>("--http") { Description = $"URL the HTTP API listens on (default {GodoConstants.DefaultHttpUrl}; GODO_HTTP). Off loopback it needs a token" };
-        var token = new Option<string?>("--api-token") { Description = $"bearer token required on every API request ({GodoConstants.ApiTokenVariable})" };
-        var staleAfter = new Option<string?>("--stale-after") { Description = "a host without heartbeat for this long is stale (seconds; default 6)" };
-        var downAfter = new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" };
-        var retention = new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" };
+        var o = CreateOptions();
         var cmd = new Command("aggregator", "Run an aggregator: a cluster member that merges the agents' process trees and serves the HTTP API.")
         {
-            remoteHost, remotePort, publicHost, seeds, http, token, staleAfter, downAfter, retention,
+            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.Http, o.ApiToken, o.StaleAfter, o.DownAfter, o.Retention,
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            AggregatorSettings settings;
+            var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));
             WebApplication app;
-            try
-            {
-                settings = AggregatorSettings.Bind(LoadConfiguration());
-                settings = settings with
-                {
-                    RemoteHost = parse.GetValue(remoteHost) ?? settings.RemoteHost,
-                    RemotePort = parse.GetValue(remotePort) ?? settings.RemotePort,
-                    PublicHost = parse.GetValue(publicHost) ?? settings.PublicHost,
-                    Seeds = parse.GetValue(seeds) is { Length: > 0 } s ? s : settings.Seeds,
-                    HttpUrl = parse.GetValue(http) ?? settings.HttpUrl,
-                    ApiToken = parse.GetValue(token) ?? settings.ApiToken,
-                    StaleAfter = AggregatorSettings.Time(parse.GetValue(staleAfter), "--stale-after") ?? settings.StaleAfter,
-                    DownAfter = AggregatorSettings.Time(parse.GetValue(downAfter), "--down-after") ?? settings.DownAfter,
-                    Retention = AggregatorSettings.Time(parse.GetValue(retention), "--retention") ?? settings.Retention,
-                };
-                if (settings.RemotePort is < 0 or > 65535) throw new AggregatorConfigException($"bad --remote-port {settings.RemotePort}");
-                app = AggregatorWeb.Build(settings);
-            }
+            try { app = AggregatorWeb.Build(settings); }
             catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
             await RunAsync(app, settings, ct);
             return CommandLine.Ok;
@@ -55,14 +59,8 @@ public static class AggregatorCommand
         return cmd;
     }
 
-    /// <summary>appsettings.json next to the executable (optional); the GODO_* variables are read by <see cref="AggregatorSettings.Bind"/>.</summary>
-    public static IConfiguration LoadConfiguration() => new ConfigurationBuilder()
-        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-        .AddEnvironmentVariables("GODO_")
-        .Build();
-
     /// <summary>Runs until Ctrl+C/SIGTERM (a graceful leave through CoordinatedShutdown) or until the node leaves.</summary>
-    public static async Task RunAsync(WebApplication app, AggregatorSettings settings, CancellationToken ct)
+    private static async Task RunAsync(WebApplication app, AggregatorSettings settings, CancellationToken ct)
     {
         try
         {

@@ -44,7 +44,7 @@ public static class EventsCommand
         return cmd;
     }
 
-    public static string Format(FleetEvent e)
+    private static string Format(FleetEvent e)
     {
         var where = e.ContainerName?.TrimStart('/') ?? (e.Container is { } c ? TreeRenderer.Short(c) : null);
         var what = e.Kind switch

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Replay;
 using Godo.Cli.Output;
 using Godo.Messages.Model;

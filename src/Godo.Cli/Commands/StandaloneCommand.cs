@@ -2,8 +2,9 @@ using System.CommandLine;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Publishing;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Aggregator;
+using Godo.Cli.Settings;
 using Godo.Cli.Standalone;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,11 +27,11 @@ public static class StandaloneCommand
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            var config = new GodoConfiguration();
-            var agent = AgentCommand.Bind(parse, o, config);
-            AggregatorSettings settings;
-            try { settings = StandaloneHosting.Settings(parse.GetValue(http) ?? config.Get("Aggregator:Http", "HTTP"), parse.GetValue(token)); }
-            catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
+            var config = GodoConfiguration.Build(o.Flags(parse)
+                .Set("Aggregator:Http", parse.GetValue(http))
+                .Set("Aggregator:ApiToken", parse.GetValue(token)));
+            var agent = AgentSection.Bind(config);
+            var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config));
             var stats = new PipelineStats();
             WebApplication app;
             try

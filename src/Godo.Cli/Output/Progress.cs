@@ -1,4 +1,4 @@
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 
 namespace Godo.Cli.Output;
 

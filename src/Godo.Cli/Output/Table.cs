@@ -37,7 +37,7 @@ public sealed class Table(params string[] headers)
     }
 
     /// <summary>"3s ago", "5m ago", or a UTC time for older ones.</summary>
-    public static string Age(DateTimeOffset t)
+    private static string Age(DateTimeOffset t)
     {
         if (t == default) return "-";
         var age = DateTimeOffset.UtcNow - t;

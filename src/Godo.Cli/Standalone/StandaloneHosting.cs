@@ -2,7 +2,6 @@ using Akka.Hosting;
 using Godo.Agent.Publishing;
 using Godo.Aggregator;
 using Godo.Aggregator.Hosting;
-using Godo.Messages;
 using Godo.Messages.Wire;
 using Microsoft.AspNetCore.Builder;
 
@@ -15,14 +14,12 @@ namespace Godo.Cli.Standalone;
 /// </summary>
 public static class StandaloneHosting
 {
-    /// <summary>Aggregator settings for one machine: loopback, any free remoting port, no seeds (its own cluster).</summary>
-    public static AggregatorSettings Settings(string? httpUrl = null, string? apiToken = null) => AggregatorSettings.Bind(
-        Commands.AggregatorCommand.LoadConfiguration(),
-        new AggregatorSettings()) with
-    {
-        RemoteHost = "127.0.0.1", RemotePort = 0, PublicHost = null, Seeds = [],
-        HttpUrl = httpUrl ?? GodoConstants.DefaultHttpUrl, ApiToken = apiToken ?? Environment.GetEnvironmentVariable(GodoConstants.ApiTokenVariable),
-    };
+    /// <summary>
+    /// Aggregator settings for one machine: the configured ones (HTTP URL, token, host timings) on loopback, with any
+    /// free remoting port and no seeds (its own cluster).
+    /// </summary>
+    public static AggregatorSettings Settings(AggregatorSettings configured) =>
+        configured with { RemoteHost = "127.0.0.1", RemotePort = 0, PublicHost = null, Seeds = [] };
 
     /// <summary>
     /// A complete standalone godo: <paramref name="addAgent"/> adds the agent pipeline (source, router, tree actor) to

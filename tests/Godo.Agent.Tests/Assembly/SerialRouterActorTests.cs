@@ -5,7 +5,7 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Godo.Agent.Assembly;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tests.Audit;
 using Godo.Agent.Tree;
 using static Godo.Agent.Assembly.AssemblyProtocol;
@@ -43,7 +43,7 @@ public sealed class SerialRouterActorTests : TestKit
             switch (m)
             {
                 case AuditEvent e: list.Add(e); break;
-                case AssembledEvents batch: list.AddRange(batch.Events); break;
+                case TreeProtocol.AssembledEvents batch: list.AddRange(batch.Events); break;
                 case TreeProtocol.EndOfInput eoi: Assert.Null(end); end = eoi; break;
                 case null: Assert.Fail($"timed out with {list.Count}/{events} events, end={end}"); break;
                 default: Assert.Fail($"unexpected {m}"); break;

@@ -39,6 +39,16 @@ public class ShimCommandLineTests
              "-address", "/run/containerd/containerd.sock", "-containerd-binary", "/usr/bin/containerd", "-runtime-root", "/var/run/docker/runtime-runc"]));
 
     [Fact]
+    public void RecognisedByExe_WhenArgv0DoesNotNameIt()
+    {
+        // The tree passes the executable too (exec -a, or a rewritten argv[0] still runs the shim binary).
+        string[] argv = ["shim", "-namespace", "moby", "-id", Id, "-address", "/run/containerd/containerd.sock"];
+        Assert.Null(ShimCommandLine.TryGetContainerId(argv));
+        Assert.Equal(Id, ShimCommandLine.TryGetContainerId(argv, "/usr/bin/containerd-shim-runc-v2"));
+        Assert.Null(ShimCommandLine.TryGetContainerId(argv, "/usr/bin/containerd"));
+    }
+
+    [Fact]
     public void NotAShim()
     {
         string[] argv = ["/usr/bin/containerd", "-id", Id];

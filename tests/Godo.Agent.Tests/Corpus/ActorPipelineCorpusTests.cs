@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Replay;
 
 namespace Godo.Agent.Tests.Corpus;

@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;
 using Microsoft.Extensions.DependencyInjection;

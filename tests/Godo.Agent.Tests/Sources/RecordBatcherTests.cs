@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Godo.Agent.Audit;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using static Godo.Agent.Assembly.AssemblyProtocol;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Replay;
 using Godo.Aggregator.Tests.Infrastructure;
 using Godo.Messages.Model;

@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Godo.Agent;
 using Godo.Agent.Assembly;
 using Godo.Agent.Publishing;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Audit;
 using Godo.Agent.Tree;

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Godo.Messages.Model;
 
-namespace Godo.Aggregator.Tests.Infrastructure;
+namespace Godo.Tests.Shared;
 
+/// <summary>The docker-basic corpus (linked into the test project at build time) and the tree fingerprint agents and aggregators must agree on.</summary>
 public static class Corpus
 {
     public static string DockerBasicPath => Path.Combine(AppContext.BaseDirectory, "Data", "docker-basic", "audit.log");

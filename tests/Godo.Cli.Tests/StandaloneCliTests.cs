@@ -4,10 +4,10 @@ using Akka.Actor;
 using Akka.Hosting;
 using Godo.Agent;
 using Godo.Agent.Assembly;
-using Godo.Agent.Replay;
+using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
-using Godo.Aggregator.Tests.Infrastructure;
+using Godo.Aggregator;
 using Godo.Cli.Standalone;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Godo.Aggregator.Tests.Cli;
+namespace Godo.Cli.Tests;
 
 /// <summary>
 /// A standalone godo in this process (agent pipeline + aggregator in one ActorSystem, publisher in local mode) fed
@@ -30,7 +30,7 @@ public sealed class StandaloneFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var stats = new PipelineStats();
-        var settings = StandaloneHosting.Settings("http://127.0.0.1:0");
+        var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0" });
         App = StandaloneHosting.Build(settings, "standalone-host", (akka, _) => akka
             .AddAgentHocon()
             .AddProcessTreeActor(new TreeActorSettings { HostName = "standalone-host" }, stats)

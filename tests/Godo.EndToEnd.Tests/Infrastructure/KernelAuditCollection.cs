@@ -1,4 +1,4 @@
-namespace Godo.Aggregator.Tests.Infrastructure;
+namespace Godo.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// Kernel audit state is global and only one process can be the audit daemon, so every test that runs a live agent

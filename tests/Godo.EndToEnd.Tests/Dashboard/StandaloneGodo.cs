@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
-namespace Godo.Aggregator.Tests.Dashboard;
+namespace Godo.EndToEnd.Tests.Dashboard;
 
 /// <summary>
 /// A real `./godo standalone` (live agent on the kernel audit subsystem + aggregator + dashboard) started from the

@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Godo.Aggregator.Tests.Infrastructure;
+using Godo.EndToEnd.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
-namespace Godo.Aggregator.Tests.Dashboard;
+namespace Godo.EndToEnd.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard in a real browser (Debian's chromium, headless, through Playwright) against a real `./godo standalone`

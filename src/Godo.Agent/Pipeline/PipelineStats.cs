@@ -1,4 +1,4 @@
-namespace Godo.Agent.Replay;
+namespace Godo.Agent.Pipeline;
 
 /// <summary>
 /// Counters of the audit pipeline (reader, assembly). Updated with Interlocked because the reader thread and

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace Godo.Aggregator.Tests.Dashboard;
+namespace Godo.EndToEnd.Tests.Dashboard;
 
 /// <summary>One standalone godo and one headless Debian chromium (driven by Playwright, never a downloaded browser) for the dashboard tests.</summary>
 public sealed class DashboardFixture : IAsyncLifetime

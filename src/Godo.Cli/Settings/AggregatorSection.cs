@@ -1,0 +1,63 @@
+using System.Globalization;
+using Godo.Aggregator;
+using Microsoft.Extensions.Configuration;
+
+namespace Godo.Cli.Settings;
+
+/// <summary>
+/// The "Aggregator" section as written, in appsettings.json, GODO_* variables or flags: text the binder fills in,
+/// null where nothing was set. <see cref="Validate"/> parses it into <see cref="AggregatorSettings"/>, which holds the defaults.
+/// </summary>
+public sealed class AggregatorSection
+{
+    public string? RemoteHost { get; init; }
+    public string? RemotePort { get; init; }
+    public string? PublicHost { get; init; }
+    public string[]? Seeds { get; init; }
+    /// <summary>The API's URL (flag --http, GODO_HTTP); "HttpUrl" is read too, "Http" wins.</summary>
+    public string? Http { get; init; }
+    public string? HttpUrl { get; init; }
+    public string? ApiToken { get; init; }
+    public string? WebRoot { get; init; }
+    /// <summary>Seconds (30, 30s) or hh:mm:ss.</summary>
+    public string? StaleAfter { get; init; }
+    public string? DownAfter { get; init; }
+    public string? Retention { get; init; }
+
+    public static AggregatorSettings Bind(IConfiguration configuration) =>
+        GodoConfiguration.Bind<AggregatorSection>(configuration, "Aggregator").Validate();
+
+    /// <summary>The settings: <see cref="AggregatorSettings"/>' defaults with what is set here; bad input is a one-line <see cref="UsageException"/>.</summary>
+    public AggregatorSettings Validate()
+    {
+        var settings = new AggregatorSettings();
+        settings = settings with
+        {
+            RemoteHost = RemoteHost ?? settings.RemoteHost,
+            RemotePort = Port(RemotePort) ?? settings.RemotePort,
+            PublicHost = PublicHost ?? settings.PublicHost,
+            HttpUrl = Http ?? HttpUrl ?? settings.HttpUrl,
+            ApiToken = ApiToken ?? settings.ApiToken,
+            WebRoot = WebRoot ?? settings.WebRoot,
+            StaleAfter = Time(StaleAfter, "--stale-after") ?? settings.StaleAfter,
+            DownAfter = Time(DownAfter, "--down-after") ?? settings.DownAfter,
+            Retention = Time(Retention, "--retention") ?? settings.Retention,
+        };
+        // Blank items are what a shorter list leaves of a longer one below it (see SettingsLayer.Over).
+        if (Seeds?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() is { Length: > 0 } seeds) settings = settings with { Seeds = seeds };
+        return settings;
+    }
+
+    private static int? Port(string? text) =>
+        text is null ? null
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 65535 ? v
+        : throw new UsageException($"bad --remote-port '{text}': give a port number (0-65535)");
+
+    private static TimeSpan? Time(string? text, string what)
+    {
+        if (text is null) return null;
+        if (double.TryParse(text.TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) && secs >= 0) return TimeSpan.FromSeconds(secs);
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var ts) && ts >= TimeSpan.Zero) return ts;
+        throw new UsageException($"bad {what} '{text}': give seconds (e.g. 30) or hh:mm:ss");
+    }
+}

@@ -1,0 +1,129 @@
+using System.Collections;
+using System.CommandLine;
+using Godo.Agent.Hosting;
+using Godo.Agent.Netlink;
+using Godo.Aggregator;
+using Godo.Cli.Commands;
+using Godo.Cli.Settings;
+
+namespace Godo.Cli.Tests.Settings;
+
+/// <summary>
+/// One binder for every command: appsettings.json, then the environment, then the flags, each later layer winning,
+/// parsed through the commands' own flag definitions. The environment is given explicitly, never the test process's.
+/// </summary>
+public sealed class SettingsPrecedenceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("godo-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>An environment whose GODO_CONFIG points at an appsettings.json holding <paramref name="json"/>.</summary>
+    private Hashtable Environment(string json, params (string Name, string Value)[] variables)
+    {
+        var file = Path.Combine(_dir, "appsettings.json");
+        File.WriteAllText(file, json);
+        var env = new Hashtable { ["GODO_CONFIG"] = file };
+        foreach (var (name, value) in variables) env[name] = value;
+        return env;
+    }
+
+    private static AgentSettings Agent(Hashtable env, params string[] args)
+    {
+        var o = AgentCommand.CreateOptions();
+        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker };
+        var parse = cmd.Parse(args);
+        Assert.Empty(parse.Errors);
+        return AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators)), env));
+    }
+
+    private static AggregatorSettings Aggregator(Hashtable env, params string[] args)
+    {
+        var o = AggregatorCommand.CreateOptions();
+        var cmd = new Command("aggregator") { o.RemoteHost, o.RemotePort, o.Seeds, o.Http, o.StaleAfter };
+        var parse = cmd.Parse(args);
+        Assert.Empty(parse.Errors);
+        return AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse), env));
+    }
+
+    [Fact]
+    public void Agent_flag_beats_environment_beats_appsettings_beats_the_default()
+    {
+        const string json = """{ "Agent": { "HostName": "from-file", "AuditMode": "multicast" } }""";
+        var all = Environment(json, ("GODO_HOST_NAME", "from-env"), ("GODO_AUDIT_MODE", "unicast"));
+        Assert.Equal("from-flag", Agent(all, "--host-name", "from-flag").HostName);
+        Assert.Equal("from-env", Agent(all).HostName);
+        Assert.Equal("from-file", Agent(Environment(json)).HostName);
+        Assert.Equal(new AgentSettings().HostName, Agent(Environment("{}")).HostName);
+
+        Assert.Equal(AuditMode.Auto, Agent(all, "--audit-mode", "auto").AuditMode);
+        Assert.Equal(AuditMode.Unicast, Agent(all).AuditMode);
+        Assert.Equal(AuditMode.Multicast, Agent(Environment(json)).AuditMode);
+        Assert.Equal(AuditMode.Auto, Agent(Environment("{}")).AuditMode);
+    }
+
+    [Fact]
+    public void Aggregator_flag_beats_environment_beats_appsettings_beats_the_default()
+    {
+        const string json = """{ "Aggregator": { "RemotePort": "4001", "Http": "http://127.0.0.1:6001", "StaleAfter": "7" } }""";
+        var all = Environment(json, ("GODO_REMOTE_PORT", "4002"), ("GODO_HTTP", "http://127.0.0.1:6002"), ("GODO_STALE_AFTER", "8s"));
+        var flags = Aggregator(all, "--remote-port", "4003", "--http", "http://127.0.0.1:6003", "--stale-after", "9");
+        Assert.Equal((4003, "http://127.0.0.1:6003", TimeSpan.FromSeconds(9)), (flags.RemotePort, flags.HttpUrl, flags.StaleAfter));
+        var env = Aggregator(all);
+        Assert.Equal((4002, "http://127.0.0.1:6002", TimeSpan.FromSeconds(8)), (env.RemotePort, env.HttpUrl, env.StaleAfter));
+        var file = Aggregator(Environment(json));
+        Assert.Equal((4001, "http://127.0.0.1:6001", TimeSpan.FromSeconds(7)), (file.RemotePort, file.HttpUrl, file.StaleAfter));
+        var defaults = new AggregatorSettings();
+        var none = Aggregator(Environment("{}"));
+        Assert.Equal((defaults.RemotePort, defaults.HttpUrl, defaults.StaleAfter), (none.RemotePort, none.HttpUrl, none.StaleAfter));
+    }
+
+    [Fact]
+    public void A_list_from_a_higher_layer_replaces_the_whole_list_below()
+    {
+        const string json = """{ "Aggregator": { "Seeds": [ "akka.tcp://godo@a:1", "akka.tcp://godo@b:1", "akka.tcp://godo@c:1" ] } }""";
+        Assert.Equal(["akka.tcp://godo@a:1", "akka.tcp://godo@b:1", "akka.tcp://godo@c:1"], Aggregator(Environment(json)).Seeds);
+        var env = Environment(json, ("GODO_SEEDS", "akka.tcp://godo@x:1, akka.tcp://godo@y:1"));
+        Assert.Equal(["akka.tcp://godo@x:1", "akka.tcp://godo@y:1"], Aggregator(env).Seeds);
+        Assert.Equal(["akka.tcp://godo@z:1"], Aggregator(env, "--seed", "akka.tcp://godo@z:1").Seeds);
+
+        var agents = Environment("""{ "Agent": { "Aggregators": [ "akka.tcp://godo@a:1", "akka.tcp://godo@b:1" ] } }""", ("GODO_AGGREGATORS", "akka.tcp://godo@x:1"));
+        Assert.Equal(["akka.tcp://godo@x:1"], Agent(agents).Aggregators);
+    }
+
+    [Fact]
+    public void The_source_is_reported_as_used_wherever_it_was_set()
+    {
+        var log = Path.Combine(_dir, "audit.log");
+        File.WriteAllText(log, "");
+        var fromEnv = Agent(Environment("{}", ("GODO_SOURCE", "file:" + log)));
+        Assert.Equal((SourceKind.File, log, "file:" + log), (fromEnv.Source, fromEnv.FilePath, fromEnv.SourceText));
+        Assert.Equal("stdin", Agent(Environment("{}", ("GODO_SOURCE", "file:" + log)), "--source", "-").SourceText);
+        Assert.Equal("netlink", Agent(Environment("""{ "Agent": { "Source": "stdin" } }"""), "--source", "netlink").SourceText);
+    }
+
+    [Fact]
+    public void Section_style_variables_still_set_a_key_and_the_short_names_win()
+    {
+        var env = Environment("{}", ("GODO_AGGREGATOR__REMOTEPORT", "4100"), ("GODO_AGENT__HOSTNAME", "section-host"));
+        Assert.Equal(4100, Aggregator(env).RemotePort);
+        Assert.Equal("section-host", Agent(env).HostName);
+        env["GODO_REMOTE_PORT"] = "4200";
+        Assert.Equal(4200, Aggregator(env).RemotePort);
+    }
+
+    [Fact]
+    public void A_bad_value_from_any_layer_is_one_line_naming_the_setting()
+    {
+        var e = Assert.Throws<UsageException>(() => Agent(Environment("{}", ("GODO_AUDIT_MODE", "sometimes"))));
+        Assert.Equal("bad --audit-mode 'sometimes': use auto, unicast or multicast", e.Message);
+        e = Assert.Throws<UsageException>(() => Agent(Environment("""{ "Agent": { "ReconcileEvery": "soon" } }""")));
+        Assert.Equal("bad --reconcile-every 'soon': give a duration like 500ms, 5s, 2m", e.Message);
+        e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--aggregator", "10.0.0.1:4053"));
+        Assert.Equal("bad --aggregator '10.0.0.1:4053': give akka.tcp://godo@HOST:PORT", e.Message);
+        e = Assert.Throws<UsageException>(() => Aggregator(Environment("{}", ("GODO_REMOTE_PORT", "70000"))));
+        Assert.Equal("bad --remote-port '70000': give a port number (0-65535)", e.Message);
+        e = Assert.Throws<UsageException>(() => Aggregator(Environment("""{ "Aggregator": { "StaleAfter": "later" } }""")));
+        Assert.Equal("bad --stale-after 'later': give seconds (e.g. 30) or hh:mm:ss", e.Message);
+    }
+}
