@@ -27,7 +27,8 @@ godo=$!
 cleanup() { docker rm -f "$name" >/dev/null 2>&1; [ -n "$godo" ] && kill -TERM "$godo" 2>/dev/null && wait "$godo" 2>/dev/null; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-for _ in $(seq 150); do curl -fs "http://127.0.0.1:$port/api/hosts" | grep -q '"deaths"' && break; sleep 0.2; done
+for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/api/hosts" | grep -q '"deaths"' && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$port/api/hosts" | grep -q '"deaths"' || { tail -5 "$log" >&2; echo "deaths: the standalone did not come up in 60 s" >&2; exit 1; }
 
 hostpid() { ps -eo pid,args | awk -v A="$1" '{p=$1; $1=""; sub(/^ /,""); if ($0==A) {print p; exit}}'; }
 nspid() { awk '/^NSpid:/ {print $NF}' "/proc/$1/status"; }
@@ -97,4 +98,4 @@ printf '%s' "$rows"
 echo "| total over $(printf '%s' "$rows" | grep -c .) checkpoints | **$right/$total** |"
 echo "$hosts" | grep -o '"\(corrections\|lost\|procEvents\)":[0-9]*' | tr '\n' ' '; echo
 echo
-dotnet bench/out/agent-latency/AgentLatency.dll 20 --exits | tail -4
+dotnet bench/out/agent-latency/AgentLatency.dll 20 --exits | grep -E '^(over|  SIGTERM|  procEvents)'

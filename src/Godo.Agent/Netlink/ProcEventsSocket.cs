@@ -87,6 +87,10 @@ public sealed unsafe class ProcEventsSocket : IDisposable
         if (Environment.OSVersion.Version < new Version(6, 6)) return;
         SendControl(McastListen, ProcEventExit, out _);
         ExitsOnly = true;
+        // Events queued before the filter took would look like a kernel that ignored it. Nothing of them is needed:
+        // listening starts before the /proc bootstrap is read, so what happened until now is in it.
+        var buffer = new byte[1024];
+        for (var i = 0; i < 100_000 && Receive(buffer, 0, out _) != NetlinkReceiveStatus.Timeout; i++) { }
     }
 
     /// <summary>An event other than an exit arrived: the kernel did not take the filter after all.</summary>

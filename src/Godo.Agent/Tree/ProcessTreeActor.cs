@@ -124,6 +124,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Task.Run(() => new ProcRead(read(), reason, attempt)).PipeTo(self);
     }
 
+    /// <summary>How long after a /proc read its comparison waits for events still on their way.</summary>
+    private static readonly TimeSpan ReconcileSettle = TimeSpan.FromMilliseconds(300);
+
     private void OnProcRead(ProcRead m)
     {
         // Compare only when the pipeline has caught up: events still in flight are not drift.
@@ -132,6 +135,14 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (behind && m.Attempt < 10)
         {
             Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(m.Reason, m.Attempt + 1), TimeSpan.FromMilliseconds(200));
+            return;
+        }
+        // And only once what happened before the read has had time to arrive: an exit just before it shows in /proc
+        // (gone, or a zombie) a few milliseconds before its event reaches the tree.
+        var age = DateTimeOffset.UtcNow - m.Snapshot.TakenAt;
+        if (age < ReconcileSettle)
+        {
+            Timers.StartSingleTimer("reconcile-settle", m, ReconcileSettle - age);
             return;
         }
         _reconciling = false;
