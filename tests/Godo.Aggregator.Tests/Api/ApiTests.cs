@@ -37,7 +37,8 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await File.WriteAllTextAsync(Path.Combine(WebRoot, "index.html"), "<html>godo dashboard placeholder</html>");
-        Node = await AggregatorNode.StartAsync(new AggregatorSettings { WebRoot = WebRoot });
+        // The hosts are sent once: long host timings keep them "up" however slowly a loaded machine runs the tests.
+        Node = await AggregatorNode.StartAsync(new AggregatorSettings { WebRoot = WebRoot, StaleAfter = TimeSpan.FromMinutes(10), DownAfter = TimeSpan.FromMinutes(20) });
         var ingest = Node.System.ActorSelection(GodoConstants.AgentIngestPath);
         ingest.Tell(Alpha);
         ingest.Tell(Beta);
