@@ -9,24 +9,37 @@ public enum DeathCause
     Reaped,
     /// <summary>It dumped core (ANOM_ABEND) and dies of the signal.</summary>
     Crashed,
+    /// <summary>The kernel's process events connector reported its exit (live hosts: any cause).</summary>
+    ExitReported,
 }
 
 /// <summary>
 /// Deaths by any signal the rules do not see being sent (SIGTERM, SIGINT, SIGPIPE, a crash, the OOM killer): the
-/// process makes no syscall on its way out, so a log shows them only through the parent's reap or a core dump.
+/// process makes no syscall on its way out, so a log shows them only through the parent's reap or a core dump, and
+/// a live host through the process events connector.
 /// </summary>
 public sealed partial class ProcessTree
 {
     /// <summary>
+    /// Clock slack when joining a death to an incarnation by start time: event times are the kernel's coarse wall
+    /// clock, a little behind the moment they name, so only a start clearly after the death means another incarnation.
+    /// </summary>
+    public const long DeathStartToleranceMs = 10;
+
+    /// <summary>
     /// The living process with this pid that started at or before <paramref name="timeMs"/> is exited from
-    /// <paramref name="timeMs"/> on (deleted <see cref="DeletionDelayMs"/> later); false when there is none,
-    /// e.g. because it had exited already, so a death is never counted twice.
+    /// <paramref name="timeMs"/> on (its children go to their reaper, its deletion is due <see cref="DeletionDelayMs"/>
+    /// later); false when there is none, e.g. because it had exited already, so a death is never counted twice.
     /// </summary>
     public bool ApplyDeath(int pid, long timeMs, long serial, DeathCause cause)
     {
-        if (Get(pid) is not { Alive: true } p || p.StartMs > timeMs) return false;
-        if (cause == DeathCause.Reaped) Stats.Reaps++;
-        else Stats.Crashes++;
+        if (Get(pid) is not { Alive: true } p || p.StartMs > timeMs + DeathStartToleranceMs) return false;
+        switch (cause)
+        {
+            case DeathCause.Reaped: Stats.Reaps++; break;
+            case DeathCause.Crashed: Stats.Crashes++; break;
+            default: Stats.ProcEvents++; break;
+        }
         MarkExited(p, timeMs, serial);
         return true;
     }

@@ -96,7 +96,9 @@ public sealed partial class ProcessTree
         {
             if (!known.Alive)
             {
-                if (e.Serial <= known.ExitSerial || e.TimeMs < known.ExitMs) return null; // a straggler of the dead one
+                // A straggler of the dead one. `<=`: an exit from the connector carries no serial, and the dead process's
+                // last records can bear the very millisecond of its exit.
+                if (e.Serial <= known.ExitSerial || e.TimeMs <= known.ExitMs) return null;
                 Stats.PidReuses++;
                 n = CreateFromOwnRecord(e);
             }
@@ -396,6 +398,7 @@ public sealed partial class ProcessTree
         if (n.Container is not null && n.Alive) GetContainer(n.Container).Members.Add(n);
         Touch(n);
         if (_awaitingParent.Remove(n.Pid, out var early)) Adopt(n, early);
+        if (_earlyExits.Count > 0) MatchEarlyExit(n);
     }
 
     private void AwaitParent(ProcessNode n)

@@ -23,6 +23,11 @@ public sealed class TreeStats
     public long ContainerTeardowns;
     public long ProcessesDeleted;
     public long Corrections;
+    /// <summary>Exits from the process events connector that exited a process; those for a process already dead, a reused pid, or a pid never seen.</summary>
+    public long ProcEvents;
+    public long ProcEventsDuplicate;
+    public long ProcEventsStale;
+    public long ProcEventsUnknown;
 
     public IEnumerable<KeyValuePair<string, long>> All()
     {
@@ -43,5 +48,9 @@ public sealed class TreeStats
         yield return new("containerTeardowns", ContainerTeardowns);
         yield return new("processesDeleted", ProcessesDeleted);
         yield return new("corrections", Corrections);
+        yield return new("procEvents", ProcEvents);
+        yield return new("procEventsDuplicate", ProcEventsDuplicate);
+        yield return new("procEventsStale", ProcEventsStale);
+        yield return new("procEventsUnknown", ProcEventsUnknown);
     }
 }

@@ -144,7 +144,7 @@ public sealed class HostScript
         return tid;
     }
 
-    public AuditEvent Exec(int pid, string path, string[] argv, string? exe = null, string? comm = null, bool success = true, string cwd = "/", SyscallKind kind = SyscallKind.Execve)
+    public AuditEvent Exec(int pid, string path, string[] argv, string? exe = null, string? comm = null, bool success = true, string cwd = "/", SyscallKind kind = SyscallKind.Execve, bool apply = true)
     {
         var p = _procs[pid];
         if (success)
@@ -158,7 +158,7 @@ public sealed class HostScript
             foreach (var body in AuditText.ExecveBodies(argv)) extra.Add(("EXECVE", body));
         extra.Add(("CWD", "cwd=" + AuditText.Untrusted(cwd)));
         extra.Add(("PATH", $"item=0 name={AuditText.Untrusted(path)} inode=247444 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL"));
-        return Emit(pid, Nr(kind, p.Compat32), success: success, exit: success ? 0 : -2, a0: 0x55c2b0096a60, a1: 0x55c2b00902c0, extra: extra);
+        return Emit(pid, Nr(kind, p.Compat32), success: success, exit: success ? 0 : -2, a0: 0x55c2b0096a60, a1: 0x55c2b00902c0, extra: extra, apply: apply);
     }
 
     /// <summary>exit_group: written from do_exit, so no success= or exit=.</summary>
