@@ -20,12 +20,16 @@ public static class GodoConfiguration
         ["GODO_AUDIT_MODE"] = "Agent:AuditMode",
         ["GODO_AGGREGATORS"] = "Agent:Aggregators",
         ["GODO_RECONCILE_EVERY"] = "Agent:ReconcileEvery",
+        ["GODO_EXIT_SOURCE"] = "Agent:ExitSource",
         ["GODO_REMOTE_HOST"] = "Aggregator:RemoteHost",
         ["GODO_REMOTE_PORT"] = "Aggregator:RemotePort",
         ["GODO_PUBLIC_HOST"] = "Aggregator:PublicHost",
         ["GODO_SEEDS"] = "Aggregator:Seeds",
         ["GODO_HTTP"] = "Aggregator:Http",
         [GodoConstants.ApiTokenVariable] = "Aggregator:ApiToken",
+        ["GODO_HTTP_HOSTS"] = "Aggregator:HttpHosts",
+        ["GODO_HTTP_CERT"] = "Aggregator:HttpCert",
+        ["GODO_HTTP_KEY"] = "Aggregator:HttpKey",
         ["GODO_WEBROOT"] = "Aggregator:WebRoot",
         ["GODO_STALE_AFTER"] = "Aggregator:StaleAfter",
         ["GODO_DOWN_AFTER"] = "Aggregator:DownAfter",
@@ -37,7 +41,7 @@ public static class GodoConfiguration
     };
 
     /// <summary>Settings that are lists: comma-separated in a variable, repeated as a flag, an array in appsettings.json.</summary>
-    public static readonly IReadOnlySet<string> Lists = new HashSet<string>(["Agent:Aggregators", "Aggregator:Seeds"], StringComparer.OrdinalIgnoreCase);
+    public static readonly IReadOnlySet<string> Lists = new HashSet<string>(["Agent:Aggregators", "Aggregator:Seeds", "Aggregator:HttpHosts"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The layered configuration of this process: its environment and the given <paramref name="flags"/>.</summary>
     public static IConfiguration Build(SettingsLayer flags) => Build(flags, Environment.GetEnvironmentVariables());

@@ -32,7 +32,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
     private static AgentSettings Agent(Hashtable env, params string[] args)
     {
         var o = AgentCommand.CreateOptions();
-        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker };
+        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker, o.ExitSource };
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators)), env));
@@ -41,7 +41,8 @@ public sealed class SettingsPrecedenceTests : IDisposable
     private static AggregatorSettings Aggregator(Hashtable env, params string[] args)
     {
         var o = AggregatorCommand.CreateOptions();
-        var cmd = new Command("aggregator") { o.RemoteHost, o.RemotePort, o.Seeds, o.Http, o.StaleAfter };
+        var cmd = new Command("aggregator") { o.RemoteHost, o.RemotePort, o.Seeds, o.StaleAfter };
+        foreach (var option in o.Api.All) cmd.Options.Add(option);
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse), env));
@@ -93,6 +94,19 @@ public sealed class SettingsPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void The_API_names_and_certificate_come_from_every_layer()
+    {
+        const string json = """{ "Aggregator": { "HttpHosts": [ "file.example" ], "HttpCert": "/file.crt", "HttpKey": "/file.key" } }""";
+        // the list joined, since a tuple compares lists by reference
+        static (string, string?, string?) Api(AggregatorSettings s) => (string.Join(",", s.HttpHosts), s.HttpCert, s.HttpKey);
+        Assert.Equal(("file.example", "/file.crt", "/file.key"), Api(Aggregator(Environment(json))));
+        var env = Environment(json, ("GODO_HTTP_HOSTS", "a.example, b.example"), ("GODO_HTTP_CERT", "/env.crt"), ("GODO_HTTP_KEY", "/env.key"));
+        Assert.Equal(("a.example,b.example", "/env.crt", "/env.key"), Api(Aggregator(env)));
+        Assert.Equal(("c.example", "/flag.crt", "/flag.key"), Api(Aggregator(env, "--http-host", "c.example", "--http-cert", "/flag.crt", "--http-key", "/flag.key")));
+        Assert.Empty(Aggregator(Environment("{}")).HttpHosts);
+    }
+
+    [Fact]
     public void The_source_is_reported_as_used_wherever_it_was_set()
     {
         var log = Path.Combine(_dir, "audit.log");
@@ -111,6 +125,17 @@ public sealed class SettingsPrecedenceTests : IDisposable
         Assert.Equal("section-host", Agent(env).HostName);
         env["GODO_REMOTE_PORT"] = "4200";
         Assert.Equal(4200, Aggregator(env).RemotePort);
+    }
+
+    [Fact]
+    public void The_exit_source_is_auto_by_default_and_audit_from_a_flag_or_GODO_EXIT_SOURCE()
+    {
+        Assert.Equal(ExitSourceMode.Auto, Agent(Environment("{}")).ExitSource);
+        Assert.Equal(ExitSourceMode.Audit, Agent(Environment("{}"), "--exit-source", "audit").ExitSource);
+        Assert.Equal(ExitSourceMode.Audit, Agent(Environment("{}", ("GODO_EXIT_SOURCE", "audit"))).ExitSource);
+        Assert.Equal(ExitSourceMode.Auto, Agent(Environment("{}", ("GODO_EXIT_SOURCE", "audit")), "--exit-source", "auto").ExitSource);
+        var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--exit-source", "kernel"));
+        Assert.Equal("bad --exit-source 'kernel': use auto or audit", e.Message);
     }
 
     [Fact]
