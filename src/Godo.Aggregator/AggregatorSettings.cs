@@ -1,5 +1,6 @@
 using Godo.Aggregator.Fleet;
 using Godo.Messages;
+using Godo.Messages.Security;
 
 namespace Godo.Aggregator;
 
@@ -39,12 +40,16 @@ public sealed record AggregatorSettings
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Largest remote message (a snapshot of a big host); agents must allow the same.</summary>
     public long MaxFrameSize { get; init; } = 32L * 1024 * 1024;
+    /// <summary>Mutual TLS for all remoting (members and agents); null: plain TCP, refused off loopback without <see cref="InsecureRemoting"/>.</summary>
+    public FleetTrust? Tls { get; init; }
+    /// <summary>Allows remoting off loopback without TLS (a network where every peer is trusted).</summary>
+    public bool InsecureRemoting { get; init; }
     /// <summary>Extra HOCON appended last (tests: shorter failure detection, crash without leaving).</summary>
     public string? ExtraHocon { get; init; }
 
     public FleetOptions Fleet => new()
     {
-        StaleAfter = StaleAfter, DownAfter = DownAfter, Retention = Retention, SnapshotRetry = SnapshotRetry,
+        StaleAfter = StaleAfter, DownAfter = DownAfter, Retention = Retention, SnapshotRetry = SnapshotRetry, Trust = Tls,
     };
 
 }

@@ -31,11 +31,33 @@ public static class CommandLine
         {
             return Failed;
         }
+        catch (Exception e) when (RemotingBindFailure(e) is { } problem)
+        {
+            Console.Error.WriteLine($"godo: {problem}");
+            return Usage;
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"godo: {e.GetType().Name}: {e.Message}");
             return Failed;
         }
+    }
+
+    /// <summary>
+    /// Akka.Remote could not listen (port in use, address not here), deep in the ActorSystem's start: the one line to
+    /// say instead of the nested exceptions. Without SO_REUSEPORT a used port fails here rather than being shared.
+    /// </summary>
+    private static string? RemotingBindFailure(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException is { } inner ? inner : (x as AggregateException)?.InnerExceptions.FirstOrDefault())
+            if (x is Akka.Remote.RemoteTransportException { InnerException: System.Net.Sockets.SocketException socket } transport)
+            {
+                var where = transport.Message.IndexOf('[') is var i and >= 0 ? transport.Message[(i + 1)..transport.Message.IndexOf(']', i)] : "the remoting address";
+                return socket.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
+                    ? $"cannot listen on {where}: the port is in use (another godo?); choose another with --remote-port"
+                    : $"cannot listen on {where}: {socket.Message}";
+            }
+        return null;
     }
 }
 

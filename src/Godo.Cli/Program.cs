@@ -13,5 +13,6 @@ root.Subcommands.Add(TreeCommand.Create());
 root.Subcommands.Add(PsCommand.Create());
 root.Subcommands.Add(EventsCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
+root.Subcommands.Add(CertsCommand.Create());
 
 return await CommandLine.InvokeAsync(root, args);

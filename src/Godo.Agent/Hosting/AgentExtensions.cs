@@ -5,6 +5,7 @@ using Godo.Agent.Docker;
 using Godo.Agent.Proc;
 using Godo.Agent.Pipeline;
 using Godo.Agent.Tree;
+using Godo.Messages.Supervision;
 
 namespace Godo.Agent.Hosting;
 
@@ -26,7 +27,10 @@ public static class AgentExtensions
                 ReadProc = settings.IsLive ? reader.ReadAll : null,
                 ReconcileInterval = settings.IsLive && settings.ReconcileInterval > TimeSpan.Zero ? settings.ReconcileInterval : null,
             }, stats)
-            .AddSerialRouter(settings.Assembly, stats, tick: TimeSpan.FromMilliseconds(100));
+            .AddSerialRouter(settings.Assembly, stats, tick: TimeSpan.FromMilliseconds(100))
+            // Watched when the process runs a CriticalWatcher (AddCriticalWatch): the pipeline is nothing without them.
+            .WatchCritical<ProcessTreeActor>("the process tree")
+            .WatchCritical<SerialRouterActor>("the serial router");
         if (settings.Docker && settings.IsLive)
             builder.AddDockerMetadata(new DockerMetadataClientOptions { SocketPath = settings.DockerSocket });
         return builder;

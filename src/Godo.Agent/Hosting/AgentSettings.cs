@@ -1,5 +1,6 @@
 using Godo.Agent.Assembly;
 using Godo.Agent.Netlink;
+using Godo.Messages.Security;
 
 namespace Godo.Agent.Hosting;
 
@@ -38,6 +39,14 @@ public sealed record AgentSettings
     public ExitSourceMode ExitSource { get; init; } = ExitSourceMode.Auto;
     /// <summary>Aggregators to report the tree to (akka.tcp://godo@H:P); none: the tree stays local.</summary>
     public IReadOnlyList<string> Aggregators { get; init; } = [];
+    /// <summary>Address the agent's Akka.Remote binds; default 127.0.0.1 when every aggregator is on loopback, else 0.0.0.0.</summary>
+    public string? RemoteHost { get; init; }
+    /// <summary>Akka.Remote port of the agent; 0 (default) picks a free one.</summary>
+    public int RemotePort { get; init; }
+    /// <summary>Address the aggregators use to reach the agent back; default: the bind address, or this machine's name for 0.0.0.0.</summary>
+    public string? PublicHost { get; init; }
+    /// <summary>Mutual TLS for remoting (the agent's certificate names <see cref="HostName"/>); null: plain TCP.</summary>
+    public FleetTrust? Tls { get; init; }
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

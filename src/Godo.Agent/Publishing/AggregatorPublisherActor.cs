@@ -4,6 +4,7 @@ using Akka.Event;
 using Godo.Agent.Tree;
 using Godo.Messages;
 using Godo.Messages.Model;
+using Godo.Messages.Security;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
@@ -95,7 +96,8 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         _snapshotPending = false;
         _lastSnapshotAt = DateTime.UtcNow;
         _snapshots++;
-        Send(new HostSnapshot(_settings.HostName, _incarnation, ++_sequence, tree.AsOf, tree.Processes, tree.Containers, Stats(), _address));
+        var proof = _settings.Tls is { } tls ? AgentProof.Sign(tls.Certificate, _settings.HostName, _incarnation, DateTimeOffset.UtcNow) : null;
+        Send(new HostSnapshot(_settings.HostName, _incarnation, ++_sequence, tree.AsOf, tree.Processes, tree.Containers, Stats(), _address, proof));
     }
 
     private void SendDelta(TreeProtocol.TreeChanges changes)
@@ -111,7 +113,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     private void Send(IGodoWireMessage message)
     {
         if (_client is not null) _client.Tell(new ClusterClient.SendToAll(GodoConstants.AgentIngestPath, message));
-        else Context.ActorSelection(GodoConstants.AgentIngestPath).Tell(message);
+        else if (message is IHostMessage host) Context.ActorSelection(GodoConstants.AgentIngestPath).Tell(InProcessMessage.Wrap(host));
     }
 
     private AgentStats Stats()

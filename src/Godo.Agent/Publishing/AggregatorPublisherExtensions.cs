@@ -4,6 +4,8 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Agent.Tree;
+using Godo.Messages.Security;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
@@ -45,7 +47,7 @@ public static class AggregatorPublisherExtensions
             var client = settings.Local ? null : registry.Get<AggregatorClientKey>();
             var publisher = system.ActorOf(AggregatorPublisherActor.Props(settings, () => registry.GetAsync<ProcessTreeActor>(), client), ActorName);
             registry.Register<AggregatorPublisherActor>(publisher);
-        });
+        }).WatchCritical<AggregatorPublisherActor>("the aggregator publisher");
     }
 
     /// <summary>
@@ -60,6 +62,8 @@ public static class AggregatorPublisherExtensions
         var publicHost = settings.PublicHost ?? (bind == "0.0.0.0" ? System.Net.Dns.GetHostName() : null);
         return builder
             .AddGodoWireSerializer()
+            // An agent dials aggregators only, and takes nothing by actor selection.
+            .AddRemotingSecurity(settings.Tls, [FleetRole.Aggregator], RemotingSecurity.AgentPaths)
             .WithRemoting(new RemoteOptions
             {
                 HostName = bind, Port = settings.RemotePort, PublicHostName = publicHost,

@@ -1,5 +1,6 @@
 using System.Net;
 using Godo.Messages;
+using Godo.Messages.Security;
 using Godo.Messages.Wire;
 
 namespace Godo.Agent.Publishing;
@@ -27,6 +28,8 @@ public sealed record PublisherSettings
     public string? PublicHost { get; init; }
     /// <summary>Akka.Remote port of the agent; 0 (default) picks a free one.</summary>
     public int RemotePort { get; init; }
+    /// <summary>Mutual TLS to the aggregators, and the proof of <see cref="HostName"/> on every snapshot; null: plain TCP.</summary>
+    public FleetTrust? Tls { get; init; }
     /// <summary>Largest remote message (a snapshot of a big host); the aggregators allow the same.</summary>
     public long MaxFrameSize { get; init; } = 32L * 1024 * 1024;
     /// <summary>TEST ONLY: deltas for which this returns true get a sequence number but are never sent (to exercise gap healing).</summary>
@@ -40,7 +43,7 @@ public sealed record PublisherSettings
         var list = new List<string>();
         foreach (var raw in Aggregators)
         {
-            var text = raw.Trim().TrimEnd('/');
+            var text = RemotingSecurity.InScheme(raw, Tls is not null).TrimEnd('/');
             if (!text.EndsWith("/system/receptionist", StringComparison.Ordinal)) text += "/system/receptionist";
             if (!Akka.Actor.ActorPath.TryParse(text, out var path) || path.Address.Host is null || path.Address.Port is null)
                 throw new ArgumentException($"bad aggregator address '{raw}': give akka.tcp://{GodoConstants.ActorSystemName}@HOST:PORT");

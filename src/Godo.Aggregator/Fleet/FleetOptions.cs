@@ -16,4 +16,9 @@ public sealed record FleetOptions
     /// moved to another receptionist while its agent lives on.
     /// </summary>
     public TimeSpan UnreachableGrace { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Under TLS: the fleet CA, against which a new incarnation's snapshot must prove its host
+    /// (<see cref="Godo.Messages.Security.AgentProof"/>). Null: the incarnation that holds an up host keeps it.
+    /// </summary>
+    public Godo.Messages.Security.FleetTrust? Trust { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Godo.Messages.Api;
 using Godo.Messages.Model;
+using Godo.Messages.Security;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.Fleet;
@@ -16,9 +17,13 @@ public enum IngestOutcome
     Dropped,
     /// <summary>Cannot be applied: <see cref="IngestResult.Request"/> should go back to the agent.</summary>
     SnapshotNeeded,
+    /// <summary>Refused: a bad host name, or a claim on a host another agent holds (<see cref="IngestResult.Refusal"/>).</summary>
+    Refused,
 }
 
-public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEvent> Events, SnapshotRequest? Request = null)
+/// <param name="Refusal">Why the message was refused; <paramref name="NewConflict"/> is true the first time for that claimant (worth a log line).</param>
+public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEvent> Events, SnapshotRequest? Request = null,
+    string? Refusal = null, bool NewConflict = false)
 {
     public static readonly IngestResult Duplicate = new(IngestOutcome.Duplicate, []);
     public static readonly IngestResult Dropped = new(IngestOutcome.Dropped, []);
@@ -28,7 +33,9 @@ public sealed record IngestResult(IngestOutcome Outcome, IReadOnlyList<FleetEven
 /// The merge logic of an aggregator, as a plain class: per host, a snapshot replaces everything, deltas apply in
 /// sequence order, and a gap, an unknown incarnation or a heartbeat ahead of us asks for a snapshot. Host status
 /// moves up → stale → down on missing heartbeats (see <see cref="Sweep"/>), or straight to down when the agent's
-/// ClusterClient goes unreachable. One writer (the ingest actor); any number of readers. The clock is a
+/// ClusterClient goes unreachable. One agent per host: under TLS (<see cref="FleetOptions.Trust"/>) a new incarnation
+/// takes a host only with a snapshot carrying a valid certificate proof for it; without, the incarnation that holds an
+/// up host keeps it, and any other is refused and shown as the host's <see cref="HostConflict"/>. One writer (the ingest actor); any number of readers. The clock is a
 /// test seam: only the tests pass one, to move time by hand; the aggregator runs on the wall clock.
 /// </summary>
 public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock = null)
@@ -45,22 +52,36 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
 
     // ---- ingest (single writer) ---------------------------------------------------------------
 
-    public IngestResult Apply(IHostMessage message) => message switch
+    /// <param name="inProcess">The message comes from the agent inside this process (standalone), which needs no proof.</param>
+    public IngestResult Apply(IHostMessage message, bool inProcess = false)
     {
-        HostSnapshot s => ApplySnapshot(s),
-        HostDelta d => ApplyDelta(d),
-        AgentHeartbeat h => ApplyHeartbeat(h),
-        _ => IngestResult.Duplicate,
-    };
+        if (HostNames.Problem(message.Host) is { } badName) return new IngestResult(IngestOutcome.Refused, [], Refusal: badName);
+        return message switch
+        {
+            HostSnapshot s => ApplySnapshot(s, inProcess),
+            HostDelta d => ApplyDelta(d),
+            AgentHeartbeat h => ApplyHeartbeat(h),
+            _ => IngestResult.Duplicate,
+        };
+    }
 
-    public IngestResult ApplySnapshot(HostSnapshot s)
+    public IngestResult ApplySnapshot(HostSnapshot s, bool inProcess = false)
     {
         var now = Now;
         var events = new List<FleetEvent>();
+        var proof = Options.Trust is { } trust && !inProcess ? AgentProof.Problem(s.Identity, s.Host, s.Incarnation, trust, now) : null;
         var existed = _hosts.TryGetValue(s.Host, out var h);
+        if (!existed && proof is not null)
+            return new IngestResult(IngestOutcome.Refused, [], Refusal: $"host {s.Host}: refused an agent at {s.AgentAddress ?? "?"}: {proof}", NewConflict: true);
         h ??= _hosts.GetOrAdd(s.Host, name => new HostState(name));
         lock (h.Gate)
         {
+            if (existed && h.Incarnation != s.Incarnation)
+            {
+                // Under TLS a valid proof takes the host (the agent restarted); without TLS the holder of an up host keeps it.
+                var refusal = proof ?? (Options.Trust is null && !inProcess && Holds(h, s.AgentAddress) ? "another agent holds this host" : null);
+                if (refusal is not null) return Refuse(h, refusal, s.AgentAddress, now);
+            }
             // A snapshot of the incarnation we follow that is not newer than our state is a repeat: keep ours.
             if (existed && h.Incarnation == s.Incarnation && s.Sequence <= h.Sequence)
             {
@@ -78,6 +99,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             h.AsOf = s.AsOf;
             h.AwaitingSnapshot = false;
             h.SnapshotsApplied++;
+            h.Verified = Options.Trust is not null && !inProcess;
             if (oldProcesses is not null)
             {
                 // A resync: what changed while we were not following is still news.
@@ -104,7 +126,8 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         var events = new List<FleetEvent>();
         lock (h.Gate)
         {
-            if (h.Incarnation != d.Incarnation) return AskLocked(h, d.Incarnation, "new incarnation", now);
+            if (h.Incarnation != d.Incarnation)
+                return Options.Trust is null && Holds(h, null) ? Refuse(h, "another agent holds this host", null, now) : AskLocked(h, d.Incarnation, "new incarnation", now);
             if (d.Sequence <= h.Sequence) return IngestResult.Duplicate;
             if (h.AwaitingSnapshot) return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now);
             if (d.Sequence != h.Sequence + 1)
@@ -158,7 +181,9 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         var events = new List<FleetEvent>();
         lock (h.Gate)
         {
-            if (h.Incarnation != hb.Incarnation) return AskLocked(h, hb.Incarnation, "new incarnation", now);
+            if (h.Incarnation != hb.Incarnation)
+                return Options.Trust is null && Holds(h, hb.AgentAddress) ? Refuse(h, "another agent holds this host", hb.AgentAddress, now)
+                    : AskLocked(h, hb.Incarnation, "new incarnation", now);
             Touch(h, now, events, hb.Stats, hb.AgentAddress);
             if (hb.LastSequence > h.Sequence)
             {
@@ -197,6 +222,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                     SetStatus(h, HostStatus.Down, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
                 else if (h.Status == HostStatus.Up && silent > Options.StaleAfter)
                     SetStatus(h, HostStatus.Stale, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
+                if (h.Conflict is { } conflict && now - conflict.LastSeen > Options.DownAfter) h.Conflict = null;
                 if (h.Status == HostStatus.Down && h.DownSince is { } since && now - since > Options.Retention)
                 {
                     _hosts.TryRemove(h.Host, out _);
@@ -206,6 +232,25 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         }
         foreach (var key in _asked.Where(kv => now - kv.Value.At > Options.Retention).Select(kv => kv.Key).ToList()) _asked.Remove(key);
         return events;
+    }
+
+    /// <summary>
+    /// Whether the incarnation following <paramref name="h"/> keeps it from another: while it is up, unless the
+    /// newcomer speaks from the same agent address (the same agent restarted on a fixed port).
+    /// </summary>
+    private static bool Holds(HostState h, string? claimant) =>
+        h.Status == HostStatus.Up && !(claimant is not null && claimant == h.AgentAddress);
+
+    private static IngestResult Refuse(HostState h, string reason, string? agentAddress, DateTimeOffset now)
+    {
+        var old = h.Conflict;
+        var fresh = old is null || old.Reason != reason || (agentAddress is not null && old.AgentAddress != agentAddress);
+        h.Conflict = new HostConflict
+        {
+            Reason = reason, AgentAddress = agentAddress ?? old?.AgentAddress, FirstSeen = fresh ? now : old!.FirstSeen, LastSeen = now,
+            Refused = (fresh ? 0 : old!.Refused) + 1,
+        };
+        return new IngestResult(IngestOutcome.Refused, [], Refusal: $"host {h.Host}: refused an agent at {agentAddress ?? "?"}: {reason}", NewConflict: fresh);
     }
 
     private void Touch(HostState h, DateTimeOffset now, List<FleetEvent> events, AgentStats? stats, string? agentAddress, bool force = false)

@@ -30,6 +30,10 @@ public sealed class HostState(string host)
     internal DateTimeOffset SnapshotRequestedAt = DateTimeOffset.MinValue;
     public long DeltasApplied { get; internal set; }
     public long SnapshotsApplied { get; internal set; }
+    /// <summary>The last refused claim on this host by another agent; cleared once that one is quiet.</summary>
+    public HostConflict? Conflict { get; internal set; }
+    /// <summary>The incarnation proved the host with a fleet certificate.</summary>
+    public bool Verified { get; internal set; }
 
     /// <summary>Live processes (not yet exited), as the agent counts them.</summary>
     public int ProcessCount { get { lock (Gate) return Processes.Values.Count(p => p.ExitedAt is null); } }
@@ -70,8 +74,8 @@ public sealed class HostState(string host)
             {
                 Host = Host, Status = Status, StatusReason = StatusReason, LastSeen = LastSeen, DownSince = DownSince, AsOf = AsOf,
                 ProcessCount = Processes.Values.Count(p => p.ExitedAt is null), ContainerCount = Containers.Count,
-                Incarnation = Incarnation, Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
-                AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources,
+                Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
+                AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources, Conflict = Conflict, Verified = Verified,
             };
     }
 }

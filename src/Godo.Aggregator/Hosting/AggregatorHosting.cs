@@ -9,6 +9,8 @@ using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
 using Godo.Messages.Api;
+using Godo.Messages.Security;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.Hosting;
@@ -29,8 +31,13 @@ public static class AggregatorHosting
     public static AkkaConfigurationBuilder AddAggregator(this AkkaConfigurationBuilder builder, AggregatorSettings settings)
     {
         foreach (var seed in settings.Seeds) ParseSeed(seed);
+        ValidateRemoting(settings);
+        var tls = settings.Tls is not null;
         builder
             .AddGodoWireSerializer()
+            // Members reach each other's cluster daemon, heartbeat receiver and pub-sub mediator, agents the
+            // receptionist; under TLS an aggregator's peers are aggregators and agents of the fleet CA.
+            .AddRemotingSecurity(settings.Tls, [FleetRole.Aggregator, FleetRole.Agent], RemotingSecurity.MemberPaths)
             .AddHocon(Hocon, HoconAddMode.Append)
             .WithRemoting(new RemoteOptions
             {
@@ -44,7 +51,7 @@ public static class AggregatorHosting
             .WithClustering(new ClusterOptions
             {
                 Roles = [GodoConstants.AggregatorRole],
-                SeedNodes = settings.Seeds.ToArray(),
+                SeedNodes = settings.Seeds.Select(seed => RemotingSecurity.InScheme(seed, tls)).ToArray(),
                 SplitBrainResolver = new KeepMajorityOption(),
             })
             .WithDistributedPubSub(GodoConstants.AggregatorRole)
@@ -57,6 +64,7 @@ public static class AggregatorHosting
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
             .AddAgentIngestActor(settings.SweepInterval)
+            .WatchCritical<AgentIngestActor>("the agent ingest")
             .AddClusterEventsActor()
             .WithActors((system, _) =>
             {
@@ -66,6 +74,20 @@ public static class AggregatorHosting
         if (!string.IsNullOrWhiteSpace(settings.ExtraHocon)) builder.AddHocon(settings.ExtraHocon, HoconAddMode.Prepend);
         return builder;
     }
+
+    /// <summary>
+    /// Remoting off loopback is the cluster's front door: without TLS anyone who reaches it can join, feed hosts and
+    /// down members, so it needs certificates or an explicit --insecure-remoting (the way the API needs a token).
+    /// </summary>
+    public static void ValidateRemoting(AggregatorSettings settings)
+    {
+        if (settings.Tls is not null || settings.InsecureRemoting || IsLoopback(settings.RemoteHost)) return;
+        throw new AggregatorConfigException($"refusing remoting on {settings.RemoteHost} without TLS: anyone who reaches it could join the cluster. " +
+                                            "Give --tls-cert, --tls-key and --tls-ca (see `godo certs`), or --insecure-remoting on a trusted network, or bind to 127.0.0.1");
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>A seed as given by users: akka.tcp://godo@H:P (a trailing slash is fine).</summary>
     public static Address ParseSeed(string seed) =>

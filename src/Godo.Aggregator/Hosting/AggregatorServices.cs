@@ -2,6 +2,7 @@ using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages.Api;
+using Godo.Messages.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Aggregator.Hosting;
@@ -18,5 +19,6 @@ public static class AggregatorServices
         .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>()))
         .AddSingleton(new Broadcaster<FleetEvent>())
         .AddSingleton(new Broadcaster<ClusterEventInfo>(1000))
-        .AddSingleton(new ConnectedClients());
+        .AddSingleton(new ConnectedClients())
+        .AddSingleton(new CriticalActors());
 }

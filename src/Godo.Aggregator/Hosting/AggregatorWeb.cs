@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Godo.Aggregator.Api;
 using Godo.Messages;
 using Godo.Messages.Api;
+using Godo.Messages.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -31,8 +32,11 @@ public static class AggregatorWeb
         });
         builder.ConfigureAggregatorWeb(settings);
         builder.Services.AddAggregatorState(settings);
+        // Not ready while a critical actor (the ingest; in standalone also the agent's pipeline) is dead.
+        builder.Services.AddHealthChecks().AddCheck<Godo.Aggregator.Ops.PipelineHealthCheck>("pipeline", tags: ["ready"]);
         builder.Services.AddAkka(GodoConstants.ActorSystemName, (akka, sp) =>
         {
+            akka.AddCriticalWatch(sp.GetRequiredService<CriticalActors>());
             akka.AddAggregator(settings);
             configureAkka?.Invoke(akka, sp);
         });

@@ -6,6 +6,7 @@ using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
 using Godo.Messages.Api;
+using Godo.Messages.Security;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.Ingest;
@@ -37,7 +38,8 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
         _events = events;
         _clients = clients;
         _sweepInterval = sweepInterval;
-        Receive<IHostMessage>(Ingest);
+        Receive<IHostMessage>(m => Ingest(m, inProcess: false));
+        Receive<InProcessMessage>(m => Ingest(m.Message, m.IsGenuine));
         Receive<AgentUnreachable>(m =>
         {
             var events = _fleet.MarkUnreachable(m.AgentAddress);
@@ -73,10 +75,15 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Ingest(IHostMessage message)
+    private void Ingest(IHostMessage message, bool inProcess)
     {
-        var result = _fleet.Apply(message);
+        var result = _fleet.Apply(message, inProcess);
         _metrics.Count(result, message);
+        if (result.Refusal is { } refusal)
+        {
+            if (result.NewConflict) _log.Warning("{0}", refusal);
+            else _log.Debug("{0}", refusal);
+        }
         if (result.Request is { } request)
         {
             _log.Info("asking {0} for a snapshot: {1}", request.Host, request.Reason);

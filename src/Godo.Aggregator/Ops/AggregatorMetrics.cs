@@ -29,7 +29,7 @@ public sealed class AggregatorMetrics
         Snapshots = f.CreateCounter("godo_snapshots_total", "Host snapshots applied.");
         Heartbeats = f.CreateCounter("godo_heartbeats_total", "Agent heartbeats received.");
         SnapshotRequests = f.CreateCounter("godo_snapshot_requests_total", "Snapshots asked of agents (gap, new incarnation, behind).", "reason");
-        Duplicates = f.CreateCounter("godo_ingest_ignored_total", "Messages ignored: repeated sequence, or dropped while waiting for a snapshot.", "outcome");
+        Duplicates = f.CreateCounter("godo_ingest_ignored_total", "Messages ignored: repeated sequence, dropped while waiting for a snapshot, or refused (a claim on a host another agent holds, a bad host name).", "outcome");
         FleetEvents = f.CreateCounter("godo_fleet_events_total", "Fleet events derived (exec, exit, container start/stop, host status).", "kind");
         ApiLatency = f.CreateHistogram("godo_api_request_duration_seconds", "HTTP API latency.", new HistogramConfiguration
         {
@@ -81,7 +81,7 @@ public sealed class AggregatorMetrics
             case IngestOutcome.SnapshotNeeded:
                 SnapshotRequests.WithLabels(ReasonLabel(result.Request?.Reason)).Inc();
                 break;
-            case IngestOutcome.Duplicate or IngestOutcome.Dropped:
+            case IngestOutcome.Duplicate or IngestOutcome.Dropped or IngestOutcome.Refused:
                 Duplicates.WithLabels(result.Outcome.ToString().ToLowerInvariant()).Inc();
                 break;
         }

@@ -48,6 +48,13 @@ export function drawCluster(cluster) {
   self.title = 'this aggregator: ' + show(c.self) + ' (' + show(c.selfStatus) + ')';
 }
 
+/** Another agent claims this host and is refused (a cloned machine, or an impostor): the holder keeps it. */
+function conflictBadge(c) {
+  const title = 'refused ' + c.refused + ' message(s) from ' + (c.agentAddress || 'another agent') + ': ' + c.reason +
+    ' (since ' + fmtTime(c.firstSeen) + ')';
+  return badge('conflict', title);
+}
+
 /** The hosts card from GET /api/hosts; "seen" is relative, so it is drawn again every second. */
 export function drawHosts(hosts) {
   const tb = byId('hosts').tBodies[0];
@@ -55,7 +62,7 @@ export function drawHosts(hosts) {
     const st = h.stats || {};
     return el('tr', { 'data-host': h.host },
       el('td', { title: show(h.host) + (h.agentAddress ? ' · agent ' + h.agentAddress : ''), text: show(h.host) }),
-      el('td', null, badge(h.status, h.statusReason || null)),
+      el('td', null, badge(h.status, h.statusReason || null), h.conflict ? ' ' : null, h.conflict ? conflictBadge(h.conflict) : null),
       el('td', { title: h.lastSeen ? fmtTime(h.lastSeen) : null, text: fmtAgo(h.lastSeen) }),
       el('td', { text: num(st.recordsPerSecond, 0) }),
       el('td', { text: num(st.eventsPerSecond, 0) }),

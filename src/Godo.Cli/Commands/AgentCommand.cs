@@ -11,6 +11,7 @@ using Godo.Agent.Tree;
 using Godo.Cli.Output;
 using Godo.Cli.Settings;
 using Godo.Messages.Model;
+using Godo.Messages.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -57,32 +58,44 @@ public static class AgentCommand
         var o = CreateOptions();
         var printEvery = new Option<string?>("--print-every") { Description = "print the tree every interval, e.g. 5s (default: only at exit when no aggregator is given)" };
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
+        var remoteHost = new Option<string?>("--remote-host") { Description = "with --aggregator: address the agent's remoting binds (default 127.0.0.1 when every aggregator is on loopback, else 0.0.0.0)" };
+        var remotePort = new Option<int?>("--remote-port") { Description = "with --aggregator: the agent's remoting port (default 0: any free port)" };
+        var publicHost = new Option<string?>("--public-host") { Description = "with --aggregator: address the aggregators reach this agent at, when it differs from --remote-host (default for 0.0.0.0: the machine name)" };
+        var tls = TlsSection.Options.Create("agent, named as --host-name");
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
             o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, o.ExitSource, printEvery, json,
+            remoteHost, remotePort, publicHost,
         };
+        foreach (var option in tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
-            var settings = AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))));
+            var flags = o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))
+                .Set("Agent:RemoteHost", parse.GetValue(remoteHost))
+                .Set("Agent:RemotePort", parse.GetValue(remotePort)?.ToString(CultureInfo.InvariantCulture))
+                .Set("Agent:PublicHost", parse.GetValue(publicHost));
+            var settings = AgentSection.Bind(GodoConfiguration.Build(tls.Flags(flags, parse)));
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
-            using var host = BuildHost(settings, stats, (builder, _) =>
+            var critical = new CriticalActors();
+            using var host = BuildHost(settings, stats, critical, (builder, _) =>
             {
                 // --aggregator: report the tree to the aggregators (ClusterClient, snapshot + deltas + heartbeats)
                 if (settings.Aggregators.Count > 0)
                     builder.AddAggregatorPublisher(new PublisherSettings
                     {
-                        HostName = settings.HostName, Aggregators = settings.Aggregators,
+                        HostName = settings.HostName, Aggregators = settings.Aggregators, Tls = settings.Tls,
+                        RemoteHost = settings.RemoteHost, RemotePort = settings.RemotePort, PublicHost = settings.PublicHost,
                         Stats = AgentStatsSampler.FromPipeline(stats, settings.SourceText),
                     });
             });
-            return await RunAsync(host, settings, every, parse.GetValue(json), ct);
+            return await RunAsync(host, critical, every, parse.GetValue(json), ct);
         });
         return cmd;
     }
 
     /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
-    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
+    private static IHost BuildHost(AgentSettings settings, PipelineStats stats, CriticalActors critical, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
         new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
@@ -90,14 +103,16 @@ public static class AgentCommand
             {
                 services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName, (b, sp) =>
                 {
+                    b.AddCriticalWatch(sp.GetRequiredService<CriticalActors>());
                     b.AddAgent(settings, stats);
                     extra(b, sp);
                 });
                 services.AddAuditSource(settings, stats);
+                services.AddSingleton(critical);
             })
             .Build();
 
-    private static async Task<int> RunAsync(IHost host, AgentSettings settings, TimeSpan? printEvery, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(IHost host, CriticalActors critical, TimeSpan? printEvery, bool json, CancellationToken ct)
     {
         try
         {
@@ -116,7 +131,7 @@ public static class AgentCommand
         {
             var tree = await host.Services.GetRequiredService<IRequiredActor<ProcessTreeActor>>().GetAsync(ct);
             var system = host.Services.GetRequiredService<ActorSystem>();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, critical.Failed);
             try
             {
                 while (!stop.IsCancellationRequested)
@@ -134,6 +149,8 @@ public static class AgentCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+        // Restarted by its supervisor, the agent re-reads /proc and sends a new incarnation's snapshot.
+        if (critical.Failure is { } failure) throw new InvalidOperationException($"{failure}; exiting so the agent is started afresh");
         return CommandLine.Ok;
     }
 

@@ -4,6 +4,7 @@ using Godo.Aggregator;
 using Godo.Aggregator.Hosting;
 using Godo.Cli.Settings;
 using Godo.Messages;
+using Godo.Messages.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -14,10 +15,12 @@ public static class AggregatorCommand
 {
     public sealed record Options(
         Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, ApiOptions Api,
-        Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention)
+        Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention,
+        Option<bool> InsecureRemoting, TlsSection.Options Tls)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
-        public SettingsLayer Flags(ParseResult parse) => Api.Flags(parse, new SettingsLayer())
+        public SettingsLayer Flags(ParseResult parse) => Tls.Flags(Api.Flags(parse, new SettingsLayer()), parse)
+            .Set("Aggregator:InsecureRemoting", parse.GetValue(InsecureRemoting), "true")
             .Set("Aggregator:RemoteHost", parse.GetValue(RemoteHost))
             .Set("Aggregator:RemotePort", parse.GetValue(RemotePort)?.ToString(CultureInfo.InvariantCulture))
             .Set("Aggregator:PublicHost", parse.GetValue(PublicHost))
@@ -35,16 +38,19 @@ public static class AggregatorCommand
         ApiOptions.Create(),
         new Option<string?>("--stale-after") { Description = "a host without heartbeat for this long is stale (seconds; default 6)" },
         new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" },
-        new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" });
+        new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" },
+        new Option<bool>("--insecure-remoting") { Description = "allow remoting off loopback without TLS (GODO_INSECURE_REMOTING=true): anyone who reaches the port can join the cluster and feed it" },
+        TlsSection.Options.Create("aggregator"));
 
     public static Command Create()
     {
         var o = CreateOptions();
         var cmd = new Command("aggregator", "Run an aggregator: a cluster member that merges the agents' process trees and serves the HTTP API.")
         {
-            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.StaleAfter, o.DownAfter, o.Retention,
+            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.StaleAfter, o.DownAfter, o.Retention, o.InsecureRemoting,
         };
         foreach (var option in o.Api.All) cmd.Options.Add(option);
+        foreach (var option in o.Tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));
@@ -72,6 +78,8 @@ public static class AggregatorCommand
         var self = akka is null ? "" : Akka.Cluster.Cluster.Get(akka).SelfAddress.ToString();
         Console.Error.WriteLine($"godo aggregator {self} serving {settings.HttpUrl}" + (settings.Seeds.Count > 0 ? $", seeds {string.Join(", ", settings.Seeds)}" : ", new cluster"));
         await app.WaitForShutdownAsync(ct);
+        var failure = app.Services.GetService(typeof(CriticalActors)) is CriticalActors { Failure: { } f } ? f : null;
         await app.DisposeAsync();
+        if (failure is not null) throw new InvalidOperationException($"{failure}; exiting so the aggregator is started afresh");
     }
 }

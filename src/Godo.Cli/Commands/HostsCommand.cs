@@ -25,6 +25,10 @@ public static class HostsCommand
                     h.ProcessCount, h.ContainerCount, h.Stats.RecordsPerSecond.ToString("0"), h.Stats.EventsPerSecond.ToString("0"), h.Stats.Lost,
                     h.Stats.Corrections, h.ExitSources.IsDefaultOrEmpty ? null : string.Join('+', h.ExitSources), h.Stats.Version.Length == 0 ? null : h.Stats.Version);
             Console.Out.Write(hosts.Count == 0 ? "no hosts yet: no agent has reported to this aggregator\n" : table.ToString());
+            // Another agent claiming a host is worth a line of its own: a cloned machine, or an impostor.
+            foreach (var h in hosts)
+                if (h.Conflict is { } c)
+                    Console.Out.WriteLine($"conflict: {h.Host}: refused {c.Refused} message(s) from {c.AgentAddress ?? "another agent"} since {c.FirstSeen:u}: {c.Reason}");
             return CommandLine.Ok;
         }));
         return cmd;

@@ -6,6 +6,7 @@ using Godo.Agent.Pipeline;
 using Godo.Aggregator;
 using Godo.Cli.Settings;
 using Godo.Cli.Standalone;
+using Godo.Messages.Supervision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,16 +21,21 @@ public static class StandaloneCommand
     {
         var o = AgentCommand.CreateOptions();
         var api = ApiOptions.Create();
+        var tls = TlsSection.Options.Create("aggregator");
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
             o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource,
         };
         foreach (var option in api.All) cmd.Options.Add(option);
+        foreach (var option in tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
-            var config = GodoConfiguration.Build(api.Flags(parse, o.Flags(parse)));
-            var agent = AgentSection.Bind(config);
+            var config = GodoConfiguration.Build(tls.Flags(api.Flags(parse, o.Flags(parse)), parse));
+            // One process, one certificate: the standalone is a cluster member (role aggregator); its own agent's
+            // messages never cross the wire, so they need no agent certificate.
+            var agent = AgentSection.Bind(config, withTls: false);
             var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config));
+            var tlsNote = settings.Tls is null ? "" : ", mutual TLS";
             var stats = new PipelineStats();
             WebApplication app;
             try
@@ -56,10 +62,12 @@ public static class StandaloneCommand
             {
                 throw new UsageException($"{settings.HttpUrl} is in use (another godo?); choose another with --http");
             }
-            Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}); Ctrl-C stops");
+            Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}{tlsNote}); Ctrl-C stops");
             try { await app.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }
             await app.StopAsync(CancellationToken.None);
+            if (app.Services.GetRequiredService<CriticalActors>().Failure is { } failure)
+                throw new InvalidOperationException($"{failure}; exiting so godo is started afresh");
             return CommandLine.Ok;
         });
         return cmd;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
+using Godo.Messages.Security;
 using Microsoft.Extensions.Configuration;
 
 namespace Godo.Cli.Settings;
@@ -27,8 +28,22 @@ public sealed class AgentSection
     /// <summary>auto or audit.</summary>
     public string? ExitSource { get; init; }
     public string[]? Aggregators { get; init; }
+    public string? RemoteHost { get; init; }
+    public string? RemotePort { get; init; }
+    public string? PublicHost { get; init; }
 
-    public static AgentSettings Bind(IConfiguration configuration) => GodoConfiguration.Bind<AgentSection>(configuration, "Agent").Validate();
+    /// <summary>
+    /// The agent's settings, with its TLS certificates (section "Tls") loaded and checked against its host name
+    /// unless <paramref name="withTls"/> is false (standalone: the certificate is the aggregator's).
+    /// </summary>
+    public static AgentSettings Bind(IConfiguration configuration, bool withTls = true)
+    {
+        var settings = GodoConfiguration.Bind<AgentSection>(configuration, "Agent").Validate();
+        var tls = withTls ? TlsSection.Bind(configuration, FleetRole.Agent) : null;
+        if (tls is not null && !FleetCertificates.Names(tls.Certificate, settings.HostName))
+            throw new UsageException($"the TLS certificate names '{tls.Name}', not this host '{settings.HostName}': issue one with `godo certs issue DIR {settings.HostName} --role agent`, or give --host-name");
+        return settings with { Tls = tls };
+    }
 
     /// <summary>The settings: <see cref="AgentSettings"/>' defaults with what is set here; bad input is a one-line <see cref="UsageException"/>.</summary>
     public AgentSettings Validate()
@@ -37,6 +52,9 @@ public sealed class AgentSection
         settings = settings with
         {
             HostName = HostName ?? settings.HostName,
+            RemoteHost = RemoteHost ?? settings.RemoteHost,
+            RemotePort = AggregatorSection.Port(RemotePort) ?? settings.RemotePort,
+            PublicHost = PublicHost ?? settings.PublicHost,
             Follow = Flag(Follow, "Agent:Follow") ?? settings.Follow,
             Docker = Flag(Docker, "Agent:Docker") ?? settings.Docker,
         };
@@ -50,6 +68,8 @@ public sealed class AgentSection
                 : throw new UsageException($"{Source[5..]}: no such file"),
             _ => throw new UsageException($"bad --source '{Source}': use netlink, file:PATH or stdin"),
         };
+        if (HostNames.Problem(settings.HostName) is { } badName)
+            throw new UsageException($"bad --host-name: {badName}" + (HostName is null ? " (the machine name; give --host-name or GODO_HOST_NAME)" : ""));
         if (settings.Follow && settings.Source != SourceKind.File) throw new UsageException("--follow goes with --source file:PATH");
         if (Record is not null)
         {
@@ -91,7 +111,8 @@ public sealed class AgentSection
         if (Aggregators?.Where(a => !string.IsNullOrWhiteSpace(a)).ToArray() is { Length: > 0 } aggregators)
         {
             foreach (var addr in aggregators)
-                if (!addr.StartsWith("akka.tcp://", StringComparison.Ordinal) || !addr.Contains('@'))
+                if (!(addr.StartsWith(RemotingSecurity.PlainScheme, StringComparison.Ordinal) || addr.StartsWith(RemotingSecurity.TlsScheme, StringComparison.Ordinal))
+                    || !addr.Contains('@'))
                     throw new UsageException($"bad --aggregator '{addr}': give akka.tcp://godo@HOST:PORT");
             settings = settings with { Aggregators = aggregators };
         }

@@ -26,9 +26,15 @@ public sealed class AggregatorSection
     public string? StaleAfter { get; init; }
     public string? DownAfter { get; init; }
     public string? Retention { get; init; }
+    /// <summary>true: remoting off loopback without TLS is allowed (a trusted network).</summary>
+    public string? InsecureRemoting { get; init; }
 
+    /// <summary>The aggregator's settings, with its TLS certificates (section "Tls") loaded and checked.</summary>
     public static AggregatorSettings Bind(IConfiguration configuration) =>
-        GodoConfiguration.Bind<AggregatorSection>(configuration, "Aggregator").Validate();
+        GodoConfiguration.Bind<AggregatorSection>(configuration, "Aggregator").Validate() with
+        {
+            Tls = TlsSection.Bind(configuration, Godo.Messages.Security.FleetRole.Aggregator),
+        };
 
     /// <summary>The settings: <see cref="AggregatorSettings"/>' defaults with what is set here; bad input is a one-line <see cref="UsageException"/>.</summary>
     public AggregatorSettings Validate()
@@ -47,6 +53,9 @@ public sealed class AggregatorSection
             StaleAfter = Time(StaleAfter, "--stale-after") ?? settings.StaleAfter,
             DownAfter = Time(DownAfter, "--down-after") ?? settings.DownAfter,
             Retention = Time(Retention, "--retention") ?? settings.Retention,
+            InsecureRemoting = InsecureRemoting is null ? settings.InsecureRemoting
+                : bool.TryParse(InsecureRemoting, out var insecure) ? insecure
+                : throw new UsageException($"bad --insecure-remoting '{InsecureRemoting}': give true or false"),
         };
         // Blank items are what a shorter list leaves of a longer one below it (see SettingsLayer.Over).
         if (Seeds?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() is { Length: > 0 } seeds) settings = settings with { Seeds = seeds };
@@ -54,7 +63,7 @@ public sealed class AggregatorSection
         return settings;
     }
 
-    private static int? Port(string? text) =>
+    internal static int? Port(string? text) =>
         text is null ? null
         : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 65535 ? v
         : throw new UsageException($"bad --remote-port '{text}': give a port number (0-65535)");

@@ -34,6 +34,10 @@ public static class GodoConfiguration
         ["GODO_STALE_AFTER"] = "Aggregator:StaleAfter",
         ["GODO_DOWN_AFTER"] = "Aggregator:DownAfter",
         ["GODO_RETENTION"] = "Aggregator:Retention",
+        ["GODO_INSECURE_REMOTING"] = "Aggregator:InsecureRemoting",
+        ["GODO_TLS_CERT"] = "Tls:Cert",
+        ["GODO_TLS_KEY"] = "Tls:Key",
+        ["GODO_TLS_CA"] = "Tls:Ca",
     };
 
     /// <summary>Settings that are lists: comma-separated in a variable, repeated as a flag, an array in appsettings.json.</summary>

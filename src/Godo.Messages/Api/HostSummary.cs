@@ -15,13 +15,16 @@ public sealed record HostSummary
     public DateTimeOffset AsOf { get; init; }
     public int ProcessCount { get; init; }
     public int ContainerCount { get; init; }
-    public string Incarnation { get; init; } = "";
     public long Sequence { get; init; }
     public string? AgentAddress { get; init; }
     public bool AwaitingSnapshot { get; init; }
     /// <summary>Where the host's agent learns of exits: "audit", plus "proc-events" while its kernel connector is open.</summary>
     public ImmutableArray<string> ExitSources { get; init; } = [];
     public AgentStats Stats { get; init; } = new();
+    /// <summary>Another agent claims this host and is refused (null: none lately).</summary>
+    public HostConflict? Conflict { get; init; }
+    /// <summary>The host's agent proved its name with a fleet certificate (TLS).</summary>
+    public bool Verified { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<HostStatus>))]

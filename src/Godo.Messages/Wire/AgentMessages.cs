@@ -25,11 +25,17 @@ public sealed record AgentStats
     public ImmutableArray<string> ExitSources { get; init; } = [];
 }
 
-/// <summary>Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it.</summary>
+/// <summary>
+/// Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it. Under TLS,
+/// <see cref="Identity"/> proves the incarnation is the host's agent (see Security/AgentProof).
+/// </summary>
 public sealed record HostSnapshot(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
     ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats,
-    string? AgentAddress = null) : IHostMessage;
+    string? AgentAddress = null, AgentIdentity? Identity = null) : IHostMessage;
+
+/// <summary>The agent's certificate (PEM) and its signature, with the certificate's key, over (host, incarnation, <see cref="SignedAt"/>).</summary>
+public sealed record AgentIdentity(string CertificatePem, DateTimeOffset SignedAt, string Signature);
 
 public enum ProcessChangeKind { Upsert = 0, Exited = 1, Removed = 2 }
 

@@ -27,20 +27,26 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
         public string Url => $"http://127.0.0.1:{Http}";
     }
 
-    [Fact]
-    public async Task Three_aggregators_and_three_agents_as_processes_agree_with_replay_and_survive_kill_9()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Three_aggregators_and_three_agents_as_processes_agree_with_replay_and_survive_kill_9(bool tls)
     {
         var clock = Stopwatch.StartNew();
         void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s {what}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var aggs = Enumerable.Range(0, 3).Select(_ => new Agg(GodoProcess.FreePort(), GodoProcess.FreePort())).ToArray();
         var processes = new List<GodoProcess>();
+        using var certs = tls ? new FleetCertsDir() : null;
+        string[] Tls(string name, string role) => certs?.Flags(name, role) ?? [];
         GodoProcess StartAggregator(Agg a, bool seed) => Track(new GodoProcess($"aggregator:{a.Remote}",
-            seed ? ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url]
-                 : ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url, "--seed", aggs[0].Address]));
+            [.. (string[])(seed ? ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url]
+                 : ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url, "--seed", aggs[0].Address]),
+             .. Tls($"agg-{a.Remote}", "aggregator")]));
         GodoProcess StartAgent(string corpus, string pace)
         {
             var args = new List<string> { "agent", "--source", $"file:{CorpusPath(corpus)}", "--pace", pace, "--host-name", corpus };
+            args.AddRange(Tls(corpus, "agent"));
             foreach (var a in aggs) { args.Add("--aggregator"); args.Add(a.Address); }
             return Track(new GodoProcess($"agent:{corpus}", [.. args]));
         }
@@ -57,11 +63,14 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
                 expected[c] = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = c }, new PipelineStats());
             }
             foreach (var a in aggs) await MembersUp(http, a, 3, TimeSpan.FromSeconds(60));
-            Log("3 aggregator processes form the cluster");
+            Log($"3 aggregator processes form the cluster (TLS {(tls ? "on" : "off")})");
 
             var agents = Corpora.ToDictionary(c => c, c => StartAgent(c, "event-time"));
             foreach (var a in aggs) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(90));
             Log("every aggregator serves every host's replay tree (paced by event time)");
+            if (tls)
+                foreach (var a in aggs)
+                    Assert.All((await http.GetFromJsonAsync<List<HostSummary>>(a.Url + "/api/hosts", Json))!, h => Assert.True(h.Verified, h.Host));
 
             // kill -9 an agent: down everywhere within 10 s
             agents["threads-exec"].Kill();
@@ -73,10 +82,10 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
                 return true;
             }, TimeSpan.FromSeconds(10), "threads-exec down on every aggregator");
             Log($"killed agent's host down on all 3 after {killed.Elapsed.TotalSeconds:0.0}s");
-            var oldIncarnation = (await Host(http, aggs[0], "threads-exec")).Incarnation;
+            var oldAgent = (await Host(http, aggs[0], "threads-exec")).AgentAddress;
             agents["threads-exec"] = StartAgent("threads-exec", "none");
             foreach (var a in aggs)
-                await Eventually.Until(async () => await Host(http, a, "threads-exec") is { Status: HostStatus.Up } h && h.Incarnation != oldIncarnation,
+                await Eventually.Until(async () => await Host(http, a, "threads-exec") is { Status: HostStatus.Up } h && h.AgentAddress != oldAgent,
                     TimeSpan.FromSeconds(30), $"restarted agent up again on {a.Url}");
             foreach (var a in aggs) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(30));
             Log("restarted agent resynced everywhere");

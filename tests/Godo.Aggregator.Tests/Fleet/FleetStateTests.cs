@@ -114,6 +114,8 @@ public sealed class FleetStateTests
         Assert.Null(_fleet.Get("new"));
 
         _fleet.ApplySnapshot(Snap(seq: 50));
+        _now += TimeSpan.FromSeconds(7);
+        _fleet.Sweep(); // stale: the incarnation that held it no longer keeps it
         r = _fleet.ApplyDelta(Delta(1, inc: "i2"));
         Assert.Equal(IngestOutcome.SnapshotNeeded, r.Outcome);
         Assert.Equal(("i2", "new incarnation"), (r.Request!.Incarnation, r.Request.Reason));
@@ -122,7 +124,66 @@ public sealed class FleetStateTests
         Assert.Equal(("i2", 1L), (h.Incarnation, h.Sequence));
         Assert.Equal([1], h.ToTree().Processes.Select(p => p.Pid));
         // the old incarnation's stragglers are not applied
-        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyDelta(Delta(51, inc: "i1")).Outcome);
+        Assert.Equal(IngestOutcome.Refused, _fleet.ApplyDelta(Delta(51, inc: "i1")).Outcome);
+    }
+
+    [Fact]
+    public void Without_TLS_the_incarnation_holding_an_up_host_keeps_it_and_a_second_one_is_a_conflict()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 3));
+        var second = Snap(inc: "i2", seq: 1, ps: [P(666, 1, "/bin/evil")]) with { AgentAddress = "akka.tcp://godo@10.9.9.9:1" };
+        var r = _fleet.Apply(second);
+        Assert.Equal((IngestOutcome.Refused, true), (r.Outcome, r.NewConflict));
+        Assert.Equal(IngestOutcome.Refused, _fleet.Apply(new AgentHeartbeat("h1", "i2", 1, T0, new AgentStats(), "akka.tcp://godo@10.9.9.9:1")).Outcome);
+        Assert.False(_fleet.Apply(Delta(2, inc: "i2")).NewConflict);
+        var summary = _fleet.Hosts().Single();
+        Assert.Equal(("akka.tcp://godo@10.9.9.9:1", 3L), (summary.Conflict!.AgentAddress, summary.Conflict.Refused));
+        Assert.Equal([1, 100], _fleet.Get("h1")!.ToTree().Processes.Select(p => p.Pid)); // untouched
+        Assert.Equal(IngestOutcome.Applied, _fleet.Apply(Delta(4)).Outcome); // the holder goes on
+
+        _now += TimeSpan.FromSeconds(31);
+        _fleet.Apply(new AgentHeartbeat("h1", "i1", 4, T0, new AgentStats()));
+        _fleet.Sweep();
+        Assert.Null(_fleet.Hosts().Single().Conflict); // quiet for down-after: forgotten
+    }
+
+    [Fact]
+    public void Bad_host_names_are_refused()
+    {
+        Assert.Equal(IngestOutcome.Refused, _fleet.Apply(Snap(host: "h1/../x")).Outcome);
+        Assert.Equal(IngestOutcome.Refused, _fleet.Apply(Snap(host: new string('a', 300))).Outcome);
+        Assert.Equal(0, _fleet.HostCount);
+    }
+
+    [Fact]
+    public void Under_TLS_a_host_is_taken_only_with_a_proof_from_its_own_certificate()
+    {
+        using var certs = new Godo.Aggregator.Tests.Infrastructure.FleetCertsDir();
+        var trust = certs.Trust("agg-1", "aggregator");
+        var fleet = new FleetState(new FleetOptions
+        {
+            StaleAfter = TimeSpan.FromSeconds(6), DownAfter = TimeSpan.FromSeconds(30), Retention = TimeSpan.FromMinutes(10),
+            SnapshotRetry = TimeSpan.FromSeconds(2), Trust = trust,
+        });
+        var now = DateTimeOffset.UtcNow;
+        var web1 = certs.Trust("h1", "agent").Certificate;
+        var web2 = certs.Trust("h2", "agent").Certificate;
+        using var otherCa = new Godo.Aggregator.Tests.Infrastructure.FleetCertsDir();
+        var stranger = otherCa.Trust("h1", "agent").Certificate;
+        HostSnapshot Signed(string inc, System.Security.Cryptography.X509Certificates.X509Certificate2 cert) =>
+            Snap(inc: inc) with { Identity = Godo.Messages.Security.AgentProof.Sign(cert, "h1", inc, now) };
+
+        Assert.Equal(IngestOutcome.Refused, fleet.Apply(Snap()).Outcome); // no proof
+        Assert.Equal(IngestOutcome.Refused, fleet.Apply(Signed("i1", web2)).Outcome); // another host's certificate
+        Assert.Equal(IngestOutcome.Refused, fleet.Apply(Signed("i1", stranger)).Outcome); // another CA
+        Assert.Equal(0, fleet.HostCount);
+        Assert.Equal(IngestOutcome.Applied, fleet.Apply(Signed("i1", web1)).Outcome);
+        Assert.True(fleet.Hosts().Single().Verified);
+        Assert.Equal(IngestOutcome.Refused, fleet.Apply(Signed("i2", stranger)).Outcome);
+        Assert.Equal(IngestOutcome.SnapshotNeeded, fleet.Apply(Delta(2, inc: "i2")).Outcome); // not applied: a proof is asked for
+        Assert.Equal(IngestOutcome.Applied, fleet.Apply(Delta(2)).Outcome);
+        Assert.Equal(IngestOutcome.Applied, fleet.Apply(Signed("i3", web1)).Outcome); // the agent restarted: its proof takes over
+        Assert.Equal(IngestOutcome.Applied, fleet.Apply(Snap(host: "local", inc: "x"), inProcess: true).Outcome); // the standalone's own agent
     }
 
     [Fact]

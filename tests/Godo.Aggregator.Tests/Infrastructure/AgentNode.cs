@@ -9,6 +9,7 @@ using Godo.Agent.Sources;
 using Godo.Agent.Audit;
 using Godo.Agent.Tree;
 using Godo.Messages.Model;
+using Godo.Messages.Supervision;
 using Godo.Messages.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,13 +37,18 @@ public sealed class AgentNode : IAsyncDisposable
     }
 
     public string HostName { get; }
+    /// <summary>The agent's remoting address (akka.tcp://godo-agent@127.0.0.1:PORT, or akka.ssl.tcp under TLS).</summary>
+    public Address Address => ((ExtendedActorSystem)_host.Services.GetRequiredService<ActorSystem>()).Provider.DefaultAddress;
     public PipelineStats Stats { get; }
     public IActorRef Router { get; }
     public IActorRef Tree { get; }
     public IActorRef Publisher { get; }
     public bool Stopped { get; private set; }
 
-    public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null)
+    /// <param name="tls">The agent's certificates: mutual TLS to the aggregators and the host proof on snapshots (a test
+    /// may give one that names another host, or comes from another CA: the agent process itself would refuse those).</param>
+    public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null,
+        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null)
     {
         var stats = new PipelineStats();
         var settings = new PublisherSettings
@@ -50,11 +56,13 @@ public sealed class AgentNode : IAsyncDisposable
             HostName = hostName,
             Aggregators = aggregators.Select(a => a.ToString()).ToList(),
             DropDelta = dropDelta,
+            Tls = tls,
             Stats = () => new AgentStats { Records = Interlocked.Read(ref stats.Records), Events = Interlocked.Read(ref stats.Events), Source = "file:test" },
         };
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services => services.AddAkka("godo-agent", b => b
+                .AddCriticalWatch(critical ?? new Godo.Messages.Supervision.CriticalActors())
                 .AddAgentHocon()
                 .AddProcessTreeActor(new TreeActorSettings { HostName = hostName }, stats)
                 .AddSerialRouter(new AssemblyOptions(), stats)

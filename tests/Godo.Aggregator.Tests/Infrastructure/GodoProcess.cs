@@ -30,6 +30,14 @@ public sealed class GodoProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>Waits for the process to end by itself; its exit code.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>kill -9.</summary>
     public void Kill()
     {

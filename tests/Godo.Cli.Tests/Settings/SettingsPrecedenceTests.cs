@@ -5,6 +5,7 @@ using Godo.Agent.Netlink;
 using Godo.Aggregator;
 using Godo.Cli.Commands;
 using Godo.Cli.Settings;
+using Godo.Messages.Security;
 
 namespace Godo.Cli.Tests.Settings;
 
@@ -150,5 +151,40 @@ public sealed class SettingsPrecedenceTests : IDisposable
         Assert.Equal("bad --remote-port '70000': give a port number (0-65535)", e.Message);
         e = Assert.Throws<UsageException>(() => Aggregator(Environment("""{ "Aggregator": { "StaleAfter": "later" } }""")));
         Assert.Equal("bad --stale-after 'later': give seconds (e.g. 30) or hh:mm:ss", e.Message);
+    }
+
+    [Fact]
+    public void TLS_files_come_from_any_layer_all_three_together_and_an_agent_certificate_must_name_its_host()
+    {
+        using var ca = FleetCertificates.CreateCa();
+        FleetCertificates.Write(ca, Path.Combine(_dir, "ca.crt"), Path.Combine(_dir, "ca.key"));
+        foreach (var (name, role) in new[] { ("agg-1", FleetRole.Aggregator), ("web-1", FleetRole.Agent) })
+            using (var cert = FleetCertificates.Issue(ca, name, role))
+                FleetCertificates.Write(cert, Path.Combine(_dir, name + ".crt"), Path.Combine(_dir, name + ".key"));
+        (string, string)[] Vars(string name) =>
+            [("GODO_TLS_CERT", Path.Combine(_dir, name + ".crt")), ("GODO_TLS_KEY", Path.Combine(_dir, name + ".key")), ("GODO_TLS_CA", Path.Combine(_dir, "ca.crt"))];
+
+        Assert.Null(Aggregator(Environment("{}")).Tls);
+        Assert.Equal(("agg-1", FleetRole.Aggregator), (Aggregator(Environment("{}", Vars("agg-1"))).Tls!.Name, Aggregator(Environment("{}", Vars("agg-1"))).Tls!.Role));
+        var json = $$"""{ "Tls": { "Cert": "{{Path.Combine(_dir, "web-1.crt")}}", "Key": "{{Path.Combine(_dir, "web-1.key")}}", "Ca": "{{Path.Combine(_dir, "ca.crt")}}" } }""";
+        Assert.Equal("web-1", Agent(Environment(json), "--host-name", "web-1").Tls!.Name);
+
+        var e = Assert.Throws<UsageException>(() => Agent(Environment(json), "--host-name", "web-2"));
+        Assert.Contains("names 'web-1', not this host 'web-2'", e.Message);
+        e = Assert.Throws<UsageException>(() => Aggregator(Environment(json)));
+        Assert.Contains("has role agent, expected aggregator", e.Message);
+        e = Assert.Throws<UsageException>(() => Aggregator(Environment("{}", ("GODO_TLS_CERT", "x.crt"))));
+        Assert.Equal("TLS needs all three of --tls-cert, --tls-key and --tls-ca", e.Message);
+        Assert.True(Aggregator(Environment("{}", ("GODO_INSECURE_REMOTING", "true"))).InsecureRemoting);
+    }
+
+    [Fact]
+    public void Agents_bind_where_asked_and_host_names_are_DNS_like()
+    {
+        var agent = Agent(Environment("""{ "Agent": { "RemoteHost": "10.0.0.5", "RemotePort": "4100", "PublicHost": "web-1.example" } }"""));
+        Assert.Equal(("10.0.0.5", 4100, "web-1.example"), (agent.RemoteHost, agent.RemotePort, agent.PublicHost));
+        var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--host-name", "web 1"));
+        Assert.StartsWith("bad --host-name: host name 'web 1'", e.Message);
+        Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--host-name", new string('a', 254)));
     }
 }

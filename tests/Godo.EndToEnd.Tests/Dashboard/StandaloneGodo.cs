@@ -24,6 +24,7 @@ public sealed class StandaloneGodo : IAsyncLifetime
     private Process? _process;
     private readonly StringBuilder _log = new();
     private string _rulesBefore = "";
+    private readonly string _certs = Path.Combine(Path.GetTempPath(), "godo-ui-certs-" + Guid.NewGuid().ToString("N")[..8]);
 
     public string RepoRoot { get; } = FindRepoRoot();
     public string BaseUrl { get; private set; } = "";
@@ -59,6 +60,14 @@ public sealed class StandaloneGodo : IAsyncLifetime
         psi.ArgumentList.Add("standalone");
         psi.ArgumentList.Add("--http");
         psi.ArgumentList.Add(BaseUrl);
+        // A standalone is a one-node cluster: it runs with mutual TLS on its remoting, from certificates `godo certs` makes.
+        RunGodo("certs", "init", _certs);
+        RunGodo("certs", "issue", _certs, "standalone", "--role", "aggregator");
+        foreach (var (flag, file) in new[] { ("--tls-cert", "standalone.crt"), ("--tls-key", "standalone.key"), ("--tls-ca", "ca.crt") })
+        {
+            psi.ArgumentList.Add(flag);
+            psi.ArgumentList.Add(Path.Combine(_certs, file));
+        }
         psi.Environment["GODO_API_TOKEN"] = Token;
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start ./godo standalone");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
@@ -92,6 +101,10 @@ public sealed class StandaloneGodo : IAsyncLifetime
             catch (TaskCanceledException) { }
             await Task.Delay(250);
         }
+        // its remoting listens under TLS (akka.ssl.tcp), as the start line says
+        using var cluster = JsonDocument.Parse(await Http.GetStringAsync("/api/cluster"));
+        if (!cluster.RootElement.ToString().Contains("akka.ssl.tcp://", StringComparison.Ordinal) || !Log.Contains("mutual TLS", StringComparison.Ordinal))
+            throw new InvalidOperationException($"./godo standalone is not on TLS:\n{Log}");
     }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
@@ -130,6 +143,7 @@ public sealed class StandaloneGodo : IAsyncLifetime
         {
             _process?.Dispose();
             _lock?.Dispose();
+            if (Directory.Exists(_certs)) Directory.Delete(_certs, true);
         }
         if (problems.Count > 0) throw new InvalidOperationException(string.Join("\n", problems));
     }
@@ -149,14 +163,19 @@ public sealed class StandaloneGodo : IAsyncLifetime
         throw new InvalidOperationException($"no repository root (godo.sln and ./godo) above {AppContext.BaseDirectory}");
     }
 
-    internal static string Run(string file, params string[] args)
+    /// <summary>`./godo ARGS`, allowing for the first run's Release build.</summary>
+    private string RunGodo(params string[] args) => Run(TimeSpan.FromMinutes(10), Path.Combine(RepoRoot, "godo"), args);
+
+    internal static string Run(string file, params string[] args) => Run(TimeSpan.FromSeconds(60), file, args);
+
+    private static string Run(TimeSpan timeout, string file, string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException($"{file} {string.Join(' ', args)}: no answer in 60 s"); }
+        if (!p.WaitForExit(timeout)) { p.Kill(); throw new TimeoutException($"{file} {string.Join(' ', args)}: no answer in {timeout.TotalSeconds:0} s"); }
         if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result.Trim()}");
         return stdout.Result;
     }

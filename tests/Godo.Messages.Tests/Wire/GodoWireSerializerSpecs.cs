@@ -10,7 +10,12 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
 {
     public static TheoryData<string> MessageNames() => new(WireSamples.All().Select(Name));
 
-    private static string Name(IGodoWireMessage m) => m.GetType().Name + (m is Godo.Messages.Wire.HostSnapshot { Processes.Length: 0 } ? "(empty)" : "");
+    private static string Name(IGodoWireMessage m) => m.GetType().Name + (m switch
+    {
+        Godo.Messages.Wire.HostSnapshot { Identity: not null } => "(proof)",
+        Godo.Messages.Wire.HostSnapshot { Processes.Length: 0 } => "(empty)",
+        _ => "",
+    });
 
     [Theory]
     [MemberData(nameof(MessageNames))]

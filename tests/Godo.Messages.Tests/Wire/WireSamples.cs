@@ -33,6 +33,8 @@ public static class WireSamples
     public static IEnumerable<IGodoWireMessage> All()
     {
         yield return new HostSnapshot("web-1", "b1f0a7c2", 17, T0, [Shell, HostProcess], [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
+        yield return new HostSnapshot("web-2", "c0ffee", 1, T0, [], [], Stats, "akka.ssl.tcp://godo@10.0.0.2:4100",
+            new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ=="));
         yield return new HostSnapshot("empty", "inc", 1, T0, [], [], new AgentStats());
         yield return new HostDelta("web-1", "b1f0a7c2", 18, T0,
             [new ProcessChange(ProcessChangeKind.Upsert, Shell), new ProcessChange(ProcessChangeKind.Exited, HostProcess), new ProcessChange(ProcessChangeKind.Removed, Shell)],
