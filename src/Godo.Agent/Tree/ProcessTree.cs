@@ -84,6 +84,8 @@ public sealed partial class ProcessTree
             _deletions.Dequeue();
             Remove(node);
         }
+        // An exit still waiting for its process is given up once the window has passed, also on a quiet host.
+        if (_earlyExitOrder.Count > 0) ExpireEarlyExits();
     }
 
     // ---- the calling process ------------------------------------------------------------------

@@ -99,7 +99,9 @@ public class LiveDeathTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
         await _steps.Step("1,000 processes killed by SIGTERM", s => !LiveSteps.Has(s, id, "sleep 5203"));
         // A child killed before its first syscall never shows in audit (a fork in a container is linked through the
         // child's own records), so its exit is reported but finds no process: count what the connector reported.
-        Assert.True(await ProcEventsReported() - reported0 >= 1000, "the connector reported fewer than 1,000 exits");
+        // An exit that came before its process's records waits up to 2 s for them before it is counted.
+        await Eventually.Until(async () => await ProcEventsReported() - reported0 >= 1000, TimeSpan.FromSeconds(15),
+            "the connector reported 1,000 exits");
         await AssertExactWithProcEvents(100);
     }
 
