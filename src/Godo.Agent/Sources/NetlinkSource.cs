@@ -20,6 +20,7 @@ public sealed class NetlinkSource(
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
     private Timer? _flusher;
+    private int _flushArmed;
     private RecordTap? _tap;
 
     public void Start()
@@ -42,7 +43,11 @@ public sealed class NetlinkSource(
             Interlocked.Increment(ref stats.Lines);
             tap?.Write(type, payload);
             var why = AuditLineParser.TryParsePayload(type, payload, out var rec, arena);
-            if (why == MalformedReason.None) batcher.Add(rec);
+            if (why == MalformedReason.None)
+            {
+                batcher.Add(rec);
+                ArmFlush();
+            }
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
         });
         _receiver.LossDetected += loss =>
@@ -54,9 +59,22 @@ public sealed class NetlinkSource(
         };
         _receiver.StatusPolled += s => Interlocked.Exchange(ref stats.Backlog, s.Backlog);
         _receiver.Faulted += faulted;
-        _flusher = new Timer(_ => batcher.FlushIfIdle(), null, 10, 10);
+        // Armed by the first record of a partial batch, not periodic: at rest nothing wakes.
+        _flusher = new Timer(_ =>
+        {
+            Volatile.Write(ref _flushArmed, 0);
+            batcher.FlushIfIdle();
+            if (batcher.HasPending) ArmFlush();
+        }, null, Timeout.Infinite, Timeout.Infinite);
         _receiver.Start();
         tree.Tell(new TreeProtocol.RequestReconcile("startup"));
+    }
+
+    private void ArmFlush()
+    {
+        if (Volatile.Read(ref _flushArmed) != 0 || Interlocked.Exchange(ref _flushArmed, 1) != 0) return;
+        try { _flusher?.Change(10, Timeout.Infinite); }
+        catch (ObjectDisposedException) { } // stopping: Dispose flushes nothing more anyway
     }
 
     public void Dispose()
