@@ -19,8 +19,7 @@ public sealed class NetlinkSource(
 {
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
-    private Timer? _flusher;
-    private int _flushArmed;
+    private PartialBatchFlusher? _flusher;
     private RecordTap? _tap;
 
     public void Start()
@@ -46,7 +45,7 @@ public sealed class NetlinkSource(
             if (why == MalformedReason.None)
             {
                 batcher.Add(rec);
-                ArmFlush();
+                _flusher?.Arm();
             }
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
         });
@@ -59,22 +58,9 @@ public sealed class NetlinkSource(
         };
         _receiver.StatusPolled += s => Interlocked.Exchange(ref stats.Backlog, s.Backlog);
         _receiver.Faulted += faulted;
-        // Armed by the first record of a partial batch, not periodic: at rest nothing wakes.
-        _flusher = new Timer(_ =>
-        {
-            Volatile.Write(ref _flushArmed, 0);
-            batcher.FlushIfIdle();
-            if (batcher.HasPending) ArmFlush();
-        }, null, Timeout.Infinite, Timeout.Infinite);
+        _flusher = new PartialBatchFlusher(batcher, 10);
         _receiver.Start();
         tree.Tell(new TreeProtocol.RequestReconcile("startup"));
-    }
-
-    private void ArmFlush()
-    {
-        if (Volatile.Read(ref _flushArmed) != 0 || Interlocked.Exchange(ref _flushArmed, 1) != 0) return;
-        try { _flusher?.Change(10, Timeout.Infinite); }
-        catch (ObjectDisposedException) { } // stopping: Dispose flushes nothing more anyway
     }
 
     public void Dispose()
