@@ -6,6 +6,8 @@
 #     for auditd, its self-exclusion naming auditd), and the kernel `lost` counter, which must stay 0.
 #  2. docker exec -> the process in the agent's tree: median and max over 20 execs (bench/agent-latency, which hosts
 #     the agent in-process and polls its tree and /proc every 10 ms).
+#  3. At rest: CPU and RSS of the agent, the aggregator (alone and with 2 idle agents), standalone and auditd, and the
+#     agent's RSS against the host's process count (bench/idle.sh, run last; IDLE_SECONDS sets its window, default 60).
 # Root; Docker running; image godo/busybox:1 (scripts/setup.sh). Kernel audit state is global: every phase holds
 # /tmp/godo-audit.lock, and the state found at start is put back (checked at the end).
 # Env: STORM (execs, default 5000), EXECS (latency samples, default 20).
@@ -114,7 +116,10 @@ flock -u 9
   && [ "$(status backlog_wait_time)" = "$found_wait" ] && [ "$(status pid)" = "$found_pid" ] && ! auditctl -l | grep -q 'key=godo' \
   || { echo "kernel audit state not restored:" >&2; auditctl -s >&2; auditctl -l >&2; exit 1; }
 
+bench/idle.sh --seconds "${IDLE_SECONDS:-60}" | tee "$work/idle.txt"
+
 echo
 echo "== agent figures ($(nproc) cores, $(uname -r)) =="
 cat "$work/figures.txt"
 tail -4 "$work/latency.txt"
+sed -n '/^== at rest/,$p' "$work/idle.txt"
