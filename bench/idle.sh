@@ -109,7 +109,7 @@ auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
 sleep 1000000 | ./godo agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" >"$work/agent2.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 300); do
-  [ "$(curl -s "http://127.0.0.1:$((REMOTE_PORT + 1))/api/hosts" | grep -o '"state":"up"' | wc -l)" -ge 2 ] && break; sleep 0.2
+  [ "$(curl -s "http://127.0.0.1:$((REMOTE_PORT + 1))/api/hosts" | grep -o '"status":"up"' | wc -l)" -ge 2 ] && break; sleep 0.2
 done
 agent2=$(pgrep -n -f 'godo.dll agent --source stdin --no-docker --host-name idle-stdin')
 sleep "$SETTLE"
