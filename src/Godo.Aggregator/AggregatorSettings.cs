@@ -21,6 +21,14 @@ public sealed record AggregatorSettings
     public string HttpUrl { get; init; } = GodoConstants.DefaultHttpUrl;
     /// <summary>Bearer token required on every API request when set (and required to be set off loopback).</summary>
     public string? ApiToken { get; init; }
+    /// <summary>
+    /// Host names the API answers to besides its bound address (and localhost on loopback), e.g. the name operators
+    /// or a reverse proxy use; a name without a port matches any port. Any other Host header is refused (DNS rebinding).
+    /// </summary>
+    public IReadOnlyList<string> HttpHosts { get; init; } = [];
+    /// <summary>PEM certificate (with its chain) and private key for an https:// <see cref="HttpUrl"/>.</summary>
+    public string? HttpCert { get; init; }
+    public string? HttpKey { get; init; }
     /// <summary>Static files served at / (the dashboard); default: wwwroot next to the executable, when present.</summary>
     public string? WebRoot { get; init; }
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(6);

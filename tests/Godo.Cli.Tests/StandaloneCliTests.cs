@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
@@ -62,21 +61,7 @@ public sealed class StandaloneFixture : IAsyncLifetime
 
 public sealed class StandaloneCliTests(StandaloneFixture f) : IClassFixture<StandaloneFixture>
 {
-    private static readonly string GodoDll = Path.Combine(AppContext.BaseDirectory, "godo.dll");
-
-    private async Task<(int Code, string Out, string Err)> Godo(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(GodoDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("GODO_API_TOKEN");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> Godo(params string[] args) => GodoCli.RunAsync(args);
 
     [Fact]
     public async Task Standalone_serves_the_agents_tree_and_the_containers()

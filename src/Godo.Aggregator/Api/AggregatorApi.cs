@@ -16,7 +16,9 @@ namespace Godo.Aggregator.Api;
 /// </summary>
 public static class AggregatorApi
 {
-    /// <summary>Middleware (errors as JSON, token, latency) and every endpoint.</summary>
+    private static readonly HttpMethodMetadata ProbeMethods = new([HttpMethods.Get, HttpMethods.Head]);
+
+    /// <summary>Middleware (errors as JSON, Host and security headers, token, 405, same-origin writes, latency) and every endpoint.</summary>
     public static WebApplication MapAggregatorApi(this WebApplication app, AggregatorSettings settings)
     {
         var metrics = app.Services.GetRequiredService<AggregatorMetrics>();
@@ -31,6 +33,7 @@ public static class AggregatorApi
             }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
         });
+        app.UseRequestGuards(settings);
 
         if (!string.IsNullOrEmpty(settings.ApiToken))
         {
@@ -53,6 +56,11 @@ public static class AggregatorApi
             });
         }
 
+        var webRoot = settings.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var files = Directory.Exists(webRoot) ? new PhysicalFileProvider(Path.GetFullPath(webRoot)) : null;
+        app.UseMethodNotAllowed(files);
+        app.UseSameOriginWrites();
+
         app.Use(async (ctx, next) =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -61,10 +69,8 @@ public static class AggregatorApi
                 metrics.ApiLatency.WithLabels(pattern, ctx.Response.StatusCode.ToString()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         });
 
-        var webRoot = settings.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        if (Directory.Exists(webRoot))
+        if (files is not null)
         {
-            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
@@ -72,8 +78,8 @@ public static class AggregatorApi
         app.MapFleetApi();
         app.MapClusterApi();
         app.MapOpsApi();
-        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("liveness") });
-        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") || c.Tags.Contains("readiness") });
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("liveness") }).WithMetadata(ProbeMethods);
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") || c.Tags.Contains("readiness") }).WithMetadata(ProbeMethods);
         // Unknown API paths get a JSON 404; anything else falls through to the static files (the dashboard).
         app.MapFallback("/api/{**path}", (HttpContext ctx) => ApiError.NotFound($"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
         app.MapFallback("/ops/{**path}", (HttpContext ctx) => ApiError.NotFound($"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));

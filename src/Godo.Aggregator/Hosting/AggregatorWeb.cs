@@ -46,12 +46,18 @@ public static class AggregatorWeb
         return app;
     }
 
-    /// <summary>Kestrel on <see cref="AggregatorSettings.HttpUrl"/>, JSON options, health checks, quiet logs.</summary>
+    /// <summary>Kestrel on <see cref="AggregatorSettings.HttpUrl"/> (HTTPS with the configured certificate), JSON options, health checks, quiet logs.</summary>
     public static WebApplicationBuilder ConfigureAggregatorWeb(this WebApplicationBuilder builder, AggregatorSettings settings)
     {
         ApiSecurity.Validate(settings.HttpUrl, settings.ApiToken);
+        var certificate = ApiTls.Load(settings);
         builder.WebHost.UseUrls(settings.HttpUrl);
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            if (certificate is not null) k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+        });
         builder.Services.AddHealthChecks();
         builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -1,23 +1,30 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Godo.Messages;
 using Godo.Messages.Api;
 
 namespace Godo.Cli.Client;
 
-/// <summary>The --server/--api-token/--json options every client command shares.</summary>
+/// <summary>The --server/--api-token/--ca/--json options every client command shares.</summary>
 public sealed class ClientOptions
 {
     public Option<string?> Server { get; } = new("--server") { Description = $"the aggregator's URL (default {GodoConstants.DefaultHttpUrl}; GODO_SERVER)" };
     public Option<string?> Token { get; } = new("--api-token") { Description = $"bearer token of the API ({GodoConstants.ApiTokenVariable})" };
+    public Option<string?> Ca { get; } = new("--ca") { Description = "PEM file of the CA(s) to trust for an https:// --server, beside the system's (GODO_CA)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print the API's JSON instead of a table" };
 
     public void AddTo(Command cmd, bool json = true)
     {
         cmd.Options.Add(Server);
         cmd.Options.Add(Token);
+        cmd.Options.Add(Ca);
         if (json) cmd.Options.Add(Json);
     }
 
@@ -27,7 +34,19 @@ public sealed class ClientOptions
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new UsageException($"bad --server '{server}': give e.g. {GodoConstants.DefaultHttpUrl}");
         var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(GodoConstants.ApiTokenVariable);
-        return new ApiClient(uri, string.IsNullOrEmpty(token) ? null : token);
+        var ca = parse.GetValue(Ca) ?? Environment.GetEnvironmentVariable("GODO_CA");
+        return new ApiClient(uri, string.IsNullOrEmpty(token) ? null : token, string.IsNullOrEmpty(ca) ? null : LoadCa(ca));
+    }
+
+    private static X509Certificate2Collection LoadCa(string file)
+    {
+        var cas = new X509Certificate2Collection();
+        try { cas.ImportFromPemFile(file); }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read --ca {file}: {e.Message.TrimEnd('.')}");
+        }
+        return cas.Count > 0 ? cas : throw new UsageException($"--ca {file} holds no PEM certificate");
     }
 }
 
@@ -42,10 +61,13 @@ public sealed class ApiClient : IDisposable
     private readonly HttpClient _http;
     public Uri Server { get; }
 
-    public ApiClient(Uri server, string? token)
+    /// <param name="ca">CAs trusted for the server's certificate besides the system's (a fleet's private CA).</param>
+    public ApiClient(Uri server, string? token, X509Certificate2Collection? ca = null)
     {
         Server = server;
-        _http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+        var handler = new SocketsHttpHandler();
+        if (ca is not null) handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => TrustedBy(ca, cert, errors);
+        _http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
         if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
@@ -58,10 +80,27 @@ public sealed class ApiClient : IDisposable
     public async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
         JsonSerializer.Deserialize<T>(await GetStringAsync(path, ct), Options) ?? throw new ServerException($"empty answer from {Server}{path}");
 
-    public async Task<string> PostAsync(string path, CancellationToken ct)
+    /// <summary>POSTs <paramref name="body"/> as JSON: the API takes no other content type for a change.</summary>
+    public async Task<string> PostAsync<T>(string path, T body, CancellationToken ct)
     {
-        using var resp = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path), ct, TimeSpan.FromSeconds(30));
+        var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Options) };
+        using var resp = await SendAsync(req, ct, TimeSpan.FromSeconds(30));
         return await resp.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>
+    /// The system's verdict, or else a chain to one of <paramref name="ca"/>; the name must match either way (a
+    /// certificate of the fleet's CA issued to another host is not this server's).
+    /// </summary>
+    private static bool TrustedBy(X509Certificate2Collection ca, X509Certificate? cert, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None) return true;
+        if (cert is null || errors != SslPolicyErrors.RemoteCertificateChainErrors) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(cert as X509Certificate2 ?? new X509Certificate2(cert));
     }
 
     /// <summary>Follows a text/event-stream, calling <paramref name="onEvent"/> with each (event, data) until the server or the user ends it.</summary>
@@ -96,6 +135,10 @@ public sealed class ApiClient : IDisposable
         try
         {
             resp = await _http.SendAsync(req, completion, cts.Token);
+        }
+        catch (HttpRequestException e) when (e.InnerException is AuthenticationException tls)
+        {
+            throw new ServerException($"the aggregator at {Server} has a certificate this client does not trust ({tls.Message.TrimEnd('.')}): give its CA with --ca FILE or GODO_CA");
         }
         catch (HttpRequestException e)
         {

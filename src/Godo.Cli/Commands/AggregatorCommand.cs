@@ -13,17 +13,15 @@ namespace Godo.Cli.Commands;
 public static class AggregatorCommand
 {
     public sealed record Options(
-        Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, Option<string?> Http,
-        Option<string?> ApiToken, Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention)
+        Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, ApiOptions Api,
+        Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
-        public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
+        public SettingsLayer Flags(ParseResult parse) => Api.Flags(parse, new SettingsLayer())
             .Set("Aggregator:RemoteHost", parse.GetValue(RemoteHost))
             .Set("Aggregator:RemotePort", parse.GetValue(RemotePort)?.ToString(CultureInfo.InvariantCulture))
             .Set("Aggregator:PublicHost", parse.GetValue(PublicHost))
             .SetList("Aggregator:Seeds", parse.GetValue(Seeds))
-            .Set("Aggregator:Http", parse.GetValue(Http))
-            .Set("Aggregator:ApiToken", parse.GetValue(ApiToken))
             .Set("Aggregator:StaleAfter", parse.GetValue(StaleAfter))
             .Set("Aggregator:DownAfter", parse.GetValue(DownAfter))
             .Set("Aggregator:Retention", parse.GetValue(Retention));
@@ -34,8 +32,7 @@ public static class AggregatorCommand
         new Option<int?>("--remote-port") { Description = $"Akka.Remote port (default {GodoConstants.DefaultRemotePort}; 0 = any free port; GODO_REMOTE_PORT)" },
         new Option<string?>("--public-host") { Description = "address others use to reach this node, when it differs from --remote-host (GODO_PUBLIC_HOST)" },
         new Option<string[]>("--seed") { Description = "a seed node, akka.tcp://godo@HOST:PORT; repeat for several (GODO_SEEDS, comma-separated). None: start a new cluster", AllowMultipleArgumentsPerToken = false },
-        new Option<string?>("--http") { Description = $"URL the HTTP API listens on (default {GodoConstants.DefaultHttpUrl}; GODO_HTTP). Off loopback it needs a token" },
-        new Option<string?>("--api-token") { Description = $"bearer token required on every API request ({GodoConstants.ApiTokenVariable})" },
+        ApiOptions.Create(),
         new Option<string?>("--stale-after") { Description = "a host without heartbeat for this long is stale (seconds; default 6)" },
         new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" },
         new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" });
@@ -45,8 +42,9 @@ public static class AggregatorCommand
         var o = CreateOptions();
         var cmd = new Command("aggregator", "Run an aggregator: a cluster member that merges the agents' process trees and serves the HTTP API.")
         {
-            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.Http, o.ApiToken, o.StaleAfter, o.DownAfter, o.Retention,
+            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.StaleAfter, o.DownAfter, o.Retention,
         };
+        foreach (var option in o.Api.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));

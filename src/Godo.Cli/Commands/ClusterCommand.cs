@@ -56,7 +56,7 @@ public static class ClusterCommand
             using var api = client.Connect(parse);
             var a = parse.GetValue(address);
             if (a is not null && MemberAddress.Problem(a, "address", out _) is { } problem) throw new UsageException(problem);
-            var json = await api.PostAsync("/api/cluster/leave" + (a is null ? "" : $"?address={Uri.EscapeDataString(a)}"), ct);
+            var json = await api.PostAsync("/api/cluster/leave", new AddressRequest(a), ct);
             var r = JsonSerializer.Deserialize<ClusterActionResult>(json, ApiClient.Options)!;
             Console.Out.WriteLine($"{r.Address}: leaving");
             return CommandLine.Ok;
@@ -74,7 +74,7 @@ public static class ClusterCommand
         {
             using var api = client.Connect(parse);
             var a = parse.GetValue(address)!;
-            var json = await api.PostAsync($"/api/cluster/down?address={Uri.EscapeDataString(a)}", ct);
+            var json = await api.PostAsync("/api/cluster/down", new AddressRequest(a), ct);
             var r = JsonSerializer.Deserialize<ClusterActionResult>(json, ApiClient.Options)!;
             Console.Out.WriteLine($"{r.Address}: down");
             return CommandLine.Ok;

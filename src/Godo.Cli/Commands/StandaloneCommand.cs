@@ -19,17 +19,15 @@ public static class StandaloneCommand
     public static Command Create()
     {
         var o = AgentCommand.CreateOptions();
-        var http = new Option<string?>("--http") { Description = "where the API and dashboard listen (default http://127.0.0.1:5080; off loopback an --api-token is required)" };
-        var token = new Option<string?>("--api-token") { Description = "bearer token required on every API request (GODO_API_TOKEN)" };
+        var api = ApiOptions.Create();
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
-            http, token, o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record,
         };
+        foreach (var option in api.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
-            var config = GodoConfiguration.Build(o.Flags(parse)
-                .Set("Aggregator:Http", parse.GetValue(http))
-                .Set("Aggregator:ApiToken", parse.GetValue(token)));
+            var config = GodoConfiguration.Build(api.Flags(parse, o.Flags(parse)));
             var agent = AgentSection.Bind(config);
             var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config));
             var stats = new PipelineStats();

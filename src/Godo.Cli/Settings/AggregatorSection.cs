@@ -18,6 +18,9 @@ public sealed class AggregatorSection
     public string? Http { get; init; }
     public string? HttpUrl { get; init; }
     public string? ApiToken { get; init; }
+    public string[]? HttpHosts { get; init; }
+    public string? HttpCert { get; init; }
+    public string? HttpKey { get; init; }
     public string? WebRoot { get; init; }
     /// <summary>Seconds (30, 30s) or hh:mm:ss.</summary>
     public string? StaleAfter { get; init; }
@@ -38,6 +41,8 @@ public sealed class AggregatorSection
             PublicHost = PublicHost ?? settings.PublicHost,
             HttpUrl = Http ?? HttpUrl ?? settings.HttpUrl,
             ApiToken = ApiToken ?? settings.ApiToken,
+            HttpCert = HttpCert ?? settings.HttpCert,
+            HttpKey = HttpKey ?? settings.HttpKey,
             WebRoot = WebRoot ?? settings.WebRoot,
             StaleAfter = Time(StaleAfter, "--stale-after") ?? settings.StaleAfter,
             DownAfter = Time(DownAfter, "--down-after") ?? settings.DownAfter,
@@ -45,6 +50,7 @@ public sealed class AggregatorSection
         };
         // Blank items are what a shorter list leaves of a longer one below it (see SettingsLayer.Over).
         if (Seeds?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() is { Length: > 0 } seeds) settings = settings with { Seeds = seeds };
+        if (HttpHosts?.Where(h => !string.IsNullOrWhiteSpace(h)).ToArray() is { Length: > 0 } hosts) settings = settings with { HttpHosts = hosts };
         return settings;
     }
 

@@ -26,6 +26,9 @@ public static class GodoConfiguration
         ["GODO_SEEDS"] = "Aggregator:Seeds",
         ["GODO_HTTP"] = "Aggregator:Http",
         [GodoConstants.ApiTokenVariable] = "Aggregator:ApiToken",
+        ["GODO_HTTP_HOSTS"] = "Aggregator:HttpHosts",
+        ["GODO_HTTP_CERT"] = "Aggregator:HttpCert",
+        ["GODO_HTTP_KEY"] = "Aggregator:HttpKey",
         ["GODO_WEBROOT"] = "Aggregator:WebRoot",
         ["GODO_STALE_AFTER"] = "Aggregator:StaleAfter",
         ["GODO_DOWN_AFTER"] = "Aggregator:DownAfter",
@@ -33,7 +36,7 @@ public static class GodoConfiguration
     };
 
     /// <summary>Settings that are lists: comma-separated in a variable, repeated as a flag, an array in appsettings.json.</summary>
-    public static readonly IReadOnlySet<string> Lists = new HashSet<string>(["Agent:Aggregators", "Aggregator:Seeds"], StringComparer.OrdinalIgnoreCase);
+    public static readonly IReadOnlySet<string> Lists = new HashSet<string>(["Agent:Aggregators", "Aggregator:Seeds", "Aggregator:HttpHosts"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The layered configuration of this process: its environment and the given <paramref name="flags"/>.</summary>
     public static IConfiguration Build(SettingsLayer flags) => Build(flags, Environment.GetEnvironmentVariables());

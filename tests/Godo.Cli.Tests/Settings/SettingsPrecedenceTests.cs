@@ -40,7 +40,8 @@ public sealed class SettingsPrecedenceTests : IDisposable
     private static AggregatorSettings Aggregator(Hashtable env, params string[] args)
     {
         var o = AggregatorCommand.CreateOptions();
-        var cmd = new Command("aggregator") { o.RemoteHost, o.RemotePort, o.Seeds, o.Http, o.StaleAfter };
+        var cmd = new Command("aggregator") { o.RemoteHost, o.RemotePort, o.Seeds, o.StaleAfter };
+        foreach (var option in o.Api.All) cmd.Options.Add(option);
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse), env));
@@ -89,6 +90,19 @@ public sealed class SettingsPrecedenceTests : IDisposable
 
         var agents = Environment("""{ "Agent": { "Aggregators": [ "akka.tcp://godo@a:1", "akka.tcp://godo@b:1" ] } }""", ("GODO_AGGREGATORS", "akka.tcp://godo@x:1"));
         Assert.Equal(["akka.tcp://godo@x:1"], Agent(agents).Aggregators);
+    }
+
+    [Fact]
+    public void The_API_names_and_certificate_come_from_every_layer()
+    {
+        const string json = """{ "Aggregator": { "HttpHosts": [ "file.example" ], "HttpCert": "/file.crt", "HttpKey": "/file.key" } }""";
+        // the list joined, since a tuple compares lists by reference
+        static (string, string?, string?) Api(AggregatorSettings s) => (string.Join(",", s.HttpHosts), s.HttpCert, s.HttpKey);
+        Assert.Equal(("file.example", "/file.crt", "/file.key"), Api(Aggregator(Environment(json))));
+        var env = Environment(json, ("GODO_HTTP_HOSTS", "a.example, b.example"), ("GODO_HTTP_CERT", "/env.crt"), ("GODO_HTTP_KEY", "/env.key"));
+        Assert.Equal(("a.example,b.example", "/env.crt", "/env.key"), Api(Aggregator(env)));
+        Assert.Equal(("c.example", "/flag.crt", "/flag.key"), Api(Aggregator(env, "--http-host", "c.example", "--http-cert", "/flag.crt", "--http-key", "/flag.key")));
+        Assert.Empty(Aggregator(Environment("{}")).HttpHosts);
     }
 
     [Fact]
