@@ -105,13 +105,16 @@ start agent agent --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT"
 agent=$started
 registered "$agent"
 auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
-# The second agent reads stdin that never writes: an idle host.
-sleep 1000000 | ./godo agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" >"$work/agent2.log" 2>&1 &
+# The second agent reads a pipe nobody writes to (held open here, read-write, so it never ends): an idle host.
+mkfifo "$work/idle-in"
+exec 8<>"$work/idle-in"
+./godo agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" \
+  <"$work/idle-in" >"$work/agent2.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 300); do
   [ "$(curl -s "http://127.0.0.1:$((REMOTE_PORT + 1))/api/hosts" | grep -o '"status":"up"' | wc -l)" -ge 2 ] && break; sleep 0.2
 done
-agent2=$(pgrep -n -f 'godo.dll agent --source stdin --no-docker --host-name idle-stdin')
+agent2=${pids[-1]} # ./godo execs dotnet: the same pid
 sleep "$SETTLE"
 at_rest "godo agent (netlink)=$agent" "godo agent (stdin, second)=$agent2" "godo aggregator, 2 idle agents=$aggregator"
 stop_all
