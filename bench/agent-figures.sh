@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The live agent's figures, printed at the end:
 #  1. A 5,000-exec storm inside a container: CPU seconds of `./godo agent` (utime+stime from /proc/PID/stat, before
-#     and after, the agent's catch-up included) next to Debian's auditd for the same storm, run separately, with the
+#     and after, the agent's catch-up included), with the process events connector (godo+pe) and without it
+#     (godo: --exit-source audit), next to Debian's auditd for the same storm, run separately, with the
 #     same rules loaded the same way (the agent's own rule list, read back with auditctl -l and loaded with auditctl
 #     for auditd, its self-exclusion naming auditd), and the kernel `lost` counter, which must stay 0.
 #  2. docker exec -> the process in the agent's tree: median and max over 20 execs (bench/agent-latency, which hosts
@@ -83,18 +84,20 @@ measure() {
   [ "$l0" = "$l1" ] || echo "  WARNING: the kernel lost records during the $name storm" | tee -a "$work/figures.txt"
 }
 
-# ---- 1a. godo
+# ---- 1a. godo: with the process events connector (godo+pe, the default) and audit alone (godo, --exit-source audit)
 exec 9>"$LOCK"
 flock 9
 docker run -d --network none --name "$container" "$IMAGE" sleep 1000000 >/dev/null
-./godo agent >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 1 300); do [ "$(status pid)" = "$agent_pid" ] && auditctl -l | grep -q 'key=godo' && break; sleep 0.1; done
-[ "$(status pid)" = "$agent_pid" ] || { cat "$work/agent.log" >&2; echo "the agent did not register" >&2; exit 1; }
-auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
-measure godo "$agent_pid"
-kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=""
-if auditctl -l | grep -q 'key=godo$'; then echo "godo rules left after the agent stopped" >&2; exit 1; fi
+for mode in auto audit; do
+  ./godo agent --exit-source "$mode" >"$work/agent.log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 1 300); do [ "$(status pid)" = "$agent_pid" ] && auditctl -l | grep -q 'key=godo' && break; sleep 0.1; done
+  [ "$(status pid)" = "$agent_pid" ] || { cat "$work/agent.log" >&2; echo "the agent did not register" >&2; exit 1; }
+  auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
+  measure "$([ "$mode" = auto ] && echo godo+pe || echo godo)" "$agent_pid"
+  kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=""
+  if auditctl -l | grep -q 'key=godo$'; then echo "godo rules left after the agent stopped" >&2; exit 1; fi
+done
 flock -u 9
 
 # ---- 1b. auditd, same storm, same rules

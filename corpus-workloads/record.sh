@@ -1,5 +1,6 @@
 #!/bin/bash
-# record.sh NAME: records corpus-workloads/NAME.sh with the shared capture tools and writes
+# record.sh NAME: records corpus-workloads/NAME.sh with capture.sh (the agent's rules from audit.rules) and the
+# shared filter (plus keep-crashes.py, which keeps the workload's core dump records), and writes
 # tests/Godo.Agent.Tests/Data/corpus/NAME/ (audit.log, snapshots.jsonl, docker-ps.jsonl,
 # kernel-status.txt, workload.sh). Needs root, Debian's auditd, a running Docker engine,
 # and (for threads-exec and daemons-args) the image godo/testbin:1 from src/build-testbin.sh.
@@ -40,7 +41,7 @@ capture() {
     if ! echo "$before" | grep -q "^lost 0$"; then auditctl --reset-lost >/dev/null; fi
     b=$(echo "$before" | awk "/^backlog_limit /{print \$2}")
     w=$(echo "$before" | awk "/^backlog_wait_time /{print \$2}")
-    "$1" "$2" "$3"; rc=$?
+    TOOLS="$4" "$1" "$2" "$3"; rc=$?
     # capture.sh restores rules and the enabled flag; make sure, then restore the backlog settings
     if ! auditctl -l | grep -q "^No rules"; then auditctl -D >/dev/null; fi
     apid=$(auditctl -s | awk "/^pid /{print \$2}")
@@ -48,8 +49,9 @@ capture() {
     auditctl -e 0 >/dev/null
     auditctl -b "$b" --backlog_wait_time "$w" >/dev/null
     exit $rc
-  ' _ "$TOOLS/capture.sh" "$W" "$RAW"
+  ' _ "$HERE/capture.sh" "$W" "$RAW" "$TOOLS"
   python3 "$TOOLS/filter.py" "$RAW"
+  python3 "$HERE/keep-crashes.py" "$RAW"
   python3 "$HERE/assemble.py" "$RAW" "$DEST" "$W"
 }
 

@@ -3,7 +3,9 @@
 // starts a container, then for each of N execs (`docker exec -d C sleep K`) polls every 10 ms both /proc (a process
 // with that exact command line: the kernel sets it during execve) and the agent's tree (GetTree), and reports, per
 // exec and as median/max: docker exec -> /proc, docker exec -> tree, and /proc -> tree (the agent's own lag, ±10 ms).
-// Usage: AgentLatency [COUNT]   (root; run by bench/agent-figures.sh, which holds the audit lock)
+// With --exits: how long after a SIGTERM (sent with kill(2) to a `docker exec`'d sleep) is the process gone from the
+// agent's tree (polled every millisecond), next to the time until /proc no longer shows it running.
+// Usage: AgentLatency [COUNT] [--exits]   (root; run by bench/agent-figures.sh and bench/deaths.sh, which hold the audit lock)
 using System.Diagnostics;
 using System.Text;
 using Akka.Actor;
@@ -16,7 +18,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-var count = args.Length > 0 ? int.Parse(args[0]) : 20;
+var count = args.Length > 0 && args[0] != "--exits" ? int.Parse(args[0]) : 20;
+var exits = args.Contains("--exits");
 var period = TimeSpan.FromMilliseconds(10);
 
 var settings = new AgentSettings
@@ -78,6 +81,11 @@ var lag = new List<double>();
 try
 {
     await Task.Delay(2000); // let the start settle
+    if (exits)
+    {
+        await MeasureExits();
+        return;
+    }
     Console.WriteLine($"{"exec",4} {"exec->/proc ms",15} {"exec->tree ms",14} {"/proc->tree ms",15}");
     for (var i = 0; i < count; i++)
     {
@@ -119,3 +127,62 @@ finally
     try { Docker("rm", "-f", id); } catch (Exception e) { Console.Error.WriteLine(e.Message); }
     await host.StopAsync();
 }
+
+// SIGTERM -> gone from the tree (the process events connector's path: audit sees no syscall for this death).
+async Task MeasureExits()
+{
+    var toGone = new List<double>();
+    var procGone = new List<double>();
+    Console.WriteLine($"{"kill",4} {"TERM->/proc ms",15} {"TERM->tree ms",14}");
+    for (var i = 0; i < count; i++)
+    {
+        var arg = (800000 + i).ToString();
+        Docker("exec", "-d", id, "sleep", arg);
+        int pid = 0;
+        var wait = Stopwatch.StartNew();
+        while (pid == 0 && wait.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            var t = await tree.Ask<HostTree>(new TreeProtocol.GetTree(), TimeSpan.FromSeconds(5));
+            pid = t.Processes.FirstOrDefault(p => p.Container == id && p.Argv.SequenceEqual(["sleep", arg]))?.Pid ?? 0;
+            if (pid == 0) await Task.Delay(10);
+        }
+        if (pid == 0) throw new TimeoutException($"exec {i}: sleep {arg} not in the tree after 10 s");
+        await Task.Delay(300);
+        var sw = Stopwatch.StartNew();
+        if (Kill(pid, 15) != 0) throw new InvalidOperationException($"kill({pid}, SIGTERM) failed");
+        double? tProc = null, tTree = null;
+        while ((tProc is null || tTree is null) && sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (tProc is null && !Running(pid)) tProc = sw.Elapsed.TotalMilliseconds;
+            if (tTree is null)
+            {
+                var now = sw.Elapsed.TotalMilliseconds;
+                var t = await tree.Ask<HostTree>(new TreeProtocol.GetTree(), TimeSpan.FromSeconds(5));
+                if (!t.Processes.Any(p => p.Pid == pid)) tTree = now;
+            }
+            await Task.Delay(1);
+        }
+        if (tProc is null || tTree is null) throw new TimeoutException($"kill {i}: /proc {tProc}, tree {tTree} after 10 s");
+        procGone.Add(tProc.Value); toGone.Add(tTree.Value);
+        Console.WriteLine($"{i + 1,4} {tProc,15:F1} {tTree,14:F1}");
+    }
+    Console.WriteLine($"over {count} SIGTERMs (polling every ms):");
+    Console.WriteLine($"  SIGTERM -> not running in /proc:  median {Median(procGone),6:F1} ms, max {procGone.Max(),6:F1} ms");
+    Console.WriteLine($"  SIGTERM -> gone from godo's tree: median {Median(toGone),6:F1} ms, max {toGone.Max(),6:F1} ms");
+    var s = (await tree.Ask<HostTree>(new TreeProtocol.GetTree(), TimeSpan.FromSeconds(5))).Stats;
+    Console.WriteLine($"  procEvents {s.GetValueOrDefault("procEvents")}, kernel lost {s.GetValueOrDefault("kernelLost")}, corrections {s.GetValueOrDefault("corrections")}");
+}
+
+static bool Running(int pid)
+{
+    try
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+        return state is not ('Z' or 'X');
+    }
+    catch (IOException) { return false; }
+}
+
+[System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+static extern int Kill(int pid, int signal);

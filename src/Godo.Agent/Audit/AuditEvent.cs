@@ -48,6 +48,9 @@ public sealed record AuditEvent
         return [.. text.TrimEnd('\0').Split('\0')];
     }
     public string? Cwd { get; init; }
+    /// <summary>ANOM_ABEND: the host pid (tgid) that dumped core, so dies of <see cref="CrashSignal"/>; 0 when none.</summary>
+    public int CrashedPid { get; init; }
+    public int CrashSignal { get; init; }
     /// <summary>Target host pids of a signal (OBJ_PID opid).</summary>
     public ImmutableArray<int> TargetPids { get; init; } = ImmutableArray<int>.Empty;
 

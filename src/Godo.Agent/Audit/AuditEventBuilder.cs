@@ -44,6 +44,7 @@ public static class AuditEventBuilder
         ExecveArguments? execve = null;
         string? proctitleRaw = null;
         ImmutableArray<int>.Builder? targets = null;
+        int crashedPid = 0, crashSignal = 0;
         var count = 0;
 
         foreach (var r in records)
@@ -105,6 +106,21 @@ public static class AuditEventBuilder
                         if (f.Key.SequenceEqual("proctitle"u8)) proctitleRaw = Encoding.Latin1.GetString(f.RawValue);
                     break;
                 }
+                case AuditRecordType.AnomAbend:
+                {
+                    // A core dump (written from do_coredump, outside any syscall): pid= is the host tgid, and the
+                    // process dies of sig= right after. A record without both is no death we could apply.
+                    var f = new AuditFieldReader(body);
+                    int abPid = 0, abSig = 0;
+                    while (f.MoveNext())
+                    {
+                        if (f.Key.SequenceEqual("pid"u8)) AuditValue.TryParseInt(f.RawValue, out abPid);
+                        else if (f.Key.SequenceEqual("sig"u8)) AuditValue.TryParseInt(f.RawValue, out abSig);
+                    }
+                    if (abPid > 0 && abSig > 0) { crashedPid = abPid; crashSignal = abSig; }
+                    else malformed = true;
+                    break;
+                }
                 case AuditRecordType.ObjPid:
                 {
                     var f = new AuditFieldReader(body);
@@ -131,6 +147,7 @@ public static class AuditEventBuilder
             Pid = pid, Ppid = ppid, Uid = uid, Comm = comm, Exe = exe, Keys = keys,
             Argv = argv, ProctitleRaw = proctitleRaw, Cwd = cwd,
             TargetPids = targets?.ToImmutable() ?? ImmutableArray<int>.Empty,
+            CrashedPid = crashedPid, CrashSignal = crashSignal,
         };
     }
 }

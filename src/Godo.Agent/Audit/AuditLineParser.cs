@@ -96,5 +96,5 @@ public static class AuditLineParser
 
     /// <summary>Only these records feed the tree; others are counted and grouped, but their fields are never decoded.</summary>
     public static bool NeedsBody(int type) => type is AuditRecordType.Syscall or AuditRecordType.Execve
-        or AuditRecordType.Cwd or AuditRecordType.ObjPid or AuditRecordType.Proctitle;
+        or AuditRecordType.Cwd or AuditRecordType.ObjPid or AuditRecordType.Proctitle or AuditRecordType.AnomAbend;
 }

@@ -53,9 +53,11 @@ public static class AuditRecordType
     /// <summary>
     /// Records that make an event on their own: they never carry a SYSCALL companion or an EOE,
     /// so waiting for more would only delay them (user-space messages, daemon and config records).
+    /// Not ANOM_ABEND, although it is alone too: a core dump is a death, and completed at once it would overtake
+    /// the events still open before it (an auditd log has no EOE), e.g. a checkpoint or a fork of the victim.
     /// </summary>
     public static bool IsStandalone(int type) =>
         type is >= 1100 and <= 1299       // user-space and daemon messages
             or >= 2100 and <= 2999        // user-space LSPP/crypto/anomaly ranges
-            or ConfigChange or Login or EventListener or AnomAbend or 1005;
+            or ConfigChange or Login or EventListener or 1005;
 }

@@ -6,6 +6,9 @@ namespace Godo.Agent.Hosting;
 /// <summary>Where the agent's audit records come from.</summary>
 public enum SourceKind { Netlink, File, Stdin }
 
+/// <summary>Where exits come from on a live host: audit's syscall rules alone, or also the process events connector when it can be opened.</summary>
+public enum ExitSourceMode { Auto, Audit }
+
 /// <summary>
 /// Everything `godo agent` can be told, and the one place of its defaults. `godo` fills it from the "Agent" section of
 /// its configuration (appsettings.json, then GODO_* variables, then flags; each later one wins).
@@ -31,6 +34,8 @@ public sealed record AgentSettings
     public AssemblyOptions Assembly { get; init; } = new();
     /// <summary>netlink: also write every record received to this file, as a raw audit log `godo replay` reads.</summary>
     public string? RecordPath { get; init; }
+    /// <summary>netlink: also read every exit from the process events connector (auto), or rely on audit alone.</summary>
+    public ExitSourceMode ExitSource { get; init; } = ExitSourceMode.Auto;
     /// <summary>Aggregators to report the tree to (akka.tcp://godo@H:P); none: the tree stays local.</summary>
     public IReadOnlyList<string> Aggregators { get; init; } = [];
 

@@ -66,7 +66,7 @@ public sealed class AuditSourceService(
             StateFilePath = settings.AuditStateFile,
             Log = m => log.LogInformation("audit: {Message}", m),
         };
-        _netlink = new NetlinkSource(session, settings.RecordPath, routerRef, treeRef, stats, log, e =>
+        _netlink = new NetlinkSource(session, settings.RecordPath, settings.ExitSource, routerRef, treeRef, stats, log, e =>
         {
             log.LogCritical(e, "the audit receiver failed; stopping");
             lifetime.StopApplication();

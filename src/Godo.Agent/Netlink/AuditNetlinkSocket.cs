@@ -190,59 +190,14 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out AuditNetlinkMessage message)
     {
         message = default;
-        bool added = false;
-        _fd.DangerousAddRef(ref added); // keeps the fd number valid even if Dispose runs on another thread
-        try
-        {
-            int fd = (int)_fd.DangerousGetHandle();
-            if (timeoutMs != 0)
-            {
-                var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-                int rc = LibC.Poll(&pfd, 1, timeoutMs);
-                if (rc == 0) return NetlinkReceiveStatus.Timeout;
-                if (rc < 0)
-                {
-                    int perr = Marshal.GetLastPInvokeError();
-                    if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
-                    throw new AuditNetlinkException("poll(NETLINK_AUDIT)", perr);
-                }
-                // POLLERR (ENOBUFS) and POLLIN both fall through to recvfrom, which reports which one it was.
-            }
-
-            var from = default(LibC.SockAddrNl);
-            int fromLen = sizeof(LibC.SockAddrNl);
-            nint n;
-            fixed (byte* p = buffer)
-                n = LibC.RecvFrom(fd, p, buffer.Length, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, &from, &fromLen);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                switch (errno)
-                {
-                    case LibC.EAGAIN:
-                    case LibC.EINTR:
-                        return NetlinkReceiveStatus.Timeout;
-                    case LibC.ENOBUFS:
-                        Interlocked.Increment(ref _noBufferErrors);
-                        return NetlinkReceiveStatus.NoBuffers;
-                    default:
-                        throw new AuditNetlinkException("recvfrom(NETLINK_AUDIT)", errno);
-                }
-            }
-
-            if (from.Pid != 0) return NetlinkReceiveStatus.Ignored; // not from the kernel
-
-            int length = (int)n;
-            if (length > buffer.Length) length = buffer.Length; // truncated: only its start was kept
-            if (length < NlmsgHeaderLength) return NetlinkReceiveStatus.Ignored;
-
-            message = Parse(buffer[..length]);
-            return NetlinkReceiveStatus.Message;
-        }
-        finally
-        {
-            if (added) _fd.DangerousRelease();
-        }
+        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_AUDIT", out int length, out uint fromPort);
+        if (status == NetlinkReceiveStatus.NoBuffers) Interlocked.Increment(ref _noBufferErrors);
+        if (status != NetlinkReceiveStatus.Message) return status;
+        if (fromPort != 0) return NetlinkReceiveStatus.Ignored; // not from the kernel
+        if (length > buffer.Length) length = buffer.Length; // truncated: only its start was kept
+        if (length < NlmsgHeaderLength) return NetlinkReceiveStatus.Ignored;
+        message = Parse(buffer[..length]);
+        return NetlinkReceiveStatus.Message;
     }
 
     /// <summary>Splits one datagram into header and payload (see <see cref="Receive"/> for the length rules).</summary>
@@ -346,10 +301,62 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     public void Dispose() => _fd.Dispose();
 
     /// <summary>SafeHandle so a close on one thread waits for an in-flight poll/recv on another (no fd reuse races).</summary>
-    private sealed class FdHandle : SafeHandle
+    internal sealed class FdHandle : SafeHandle
     {
         public FdHandle(int fd) : base(new IntPtr(-1), ownsHandle: true) => SetHandle(new IntPtr(fd));
         public override bool IsInvalid => handle == new IntPtr(-1);
         protected override bool ReleaseHandle() => LibC.Close((int)handle) == 0;
+
+        /// <summary>
+        /// Waits up to <paramref name="timeoutMs"/> (-1 = forever, 0 = don't wait) and reads one datagram of a netlink
+        /// socket: Message (<paramref name="length"/> is its full size, more than the buffer when truncated),
+        /// Timeout (nothing, or interrupted), or NoBuffers (ENOBUFS: the kernel dropped datagrams).
+        /// </summary>
+        public NetlinkReceiveStatus ReceiveFrom(Span<byte> buffer, int timeoutMs, string protocol, out int length, out uint fromPort)
+        {
+            length = 0;
+            fromPort = 0;
+            bool added = false;
+            DangerousAddRef(ref added); // keeps the fd number valid even if Dispose runs on another thread
+            try
+            {
+                int fd = (int)handle;
+                if (timeoutMs != 0)
+                {
+                    var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+                    int rc = LibC.Poll(&pfd, 1, timeoutMs);
+                    if (rc == 0) return NetlinkReceiveStatus.Timeout;
+                    if (rc < 0)
+                    {
+                        int perr = Marshal.GetLastPInvokeError();
+                        if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
+                        throw new AuditNetlinkException($"poll({protocol})", perr);
+                    }
+                    // POLLERR (ENOBUFS) and POLLIN both fall through to recvfrom, which reports which one it was.
+                }
+                var from = default(LibC.SockAddrNl);
+                int fromLen = sizeof(LibC.SockAddrNl);
+                nint n;
+                fixed (byte* p = buffer)
+                    n = LibC.RecvFrom(fd, p, buffer.Length, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, &from, &fromLen);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    return errno switch
+                    {
+                        LibC.EAGAIN or LibC.EINTR => NetlinkReceiveStatus.Timeout,
+                        LibC.ENOBUFS => NetlinkReceiveStatus.NoBuffers,
+                        _ => throw new AuditNetlinkException($"recvfrom({protocol})", errno),
+                    };
+                }
+                length = (int)n;
+                fromPort = from.Pid;
+                return NetlinkReceiveStatus.Message;
+            }
+            finally
+            {
+                if (added) DangerousRelease();
+            }
+        }
     }
 }

@@ -243,6 +243,8 @@ public sealed class AuditRule
                 AuditFieldIds.A3 => "a3",
                 AuditFieldIds.FilterKey => "key",
                 AuditFieldIds.Exe => "exe",
+                AuditFieldIds.Exit => "exit",
+                AuditFieldIds.Success => "success",
                 _ => "field" + f.Field,
             };
             string op = f.Operator switch

@@ -81,6 +81,9 @@ public sealed class AuditRuleBuilder
 
     public AuditRuleBuilder Pid(uint pid) => Field(AuditFieldIds.Pid, AuditOperator.Equal, pid);
 
+    /// <summary>Only calls that succeeded (return value &gt;= 0; AUDIT_SUCCESS with value 1).</summary>
+    public AuditRuleBuilder Succeeded() => Field(AuditFieldIds.Success, AuditOperator.Equal, 1);
+
     /// <summary>aN == value (N = 0..3), e.g. kill's signal number in a1.</summary>
     public AuditRuleBuilder Argument(int index, uint value, AuditOperator op = AuditOperator.Equal)
     {

@@ -15,12 +15,15 @@ public sealed class GodoAuditRules
     public const uint SigKill = 9;
 
     // x86_64 syscall numbers.
-    private const int B64Clone = 56, B64Fork = 57, B64Vfork = 58, B64Execve = 59, B64Kill = 62, B64Tkill = 200,
-        B64ExitGroup = 231, B64Tgkill = 234, B64Execveat = 322, Clone3 = 435;
+    private const int B64Clone = 56, B64Fork = 57, B64Vfork = 58, B64Execve = 59, B64Wait4 = 61, B64Kill = 62, B64Tkill = 200,
+        B64ExitGroup = 231, B64Tgkill = 234, B64Waitid = 247, B64Execveat = 322, Clone3 = 435;
 
     // i386 numbers (32-bit programs on an x86_64 kernel audit under arch b32).
-    private const int B32Fork = 2, B32Execve = 11, B32Kill = 37, B32Clone = 120, B32Vfork = 190, B32Tkill = 238,
-        B32ExitGroup = 252, B32Tgkill = 270, B32Execveat = 358;
+    private const int B32Fork = 2, B32Waitpid = 7, B32Execve = 11, B32Kill = 37, B32Wait4 = 114, B32Clone = 120, B32Vfork = 190,
+        B32Tkill = 238, B32ExitGroup = 252, B32Tgkill = 270, B32Waitid = 284, B32Execveat = 358;
+
+    /// <summary>waitid's idtype for one pid (a0); P_ALL (0) never says which child, P_PIDFD (3) names a file descriptor.</summary>
+    public const uint PPid = 1;
 
     private readonly AuditNetlinkSocket _control;
     private readonly IReadOnlyList<GodoAuditRule> _rules;
@@ -42,7 +45,10 @@ public sealed class GodoAuditRules
     /// audited and read back by the agent (a feedback loop, fact 13). It is prepended so it also wins over rules
     /// loaded earlier by someone else, and it carries key godo so a crashed agent's copy (with a dead pid) can be
     /// found and deleted. Then process lifecycle: fork/vfork/clone/clone3, execve/execveat, exit_group, and
-    /// SIGKILL via kill/tkill (a1) and tgkill (a2), since a SIGKILLed process never reaches exit_group.
+    /// SIGKILL via kill/tkill (a1) and tgkill (a2), since a SIGKILLed process never reaches exit_group. Last the
+    /// reaps, the only trace of a death by any other signal a log can hold: wait4 (and i386 waitpid) returning a
+    /// pid, and waitid(P_PID, pid) whose pid is in a1. Both also need success: the kernel compares exit as an
+    /// unsigned 32-bit value, so -ECHILD (which shells get on every WNOHANG poll) would pass exit&gt;0.
     /// </summary>
     public static IReadOnlyList<GodoAuditRule> Build(uint selfPid)
     {
@@ -62,6 +68,10 @@ public sealed class GodoAuditRules
                 "b64 kill/tkill SIGKILL"),
             new(Always(AuditArch.X86_64).Syscalls(B64Tgkill).Argument(2, SigKill).Key(Key).Build(),
                 "b64 tgkill SIGKILL"),
+            new(Always(AuditArch.X86_64).Syscalls(B64Wait4).Succeeded().Field(AuditFieldIds.Exit, AuditOperator.GreaterThan, 0).Key(Key).Build(),
+                "b64 wait4 reaps"),
+            new(Always(AuditArch.X86_64).Syscalls(B64Waitid).Argument(0, PPid).Succeeded().Key(Key).Build(),
+                "b64 waitid P_PID"),
 
             new(Always(AuditArch.I386).Syscalls(B32Fork, B32Vfork, B32Clone, B32Execve, B32Execveat, B32ExitGroup).Key(Key).Build(),
                 "b32 process lifecycle"),
@@ -72,6 +82,10 @@ public sealed class GodoAuditRules
                 "b32 kill/tkill SIGKILL"),
             new(Always(AuditArch.I386).Syscalls(B32Tgkill).Argument(2, SigKill).Key(Key).Build(),
                 "b32 tgkill SIGKILL"),
+            new(Always(AuditArch.I386).Syscalls(B32Waitpid, B32Wait4).Succeeded().Field(AuditFieldIds.Exit, AuditOperator.GreaterThan, 0).Key(Key).Build(),
+                "b32 wait4/waitpid reaps"),
+            new(Always(AuditArch.I386).Syscalls(B32Waitid).Argument(0, PPid).Succeeded().Key(Key).Build(),
+                "b32 waitid P_PID"),
         ];
     }
 

@@ -15,6 +15,10 @@ internal static unsafe partial class LibC
     public const int SOCK_RAW = 3;
     public const int SOCK_CLOEXEC = 0x80000;
     public const int NETLINK_AUDIT = 9;
+    public const int SOCK_DGRAM = 2;
+    public const int NETLINK_CONNECTOR = 11;
+    public const int CLOCK_REALTIME = 0;
+    public const int CLOCK_MONOTONIC = 1;
 
     public const int SOL_SOCKET = 1;
     public const int SO_RCVBUF = 8;
@@ -52,6 +56,13 @@ internal static unsafe partial class LibC
         public short REvents;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 
@@ -78,6 +89,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "clock_gettime", SetLastError = true)]
+    public static partial int ClockGetTime(int clock, TimeSpec* time);
 
     [LibraryImport(Lib, EntryPoint = "geteuid")]
     public static partial uint GetEUid();

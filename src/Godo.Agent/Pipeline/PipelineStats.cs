@@ -23,6 +23,10 @@ public sealed class PipelineStats
     public long Overflows;
     public long Backlog;
     public long Corrections;
+    /// <summary>The process events connector: exits it applied to the tree, events it lost, and whether it is open (1) at all.</summary>
+    public long ProcEvents;
+    public long ProcEventsLost;
+    public long ProcEventsOpen;
     private readonly long[] _byReason = new long[Enum.GetValues<Audit.MalformedReason>().Length];
 
     public void CountMalformed(Audit.MalformedReason reason)
@@ -42,6 +46,7 @@ public sealed class PipelineStats
         yield return new("malformedEvents", Interlocked.Read(ref MalformedEvents));
         yield return new("kernelLost", Interlocked.Read(ref KernelLost));
         yield return new("overflows", Interlocked.Read(ref Overflows));
+        yield return new("procEventsLost", Interlocked.Read(ref ProcEventsLost));
         foreach (var r in Enum.GetValues<Audit.MalformedReason>())
             if (r != Audit.MalformedReason.None && Interlocked.Read(ref _byReason[(int)r]) is var n && n > 0)
                 yield return new("malformed." + char.ToLowerInvariant(r.ToString()[0]) + r.ToString()[1..], n);

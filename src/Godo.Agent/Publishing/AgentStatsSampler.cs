@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Godo.Agent.Pipeline;
 using Godo.Messages.Wire;
 
@@ -6,6 +7,8 @@ namespace Godo.Agent.Publishing;
 /// <summary>Turns the pipeline's counters into the <see cref="AgentStats"/> of heartbeats, with rates since the previous call.</summary>
 public static class AgentStatsSampler
 {
+    private static readonly ImmutableArray<string> AuditOnly = ["audit"], WithProcEvents = ["audit", "proc-events"];
+
     public static Func<AgentStats> FromPipeline(PipelineStats stats, string source)
     {
         var gate = new object();
@@ -36,6 +39,8 @@ public static class AgentStatsSampler
                 Backlog = Interlocked.Read(ref stats.Backlog),
                 Corrections = Interlocked.Read(ref stats.Corrections),
                 Lost = Interlocked.Read(ref stats.KernelLost),
+                ProcEvents = Interlocked.Read(ref stats.ProcEvents),
+                ExitSources = Interlocked.Read(ref stats.ProcEventsOpen) == 1 ? WithProcEvents : AuditOnly,
             };
         };
     }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Godo.Agent.Audit;
+using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Pipeline;
 using Godo.Agent.Proc;
@@ -10,23 +11,28 @@ namespace Godo.Agent.Sources;
 
 /// <summary>
 /// Feeds the pipeline from the kernel: takes the audit session, seeds the tree from /proc, then parses what the
-/// receiver thread hands over (optionally tapping it to a file) and batches it to the router. Kernel loss asks the
-/// tree for a /proc reconciliation. Disposing gives the kernel back the audit state the session found.
+/// receiver thread hands over (optionally tapping it to a file) and batches it to the router. Beside it, unless
+/// told audit alone, the process events connector (<see cref="ProcExitSource"/>) feeds the tree every exit. Kernel
+/// loss asks the tree for a /proc reconciliation. Disposing gives the kernel back the audit state the session found.
 /// </summary>
 public sealed class NetlinkSource(
-    AuditSessionOptions session, string? recordPath, IActorRef router, IActorRef tree, PipelineStats stats,
+    AuditSessionOptions session, string? recordPath, ExitSourceMode exitSource, IActorRef router, IActorRef tree, PipelineStats stats,
     ILogger log, Action<Exception> faulted) : IDisposable
 {
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
     private PartialBatchFlusher? _flusher;
     private RecordTap? _tap;
+    private ProcExitSource? _procExits;
 
     public void Start()
     {
         _session = AuditKernelSession.Start(session);
         log.LogInformation("audit: {Mode} mode, {Rules} rules, {Stale} stale godo rules removed",
             _session.Mode, _session.Rules.Count, _session.StaleRulesRemoved);
+        // Opened before the bootstrap, so no exit after it is missed; read after it, so none comes before the seed.
+        if (exitSource == ExitSourceMode.Auto) _procExits = ProcExitSource.TryOpen(log);
+        else log.LogInformation("exit source: audit only (--exit-source audit)");
         // Bootstrap: every running process first; then a reconciliation right after receiving starts covers the gap.
         tree.Tell(new TreeProtocol.Seed(new ProcSnapshotReader().ReadAll()));
         var batcher = new RecordBatcher(router, stats, 256);
@@ -60,12 +66,14 @@ public sealed class NetlinkSource(
         _receiver.Faulted += faulted;
         _flusher = new PartialBatchFlusher(batcher, 10);
         _receiver.Start();
+        _procExits?.Start(tree, stats, log);
         tree.Tell(new TreeProtocol.RequestReconcile("startup"));
     }
 
     public void Dispose()
     {
         _flusher?.Dispose();
+        _procExits?.Dispose();
         _receiver?.Stop();
         _receiver?.Dispose();
         _tap?.Dispose();

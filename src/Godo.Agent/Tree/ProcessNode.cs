@@ -26,6 +26,11 @@ public sealed class ProcessNode
     public int? Uid { get; set; }
     public string? Container { get; set; }
     public int? NsPid { get; set; }
+    /// <summary>
+    /// <see cref="NsPid"/> is known for sure (from /proc, as init, or from the only fork return waiting for a
+    /// child), so a wait's namespace pid may be mapped to this process; a fork return paired among several is not.
+    /// </summary>
+    public bool NsPidCertain { get; set; }
     public long StartMs { get; set; }
     public long CreatedSerial { get; }
     public long? ExitMs { get; set; }

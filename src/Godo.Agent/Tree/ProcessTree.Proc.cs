@@ -37,6 +37,7 @@ public sealed partial class ProcessTree
             n.Container = e.ContainerId;
             n.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
             n.NsPid = e.NsPid;
+            n.NsPidCertain = e.NsPid is not null;
         }
         return n;
     }
@@ -68,10 +69,12 @@ public sealed partial class ProcessTree
         var t = snapshot.TakenAt.ToUnixTimeMilliseconds();
         Advance(Math.Min(t, NowMs));
         var seen = new HashSet<int>();
+        var zombies = new HashSet<int>();
         var fresh = new List<ProcessNode>();
         foreach (var e in snapshot.Processes)
         {
-            if (e.IsZombie) continue;
+            // A zombie has exited: it is not running, whether its parent reaps it or not, so never live in the tree.
+            if (e.IsZombie) { zombies.Add(e.Pid); continue; }
             seen.Add(e.Pid);
             var startMs = e.StartedAt.ToUnixTimeMilliseconds();
             var settled = startMs < t - ReconcileGraceMs;
@@ -84,7 +87,7 @@ public sealed partial class ProcessTree
                 if (node is not null) Detach(node);
                 _byPid[n.Pid] = n;
                 fresh.Add(n);
-                corrections.Add($"added {e.Pid} ({string.Join(' ', e.Argv)}): missing from the tree");
+                corrections.Add($"added {e.Pid} ({Describe(e)}): running in /proc, missing from the tree: its fork or exec was not seen");
                 continue;
             }
             if (node.FromProc ? node.ProcStartTicks != (long)e.StartTicks : settled && Math.Abs(node.StartMs - startMs) > ReconcileGraceMs + 1000)
@@ -95,37 +98,46 @@ public sealed partial class ProcessTree
                 Detach(node);
                 _byPid[n.Pid] = n;
                 fresh.Add(n);
-                corrections.Add($"replaced {e.Pid}: the pid was reused unseen");
+                corrections.Add($"replaced {e.Pid} ({Describe(node)} by {Describe(e)}): the pid was reused unseen: the old one's exit or the new one's fork was not seen");
                 continue;
             }
             node.ProcStartTicks = (long)e.StartTicks;
             if (node.LastChangeMs > t - ReconcileGraceMs || !settled) continue;
             if (node.Ppid != e.Ppid)
             {
-                corrections.Add($"ppid of {e.Pid}: {node.Ppid} -> {e.Ppid}");
+                corrections.Add($"ppid of {e.Pid} ({Describe(node)}): {node.Ppid} -> {e.Ppid}: a reparenting (its parent's exit) was not seen");
                 Reparent(node, e.Ppid);
             }
             if (e.ContainerId is not null && node.Container != e.ContainerId)
             {
-                corrections.Add($"container of {e.Pid}: {node.Container ?? "host"} -> {e.ContainerId[..12]}");
+                corrections.Add($"container of {e.Pid} ({Describe(node)}): {node.Container ?? "host"} -> {e.ContainerId[..12]}: its lineage from the container's shim was not seen");
                 SetContainer(node, e.ContainerId);
                 node.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
             }
             if (!e.Argv.IsDefaultOrEmpty && !node.Argv.SequenceEqual(e.Argv))
             {
-                corrections.Add($"argv of {e.Pid}: [{string.Join(' ', node.Argv)}] -> [{string.Join(' ', e.Argv)}]");
+                corrections.Add($"argv of {e.Pid} ({Describe(node)}): [{string.Join(' ', node.Argv)}] -> [{string.Join(' ', e.Argv)}]: an exec was not seen, or the process rewrote its argv");
                 node.Argv = e.Argv;
                 Touch(node);
             }
-            if (node.NsPid is null && e.ContainerId is not null) node.NsPid = e.NsPid;
+            if (node.NsPid is null && e.ContainerId is not null) { node.NsPid = e.NsPid; node.NsPidCertain = e.NsPid is not null; }
         }
         foreach (var n in fresh) Link(n);
         foreach (var node in _byPid.Values.Where(n => n.Alive && !seen.Contains(n.Pid) && n.StartMs < t - ReconcileGraceMs && n.LastChangeMs < t - ReconcileGraceMs).ToList())
         {
-            corrections.Add($"exited {node.Pid} ({string.Join(' ', node.Argv)}): gone from /proc");
+            corrections.Add(zombies.Contains(node.Pid)
+                ? $"exited {node.Pid} ({Describe(node)}): alive in the tree, a zombie in /proc: its exit was not seen"
+                : $"exited {node.Pid} ({Describe(node)}): alive in the tree, gone from /proc: its exit was not seen");
             MarkExited(node, t, 0);
         }
         Stats.Corrections += corrections.Count;
         return corrections;
     }
+
+    /// <summary>What a correction names: comm, argv and container, so the log says which process a rule missed.</summary>
+    private static string Describe(ProcessNode n) => Describe(n.Comm, n.Argv, n.Container);
+    private static string Describe(ProcEntry e) => Describe(e.Comm, e.Argv, e.ContainerId);
+
+    private static string Describe(string? comm, System.Collections.Immutable.ImmutableArray<string> argv, string? container) =>
+        $"{comm ?? "?"} [{string.Join(' ', argv)}] in {(container is null ? "host" : "container " + container[..Math.Min(12, container.Length)])}";
 }

@@ -44,7 +44,12 @@ public sealed partial class ProcessTree
 
     public void Apply(AuditEvent e)
     {
-        if (!e.HasSyscall) { Stats.EventsSkipped++; return; }
+        if (!e.HasSyscall)
+        {
+            if (e.CrashedPid > 0) { Stats.EventsApplied++; OnCrash(e); }
+            else Stats.EventsSkipped++;
+            return;
+        }
         Advance(e.TimeMs);
         var p = Observe(e);
         if (p is null) { Stats.EventsSkipped++; return; }
@@ -63,7 +68,11 @@ public sealed partial class ProcessTree
             case SyscallKind.Kill or SyscallKind.Tkill or SyscallKind.Tgkill:
                 OnSignal(p, e);
                 break;
+            case SyscallKind.Wait4 or SyscallKind.Waitid:
+                OnWait(p, e);
+                break;
         }
+        if (e.CrashedPid > 0) OnCrash(e); // a core dump written inside a syscall shares its serial
     }
 
     /// <summary>Moves time forward and performs the deletions due by then.</summary>
@@ -87,7 +96,9 @@ public sealed partial class ProcessTree
         {
             if (!known.Alive)
             {
-                if (e.Serial <= known.ExitSerial || e.TimeMs < known.ExitMs) return null; // a straggler of the dead one
+                // A straggler of the dead one. `<=`: an exit from the connector carries no serial, and the dead process's
+                // last records can bear the very millisecond of its exit.
+                if (e.Serial <= known.ExitSerial || e.TimeMs <= known.ExitMs) return null;
                 Stats.PidReuses++;
                 n = CreateFromOwnRecord(e);
             }
@@ -144,7 +155,10 @@ public sealed partial class ProcessTree
             if (creator is not null) { n.Container = creator.Container; n.InContainerPidNs = creator.InContainerPidNs; }
         }
         if (creator is not null && _pendingNsChildren.TryGetValue(creator.Pid, out var q) && q.Count > 0 && n.InContainerPidNs)
+        {
             n.NsPid = q.Dequeue();
+            ClaimNsPid(creator.Pid, n, q.Count);
+        }
         Stats.ProcessesCreated++;
         Add(n);
         return n;
@@ -172,12 +186,22 @@ public sealed partial class ProcessTree
                 if (_awaitingNsPid.TryGetValue(p.Pid, out var adopted) && adopted.TryDequeue(out var kid))
                 {
                     // the child's own records came before this return: it is already in the tree
-                    if (adopted.Count == 0) _awaitingNsPid.Remove(p.Pid);
-                    if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; Touch(kid); }
+                    var alone = adopted.Count == 0;
+                    if (alone) _awaitingNsPid.Remove(p.Pid);
+                    if (kid.Alive && kid.NsPid is null) { kid.NsPid = returned; kid.NsPidCertain = alone; Touch(kid); }
+                    return;
+                }
+                if (e.Kind == SyscallKind.Vfork || e.Kind == SyscallKind.Clone && (e.A0 & CloneFlags.Vfork) != 0)
+                {
+                    PairVforkChild(p, e, returned); // its child has run already: never a pending return
                     return;
                 }
                 if (!_pendingNsChildren.TryGetValue(p.Pid, out var q)) _pendingNsChildren[p.Pid] = q = new Queue<int>();
-                if (q.Count < MaxPendingNsChildren) q.Enqueue(returned);
+                if (q.Count < MaxPendingNsChildren)
+                {
+                    StartOrExtendNsBatch(p.Pid, returned, q.Count == 0);
+                    q.Enqueue(returned);
+                }
             }
             return;
         }
@@ -231,6 +255,7 @@ public sealed partial class ProcessTree
         Stats.Exits++;
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
+        _nsBatches.Remove(p.Pid);
         _awaitingNsPid.Remove(p.Pid);
         Touch(p);
         if (p.Container is not null && _containers.TryGetValue(p.Container, out var state))
@@ -328,6 +353,7 @@ public sealed partial class ProcessTree
                 if (state.Init is { Alive: true } old && old != n) old.IsContainerInit = false;
                 n.IsContainerInit = true;
                 n.NsPid = 1;
+                n.NsPidCertain = true;
                 state.Init = n;
                 return;
             }
@@ -372,6 +398,7 @@ public sealed partial class ProcessTree
         if (n.Container is not null && n.Alive) GetContainer(n.Container).Members.Add(n);
         Touch(n);
         if (_awaitingParent.Remove(n.Pid, out var early)) Adopt(n, early);
+        if (_earlyExits.Count > 0) MatchEarlyExit(n);
     }
 
     private void AwaitParent(ProcessNode n)

@@ -42,6 +42,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private long? _endSequence;
     private readonly List<IActorRef> _drainWaiters = new();
     private long _lastEventWallMs;
+    private long _newestMs;
     private readonly List<IActorRef> _subscribers = new();
     private Dictionary<string, ContainerInfo> _sentContainers = new();
     private readonly Dictionary<string, ContainerInfo> _docker = new(StringComparer.Ordinal);
@@ -101,6 +102,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
         Receive<ProcRead>(OnProcRead);
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
+        Receive<ProcessExited>(m =>
+        {
+            _tree.ApplyProcExit(m.Pid, m.TimeMs);
+            Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
+            ArmTimers();
+        });
         Receive<ContainerMetadata>(m =>
         {
             if (m.Info is null) _docker.Remove(m.Id); else _docker[m.Id] = m.Info;
@@ -123,6 +130,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Task.Run(() => new ProcRead(read(), reason, attempt)).PipeTo(self);
     }
 
+    /// <summary>How long after a /proc read its comparison waits for events still on their way.</summary>
+    private static readonly TimeSpan ReconcileSettle = TimeSpan.FromMilliseconds(300);
+
     private void OnProcRead(ProcRead m)
     {
         // Compare only when the pipeline has caught up: events still in flight are not drift.
@@ -131,6 +141,14 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (behind && m.Attempt < 10)
         {
             Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(m.Reason, m.Attempt + 1), TimeSpan.FromMilliseconds(200));
+            return;
+        }
+        // And only once what happened before the read has had time to arrive: an exit just before it shows in /proc
+        // (gone, or a zombie) a few milliseconds before its event reaches the tree.
+        var age = DateTimeOffset.UtcNow - m.Snapshot.TakenAt;
+        if (age < ReconcileSettle)
+        {
+            Timers.StartSingleTimer("reconcile-settle", m, ReconcileSettle - age);
             return;
         }
         _reconciling = false;
@@ -207,8 +225,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         _next = e.Sequence + 1;
         Interlocked.Exchange(ref _pipeline.EventsApplied, e.Sequence);
-        if (_settings.UntilMs is { } until && e.TimeMs > until) { _tree.Stats.EventsSkipped++; return; }
+        // A wait's record carries its entry time: one logged after a later event returned after --until too.
+        _newestMs = Math.Max(_newestMs, e.TimeMs);
+        var time = SyscallTable.IsWait(e.Kind) ? _newestMs : e.TimeMs;
+        if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
+        _tree.ApplyMatchedEarlyExits();
         _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 

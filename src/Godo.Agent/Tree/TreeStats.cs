@@ -9,6 +9,10 @@ public sealed class TreeStats
     public long Execs;
     public long Exits;
     public long Kills;
+    /// <summary>Deaths known from the parent's wait4/waitid(P_PID) only (a signal the rules do not see).</summary>
+    public long Reaps;
+    /// <summary>Deaths known from a core dump (ANOM_ABEND).</summary>
+    public long Crashes;
     public long ThreadsIgnored;
     public long Reparented;
     public long StalePpidRepaired;
@@ -19,6 +23,11 @@ public sealed class TreeStats
     public long ContainerTeardowns;
     public long ProcessesDeleted;
     public long Corrections;
+    /// <summary>Exits from the process events connector that exited a process; those for a process already dead, a reused pid, or a pid never seen.</summary>
+    public long ProcEvents;
+    public long ProcEventsDuplicate;
+    public long ProcEventsStale;
+    public long ProcEventsUnknown;
 
     public IEnumerable<KeyValuePair<string, long>> All()
     {
@@ -28,6 +37,8 @@ public sealed class TreeStats
         yield return new("execs", Execs);
         yield return new("exits", Exits);
         yield return new("kills", Kills);
+        yield return new("reaps", Reaps);
+        yield return new("crashes", Crashes);
         yield return new("threadsIgnored", ThreadsIgnored);
         yield return new("reparented", Reparented);
         yield return new("stalePpidRepaired", StalePpidRepaired);
@@ -37,5 +48,9 @@ public sealed class TreeStats
         yield return new("containerTeardowns", ContainerTeardowns);
         yield return new("processesDeleted", ProcessesDeleted);
         yield return new("corrections", Corrections);
+        yield return new("procEvents", ProcEvents);
+        yield return new("procEventsDuplicate", ProcEventsDuplicate);
+        yield return new("procEventsStale", ProcEventsStale);
+        yield return new("procEventsUnknown", ProcEventsUnknown);
     }
 }

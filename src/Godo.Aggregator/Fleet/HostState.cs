@@ -52,6 +52,7 @@ public sealed class HostState(string host)
             stats["lost"] = Stats.Lost;
             stats["backlog"] = Stats.Backlog;
             stats["corrections"] = Stats.Corrections;
+            stats["procEvents"] = Stats.ProcEvents;
             stats["deltasApplied"] = DeltasApplied;
             stats["snapshotsApplied"] = SnapshotsApplied;
             return new HostTree { Host = Host, AsOf = AsOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
@@ -70,7 +71,7 @@ public sealed class HostState(string host)
                 Host = Host, Status = Status, StatusReason = StatusReason, LastSeen = LastSeen, DownSince = DownSince, AsOf = AsOf,
                 ProcessCount = Processes.Values.Count(p => p.ExitedAt is null), ContainerCount = Containers.Count,
                 Incarnation = Incarnation, Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
-                AwaitingSnapshot = AwaitingSnapshot,
+                AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources,
             };
     }
 }

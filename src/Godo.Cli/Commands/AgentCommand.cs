@@ -23,7 +23,7 @@ public static class AgentCommand
     public sealed record Options(
         Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
         Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators,
-        Option<string?> Record)
+        Option<string?> Record, Option<string?> ExitSource)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment (--aggregator is the agent's own).</summary>
         public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
@@ -35,7 +35,8 @@ public static class AgentCommand
             .Set("Agent:BacklogLimit", parse.GetValue(BacklogLimit)?.ToString(CultureInfo.InvariantCulture))
             .Set("Agent:ReconcileEvery", parse.GetValue(ReconcileEvery))
             .Set("Agent:Docker", parse.GetValue(NoDocker), "false")
-            .Set("Agent:Record", parse.GetValue(Record));
+            .Set("Agent:Record", parse.GetValue(Record))
+            .Set("Agent:ExitSource", parse.GetValue(ExitSource));
     }
 
     public static Options CreateOptions() => new(
@@ -48,7 +49,8 @@ public static class AgentCommand
         new Option<string?>("--reconcile-every") { Description = "how often the tree is checked against /proc (default 30s; 0 turns it off)" },
         new Option<bool>("--no-docker") { Description = "do not ask the Docker Engine for container names and images" },
         new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false },
-        new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" });
+        new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" },
+        new Option<string?>("--exit-source") { Description = "with netlink: auto (default) also reads every exit from the kernel's process events connector when it can; audit relies on audit's rules alone (GODO_EXIT_SOURCE)" });
 
     public static Command Create()
     {
@@ -57,7 +59,7 @@ public static class AgentCommand
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, printEvery, json,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, o.ExitSource, printEvery, json,
         };
         cmd.SetAction(async (parse, ct) =>
         {

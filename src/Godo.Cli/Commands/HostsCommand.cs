@@ -19,11 +19,11 @@ public static class HostsCommand
             var json = await api.GetStringAsync("/api/hosts", ct);
             if (parse.GetValue(client.Json)) { Console.Out.WriteLine(ApiClient.Pretty(json)); return CommandLine.Ok; }
             var hosts = System.Text.Json.JsonSerializer.Deserialize<List<HostSummary>>(json, ApiClient.Options)!;
-            var table = new Table("HOST", "STATUS", "LAST SEEN", "PROCESSES", "CONTAINERS", "RECORDS/S", "EVENTS/S", "LOST", "CORRECTIONS", "VERSION");
+            var table = new Table("HOST", "STATUS", "LAST SEEN", "PROCESSES", "CONTAINERS", "RECORDS/S", "EVENTS/S", "LOST", "CORRECTIONS", "EXITS FROM", "VERSION");
             foreach (var h in hosts)
                 table.Add(h.Host, h.Status.ToString().ToLowerInvariant() + (h.StatusReason is { } r && h.Status != HostStatus.Up ? $" ({r})" : ""), h.LastSeen,
                     h.ProcessCount, h.ContainerCount, h.Stats.RecordsPerSecond.ToString("0"), h.Stats.EventsPerSecond.ToString("0"), h.Stats.Lost,
-                    h.Stats.Corrections, h.Stats.Version.Length == 0 ? null : h.Stats.Version);
+                    h.Stats.Corrections, h.ExitSources.IsDefaultOrEmpty ? null : string.Join('+', h.ExitSources), h.Stats.Version.Length == 0 ? null : h.Stats.Version);
             Console.Out.Write(hosts.Count == 0 ? "no hosts yet: no agent has reported to this aggregator\n" : table.ToString());
             return CommandLine.Ok;
         }));

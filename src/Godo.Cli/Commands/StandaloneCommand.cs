@@ -22,7 +22,7 @@ public static class StandaloneCommand
         var api = ApiOptions.Create();
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource,
         };
         foreach (var option in api.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>

@@ -24,6 +24,8 @@ public sealed class AgentSection
     public string? ReconcileEvery { get; init; }
     public string? Docker { get; init; }
     public string? Record { get; init; }
+    /// <summary>auto or audit.</summary>
+    public string? ExitSource { get; init; }
     public string[]? Aggregators { get; init; }
 
     public static AgentSettings Bind(IConfiguration configuration) => GodoConfiguration.Bind<AgentSection>(configuration, "Agent").Validate();
@@ -70,6 +72,13 @@ public sealed class AgentSection
             "unicast" => settings with { AuditMode = Godo.Agent.Netlink.AuditMode.Unicast },
             "multicast" => settings with { AuditMode = Godo.Agent.Netlink.AuditMode.Multicast },
             _ => throw new UsageException($"bad --audit-mode '{AuditMode}': use auto, unicast or multicast"),
+        };
+        settings = ExitSource switch
+        {
+            null => settings,
+            "auto" => settings with { ExitSource = ExitSourceMode.Auto },
+            "audit" => settings with { ExitSource = ExitSourceMode.Audit },
+            _ => throw new UsageException($"bad --exit-source '{ExitSource}': use auto or audit"),
         };
         if (BacklogLimit is not null)
             settings = settings with

@@ -20,6 +20,7 @@ public static class GodoConfiguration
         ["GODO_AUDIT_MODE"] = "Agent:AuditMode",
         ["GODO_AGGREGATORS"] = "Agent:Aggregators",
         ["GODO_RECONCILE_EVERY"] = "Agent:ReconcileEvery",
+        ["GODO_EXIT_SOURCE"] = "Agent:ExitSource",
         ["GODO_REMOTE_HOST"] = "Aggregator:RemoteHost",
         ["GODO_REMOTE_PORT"] = "Aggregator:RemotePort",
         ["GODO_PUBLIC_HOST"] = "Aggregator:PublicHost",

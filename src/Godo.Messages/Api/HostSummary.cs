@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Godo.Messages.Wire;
 
@@ -18,6 +19,8 @@ public sealed record HostSummary
     public long Sequence { get; init; }
     public string? AgentAddress { get; init; }
     public bool AwaitingSnapshot { get; init; }
+    /// <summary>Where the host's agent learns of exits: "audit", plus "proc-events" while its kernel connector is open.</summary>
+    public ImmutableArray<string> ExitSources { get; init; } = [];
     public AgentStats Stats { get; init; } = new();
 }
 

@@ -19,6 +19,10 @@ public sealed record AgentStats
     /// <summary>Drift fixed by /proc reconciliation: each one is a sign of loss or of a bug.</summary>
     public long Corrections { get; init; }
     public string Source { get; init; } = "";
+    /// <summary>Exits applied from the kernel's process events connector (deaths audit's rules cannot see).</summary>
+    public long ProcEvents { get; init; }
+    /// <summary>Where the agent learns of exits: "audit" (its syscall rules), and "proc-events" while the connector is open.</summary>
+    public ImmutableArray<string> ExitSources { get; init; } = [];
 }
 
 /// <summary>Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it.</summary>

@@ -123,6 +123,21 @@ public sealed class EventAssemblerTests
         Assert.Equal(1, e.RecordCount);
         Assert.False(e.HasSyscall);
         Assert.Equal(1, a.Policy.InFlight);
+        Assert.Equal(0, a.MalformedEvents);
+        Assert.Equal(0, a.Policy.CompletedWithoutEoe); // a record that never has an EOE is not counted as missing one
+    }
+
+    [Fact]
+    public void A_core_dump_record_comes_out_after_the_events_open_before_it()
+    {
+        var a = new EventAssembler(Wide with { ReorderWindow = 2 });
+        Assert.Empty(Feed(a, Syscall(1, 59, 100, 1, exit: 0))); // e.g. a checkpoint's exec, no EOE in an auditd log
+        Assert.Empty(Feed(a, Line("ANOM_ABEND", 2, "auid=4294967295 uid=0 gid=0 ses=4294967295 pid=12256 comm=\"sh\" exe=\"/usr/bin/dash\" sig=6 res=1")));
+        var output = Feed(a, Syscall(3, 57, 100, 1, exit: 5));
+        output.AddRange(Feed(a, Syscall(4, 57, 100, 1, exit: 6)));
+        Assert.Equal(new long[] { 1, 2 }, output.Select(e => e.Serial).ToArray());
+        Assert.Equal(12256, output[1].CrashedPid);
+        Assert.Equal(0, a.MalformedEvents);
     }
 
     [Fact]

@@ -177,6 +177,36 @@ public sealed class AuditEventBuilderTests
     }
 
     [Fact]
+    public void Anom_abend_gives_the_crashed_host_pid_and_signal()
+    {
+        // As this kernel (6.18) writes it for a child of dash killed by SIGABRT.
+        var e = BuildOk(AuditText.Header("ANOM_ABEND", T, Serial)
+                        + "auid=4294967295 uid=0 gid=0 ses=4294967295 pid=12256 comm=\"sh\" exe=\"/usr/bin/dash\" sig=6 res=1");
+        Assert.False(e.HasSyscall);
+        Assert.Equal(0, e.Pid);
+        Assert.Equal(12256, e.CrashedPid);
+        Assert.Equal(6, e.CrashSignal);
+        Assert.Equal(T, e.TimeMs);
+    }
+
+    [Fact]
+    public void Anom_abend_cut_before_its_signal_is_malformed_and_no_crash()
+    {
+        var e = Build(out var malformed, AuditText.Header("ANOM_ABEND", T, Serial) + "auid=4294967295 uid=0 gid=0 ses=4294967295 pid=12256 comm=\"sh\"");
+        Assert.True(malformed);
+        Assert.Equal(0, e.CrashedPid);
+    }
+
+    [Fact]
+    public void Wait4_returning_a_pid_is_classified_with_its_options()
+    {
+        var e = BuildOk(Syscall("arch=c000003e syscall=61 success=yes exit=12256 a0=ffffffff a1=7fff1c1f15ac a2=1 a3=0 items=0 ppid=11996 pid=12121 auid=4294967295 uid=0 comm=\"sh\" exe=\"/usr/bin/dash\" key=\"godo\""));
+        Assert.Equal(SyscallKind.Wait4, e.Kind);
+        Assert.Equal(12256L, e.Exit);
+        Assert.Equal(WaitOptions.NoHang, e.A2);
+    }
+
+    [Fact]
     public void Syscall_without_pid_is_malformed_and_not_applied()
     {
         var e = Build(out var malformed, Syscall("arch=c000003e syscall=57 success=yes exit=7 key=\"godo\""));

@@ -16,6 +16,9 @@ public sealed class SyscallTableTests
     [InlineData(234, SyscallKind.Tgkill)]
     [InlineData(322, SyscallKind.Execveat)]
     [InlineData(435, SyscallKind.Clone3)]
+    [InlineData(61, SyscallKind.Wait4)]
+    [InlineData(247, SyscallKind.Waitid)]
+    [InlineData(7, SyscallKind.Other)]   // poll on x86_64, waitpid on i386
     [InlineData(0, SyscallKind.Other)]
     [InlineData(1, SyscallKind.Other)]   // write on x86_64, exit on i386
     [InlineData(2, SyscallKind.Other)]   // open on x86_64, fork on i386
@@ -35,6 +38,10 @@ public sealed class SyscallTableTests
     [InlineData(270, SyscallKind.Tgkill)]
     [InlineData(358, SyscallKind.Execveat)]
     [InlineData(435, SyscallKind.Clone3)]
+    [InlineData(7, SyscallKind.Wait4)]    // waitpid: same return value and options (a2) as wait4
+    [InlineData(114, SyscallKind.Wait4)]
+    [InlineData(284, SyscallKind.Waitid)]
+    [InlineData(61, SyscallKind.Other)]  // wait4 on x86_64 only
     [InlineData(56, SyscallKind.Other)]  // clone on x86_64 only
     [InlineData(59, SyscallKind.Other)]  // execve on x86_64 only
     [InlineData(231, SyscallKind.Other)] // exit_group on x86_64 only

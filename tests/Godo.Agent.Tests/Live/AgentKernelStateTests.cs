@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Godo.Agent.Hosting;
 using Godo.Agent.Netlink;
 using Godo.Agent.Proc;
 using Godo.Agent.Tests.Infrastructure;
@@ -215,19 +216,19 @@ internal sealed class GodoProcess : IDisposable
 }
 
 /// <summary>
-/// What no audit rule can see: a process killed by a signal other than a SIGKILL sent through kill/tkill/tgkill (here
-/// SIGTERM) ends without any syscall, so the tree keeps it until the periodic /proc reconciliation removes it and
-/// counts one correction.
+/// Deaths by a signal other than a SIGKILL sent through kill/tkill/tgkill (here SIGTERM) make no syscall, so an
+/// audit-only agent (no process events connector) sees them only through the parent's reap (wait4); a child that is
+/// never reaped is left for the periodic /proc reconciliation, whose one correction names the process and the rule.
 /// </summary>
 [Collection(KernelAuditCollection.Name)]
 public class AgentReconcileTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_sigterm_death_is_invisible_to_audit_and_healed_by_the_periodic_reconciliation_with_one_correction()
+    public async Task A_sigterm_death_reaped_by_its_parent_leaves_the_tree_through_the_reap_with_no_correction()
     {
         using var guard = new KernelAuditGuard();
         using var containers = new LiveContainers();
-        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1) });
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1), ExitSource = ExitSourceMode.Audit });
         try
         {
             var steps = new LiveSteps(agent, containers, new ProcSnapshotReader(), output);
@@ -235,10 +236,37 @@ public class AgentReconcileTests(ITestOutputHelper output)
             await steps.Step("started", s => LiveSteps.Has(s, id, "sleep 1071", "sleep 1072"));
             var before = agent.CorrectionLines.Count;
             DockerCli.Run("exec", id, "sh", "-c", "kill -TERM $(ps -o pid,args | awk '$2 == \"sleep\" && $3 == \"1071\" {print $1}')");
-            await steps.Step("healed after the SIGTERM death", s => !LiveSteps.Has(s, id, "sleep 1071"));
-            var mine = steps.CorrectionsOfScope(before);
-            var line = Assert.Single(mine);
-            Assert.Contains("(sleep 1071): gone from /proc", line);
+            await steps.Step("gone after the SIGTERM death", s => !LiveSteps.Has(s, id, "sleep 1071"));
+            Assert.True((await agent.GetTreeAsync()).Stats.GetValueOrDefault("reaps") >= 1);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // two more reconciliations: nothing left for them
+            Assert.Empty(steps.CorrectionsOfScope(before));
+        }
+        finally
+        {
+            containers.Dispose();
+            await agent.StopAsync();
+        }
+        guard.AssertRestored();
+    }
+
+    [Fact]
+    public async Task A_sigterm_death_never_reaped_is_healed_by_the_reconciliation_with_one_correction_naming_it()
+    {
+        using var guard = new KernelAuditGuard();
+        using var containers = new LiveContainers();
+        var agent = await LiveAgent.StartAsync(LiveAgent.TestSettings() with { ReconcileInterval = TimeSpan.FromSeconds(1), ExitSource = ExitSourceMode.Audit });
+        try
+        {
+            var steps = new LiveSteps(agent, containers, new ProcSnapshotReader(), output);
+            // The shell execs into a sleep that never waits: its SIGTERMed child stays a zombie, and no syscall tells audit.
+            var id = containers.Run("zombie", "sh", "-c", "sleep 1073 & exec sleep 1074");
+            await steps.Step("started", s => LiveSteps.Has(s, id, "sleep 1073", "sleep 1074"));
+            var before = agent.CorrectionLines.Count;
+            DockerCli.Run("exec", id, "sh", "-c", "kill -TERM $(ps -o pid,args | awk '$2 == \"sleep\" && $3 == \"1073\" {print $1}')");
+            await steps.Step("healed after the unreaped death", s => !LiveSteps.Has(s, id, "sleep 1073"));
+            var line = Assert.Single(steps.CorrectionsOfScope(before));
+            // The correction names the process (comm, argv, container) and the rule that missed it.
+            Assert.True(line.Contains($"[sleep 1073] in container {id[..12]})") && line.Contains("its exit was not seen"), line);
         }
         finally
         {

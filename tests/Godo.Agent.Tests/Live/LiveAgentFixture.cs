@@ -38,8 +38,11 @@ public sealed class LiveAgentFixture : IAsyncLifetime
         Containers.Dispose();
         try
         {
+            var corrections = Agent?.CorrectionLines ?? [];
             if (Agent is not null) await Agent.StopAsync();
             Guard.AssertRestored();
+            // With no kernel loss a correction is a bug: none over every step of the class, whatever process it names.
+            Assert.True(corrections.Count == 0, $"{corrections.Count} /proc corrections while the live tests ran:\n{string.Join('\n', corrections.TakeLast(30))}");
         }
         finally
         {
@@ -122,6 +125,20 @@ internal sealed class LiveSteps(LiveAgent agent, LiveContainers containers, Proc
             return agent.CorrectionLines.Skip(from).Where(l =>
                 pid.Match(l) is { Success: true } m
                 && (_seen.Contains(int.Parse(m.Groups[1].Value)) || ids.Any(l[m.Index..].Contains))).ToList();
+    }
+
+    /// <summary>The test's own work (since correction line <paramref name="from"/>) needed no /proc correction, and nothing was lost.</summary>
+    public async Task AssertExact(int from)
+    {
+        var tree = await agent.GetTreeAsync();
+        var mine = CorrectionsOfScope(from);
+        var all = agent.CorrectionLines.Count - from;
+        output.WriteLine($"corrections during this test: {mine.Count} of this test's processes, {all} in all (host total {tree.Stats.GetValueOrDefault("corrections")})");
+        Assert.True(mine.Count == 0,
+            $"{mine.Count} /proc corrections of this test's processes (the audit path should be exact):\n{string.Join('\n', mine.TakeLast(30))}");
+        Assert.Equal(0, tree.Stats.GetValueOrDefault("kernelLost"));
+        Assert.Equal(0, tree.Stats.GetValueOrDefault("overflows"));
+        Assert.Equal(0, tree.Stats.GetValueOrDefault("procEventsLost"));
     }
 
     /// <summary>The agent's running containers (of this test) against docker ps: same ids, names and images.</summary>

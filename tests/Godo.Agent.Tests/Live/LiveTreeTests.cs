@@ -41,18 +41,7 @@ public class LiveTreeTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
     private static void KillInside(string id, string argv) =>
         Docker("exec", id, "sh", "-c", "kill -9 $(ps -o pid,args | awk -v A=\"$0\" '{p=$1; $1=\"\"; sub(/^ /, \"\"); if ($0 == A) print p}')", argv);
 
-    /// <summary>The test's own work needed no /proc correction, and the kernel lost nothing.</summary>
-    private async Task AssertAuditPathWasExact()
-    {
-        var tree = await _f.Agent.GetTreeAsync();
-        var mine = _steps.CorrectionsOfScope(_corrections0);
-        var all = _f.Agent.CorrectionLines.Count - _corrections0;
-        _out.WriteLine($"corrections during this test: {mine.Count} of this test's processes, {all} in all (host total {tree.Stats.GetValueOrDefault("corrections")})");
-        Assert.True(mine.Count == 0,
-            $"{mine.Count} /proc corrections of this test's processes (the audit path should be exact):\n{string.Join('\n', mine.TakeLast(30))}");
-        Assert.Equal(0, tree.Stats.GetValueOrDefault("kernelLost"));
-        Assert.Equal(0, tree.Stats.GetValueOrDefault("overflows"));
-    }
+    private Task AssertAuditPathWasExact() => _steps.AssertExact(_corrections0);
 
     [Fact]
     public async Task A_container_running_before_the_agent_started_is_seeded_from_proc_and_then_followed()

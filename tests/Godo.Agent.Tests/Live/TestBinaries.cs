@@ -23,16 +23,17 @@ internal static class TestBinaries
         throw new InvalidOperationException($"no repository root (with ./godo and godo.sln) above {AppContext.BaseDirectory}");
     }
 
-    /// <summary>Makes sure godo/testbin:1 exists with /bin/threads (a static pthread program); builds it otherwise.</summary>
+    /// <summary>Makes sure godo/testbin:1 exists with /bin/threads (a static pthread program), /bin/crash and /bin/waitall; builds it otherwise.</summary>
     public static void EnsureTestbinImage()
     {
         lock (Gate)
         {
-            static bool HasThreads() => Run("docker", "run", "--rm", "--network", "none", TestbinImage, "test", "-x", "/bin/threads").Exit == 0;
+            static bool HasThreads() => Run("docker", "run", "--rm", "--network", "none", TestbinImage,
+                "sh", "-c", "test -x /bin/threads && test -x /bin/crash && test -x /bin/waitall").Exit == 0;
             if (HasThreads()) return;
             var script = Path.Combine(RepoRoot(), "corpus-workloads", "src", "build-testbin.sh");
             var (exit, output) = Run("bash", script);
-            // Without gcc-multilib the script skips the i386 helper and fails its last check; threads is all we need.
+            // Without gcc-multilib the script skips the i386 helper and fails its last check; the live tests need no i386.
             Assert.True(HasThreads(), $"building {TestbinImage} with {script} failed ({exit}):\n{output}");
         }
     }
@@ -78,10 +79,13 @@ internal sealed class LiveContainers : IDisposable
     public bool Contains(string id) { lock (_all) return _all.Any(c => c.Id == id); }
 
     /// <summary>docker run -d --network none --name godolive-PURPOSE-xxxx IMAGE COMMAND…; returns the full id.</summary>
-    public string RunImage(string purpose, string image, params string[] command)
+    public string RunImage(string purpose, string image, params string[] command) => RunWith(purpose, [], image, command);
+
+    /// <summary>Like <see cref="RunImage"/> with more `docker run` options (e.g. --init, -m 16m).</summary>
+    public string RunWith(string purpose, string[] options, string image, params string[] command)
     {
         var name = $"godolive-{purpose}-{Guid.NewGuid().ToString("N")[..8]}";
-        var id = DockerCli.Run(["run", "-d", "--network", "none", "--name", name, image, .. command]);
+        var id = DockerCli.Run(["run", "-d", "--network", "none", "--name", name, .. options, image, .. command]);
         lock (_all) _all.Add((id, name));
         return id;
     }

@@ -137,6 +137,34 @@ public class AuditRuleLayoutTests
         Assert.Contains(tgkill.Fields, f => f.Field == AuditFieldIds.A2 && f.Value == 9);
         Assert.Contains(rules, r => r.Optional && r.Rule.HasSyscall(435) && r.Rule.Arch == (uint)AuditArch.I386);
     }
+
+    [Theory]
+    [InlineData("b64 wait4 reaps", AuditArch.X86_64, new[] { 61 })]
+    [InlineData("b32 wait4/waitpid reaps", AuditArch.I386, new[] { 7, 114 })]
+    public void Reap_rules_take_wait_calls_that_succeeded_with_a_pid(string purpose, AuditArch arch, int[] syscalls)
+    {
+        var rule = GodoAuditRules.Build(4242).Single(r => r.Purpose == purpose).Rule;
+        Assert.Equal((uint)arch, rule.Arch);
+        Assert.Equal(syscalls, rule.Syscalls());
+        // exit is compared as u32 by the kernel, so success=1 is what keeps -ECHILD out.
+        Assert.Contains(rule.Fields, f => f.Field == AuditFieldIds.Success && f.Operator == AuditOperator.Equal && f.Value == 1);
+        Assert.Contains(rule.Fields, f => f.Field == AuditFieldIds.Exit && f.Operator == AuditOperator.GreaterThan && f.Value == 0);
+        Assert.Contains(" -F success=1 -F exit>0 -F key=godo", rule.ToString());
+    }
+
+    [Theory]
+    [InlineData("b64 waitid P_PID", AuditArch.X86_64, 247)]
+    [InlineData("b32 waitid P_PID", AuditArch.I386, 284)]
+    public void Waitid_rules_take_only_p_pid(string purpose, AuditArch arch, int syscall)
+    {
+        var godo = GodoAuditRules.Build(4242).Single(r => r.Purpose == purpose);
+        var rule = godo.Rule;
+        Assert.False(godo.Optional); // every kernel with these ABIs has waitid
+        Assert.Equal((uint)arch, rule.Arch);
+        Assert.Equal(new[] { syscall }, rule.Syscalls());
+        Assert.Contains(rule.Fields, f => f.Field == AuditFieldIds.A0 && f.Operator == AuditOperator.Equal && f.Value == GodoAuditRules.PPid);
+        Assert.Contains(rule.Fields, f => f.Field == AuditFieldIds.Success && f.Value == 1);
+    }
 }
 
 /// <summary>audit_status and netlink framing; pure.</summary>

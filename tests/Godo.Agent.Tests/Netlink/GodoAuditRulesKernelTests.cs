@@ -20,7 +20,7 @@ public class GodoAuditRulesKernelTests
             var installed = rules.Install();
             var lines = AuditctlStatus.RulesWithKey("godo");
             Assert.Equal(installed.Count, lines.Length);
-            Assert.Equal(8, installed.Count);
+            Assert.Equal(12, installed.Count);
 
             // Self exclusion is prepended: first of all rules on the exit list.
             var all = Proc.Auditctl("-l").Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -29,6 +29,11 @@ public class GodoAuditRulesKernelTests
             Assert.Contains("-a always,exit -F arch=b64 -S kill,tkill -F a1=0x9 -F key=godo", lines);
             Assert.Contains("-a always,exit -F arch=b64 -S tgkill -F a2=0x9 -F key=godo", lines);
             Assert.Contains("-a always,exit -F arch=b32 -S fork,execve,clone,vfork,exit_group,execveat -F key=godo", lines);
+            // Reaps: the kernel takes exit with the > operator and a0 of waitid (P_PID).
+            Assert.Contains("-a always,exit -F arch=b64 -S wait4 -F success=1 -F exit>0 -F key=godo", lines);
+            Assert.Contains("-a always,exit -F arch=b64 -S waitid -F a0=0x1 -F success=1 -F key=godo", lines);
+            Assert.Contains("-a always,exit -F arch=b32 -S waitpid,wait4 -F success=1 -F exit>0 -F key=godo", lines);
+            Assert.Contains("-a always,exit -F arch=b32 -S waitid -F a0=0x1 -F success=1 -F key=godo", lines);
 
             Assert.Contains("-a always,exit -F arch=b32 -S clone3 -F key=godo", lines); // this kernel accepts it
 

@@ -5,9 +5,10 @@ namespace Godo.Agent.Tests.Tree;
 
 public sealed class ExitAndSignalTests
 {
-    private const int Bash = 24554;
+    internal const int Bash = 24554;
 
-    private static HostScript Host()
+    /// <summary>A host with a bash running a script (also the start of <see cref="ProcExitTests"/>).</summary>
+    internal static HostScript Host()
     {
         var h = new HostScript();
         h.Existing(Bash, 24510, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);

@@ -26,6 +26,8 @@ public sealed class HostScript
         /// <summary>Pid in the container's pid namespace; null on the host.</summary>
         public int? NsPid { get; set; }
         public bool Compat32 { get; set; }
+        /// <summary>Died without a record; the script keeps it until it is reaped.</summary>
+        public bool Dead { get; set; }
     }
 
     public sealed record ContainerPids(string Id, int Launcher, int Shim, int Runc, int RuncInit, int RuncChild, int Init);
@@ -142,7 +144,7 @@ public sealed class HostScript
         return tid;
     }
 
-    public AuditEvent Exec(int pid, string path, string[] argv, string? exe = null, string? comm = null, bool success = true, string cwd = "/", SyscallKind kind = SyscallKind.Execve)
+    public AuditEvent Exec(int pid, string path, string[] argv, string? exe = null, string? comm = null, bool success = true, string cwd = "/", SyscallKind kind = SyscallKind.Execve, bool apply = true)
     {
         var p = _procs[pid];
         if (success)
@@ -156,7 +158,7 @@ public sealed class HostScript
             foreach (var body in AuditText.ExecveBodies(argv)) extra.Add(("EXECVE", body));
         extra.Add(("CWD", "cwd=" + AuditText.Untrusted(cwd)));
         extra.Add(("PATH", $"item=0 name={AuditText.Untrusted(path)} inode=247444 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL"));
-        return Emit(pid, Nr(kind, p.Compat32), success: success, exit: success ? 0 : -2, a0: 0x55c2b0096a60, a1: 0x55c2b00902c0, extra: extra);
+        return Emit(pid, Nr(kind, p.Compat32), success: success, exit: success ? 0 : -2, a0: 0x55c2b0096a60, a1: 0x55c2b00902c0, extra: extra, apply: apply);
     }
 
     /// <summary>exit_group: written from do_exit, so no success= or exit=.</summary>
@@ -186,6 +188,45 @@ public sealed class HostScript
         var e = Emit(caller, Nr(kind, p.Compat32), success: success, exit: success ? 0 : -3, a0: a0, a1: a1, a2: a2, extra: extra);
         if (success && signal == 9) _procs.Remove(target);
         return e;
+    }
+
+    /// <summary>
+    /// A death the rules do not see being sent (SIGTERM, SIGPIPE, the OOM killer): the process leaves no record.
+    /// It stays the parent's child (a zombie) until a wait reaps it.
+    /// </summary>
+    public void DieUnseen(int pid) => _procs[pid].Dead = true;
+
+    /// <summary>wait4 by <paramref name="parent"/> returning <paramref name="child"/> (its namespace pid inside a container).</summary>
+    public AuditEvent Wait4(int parent, int child, ulong options = 0, long? entryTimeMs = null, bool apply = true)
+    {
+        var p = _procs[parent];
+        var e = Emit(parent, Nr(SyscallKind.Wait4, p.Compat32), success: true, exit: PidSeenBy(parent, child),
+            a0: ulong.MaxValue, a1: 0x7ffd69aae210, a2: options, entryTimeMs: entryTimeMs, apply: apply);
+        if ((options & (WaitOptions.Untraced | WaitOptions.Continued | WaitOptions.All)) == 0) _procs.Remove(child);
+        return e;
+    }
+
+    /// <summary>waitid(P_PID, child, infop, options) by <paramref name="parent"/>: returns 0, the pid is in a1.</summary>
+    public AuditEvent Waitid(int parent, int child, ulong options = WaitOptions.Exited, ulong idType = WaitOptions.PPid)
+    {
+        var p = _procs[parent];
+        var e = Emit(parent, Nr(SyscallKind.Waitid, p.Compat32), success: true, exit: 0,
+            a0: idType, a1: (ulong)PidSeenBy(parent, child), a2: 0x7ffd69aae450, a3: options);
+        if ((options & WaitOptions.NoWait) == 0) _procs.Remove(child);
+        return e;
+    }
+
+    /// <summary>A core dump: the kernel writes a standalone ANOM_ABEND record (own serial, no SYSCALL) and the process dies.</summary>
+    public AuditEvent Crash(int pid, int signal = 11, bool apply = true)
+    {
+        var p = _procs[pid];
+        TimeMs += 1;
+        var serial = ++_serial;
+        var line = AuditText.Header("ANOM_ABEND", TimeMs, serial)
+                   + $"auid=4294967295 uid=0 gid=0 ses=4294967295 pid={pid} comm={AuditText.Untrusted(p.Comm)} exe={AuditText.Untrusted(p.Exe)} sig={signal} res=1";
+        Lines.Add(line);
+        p.Dead = true;
+        return Build(serial, [line], apply);
     }
 
     // ---- Docker -------------------------------------------------------------------------------
@@ -267,6 +308,7 @@ public sealed class HostScript
         (SyscallKind.Execve, false) => 59, (SyscallKind.Exit, false) => 60, (SyscallKind.Kill, false) => 62,
         (SyscallKind.Tkill, false) => 200, (SyscallKind.ExitGroup, false) => 231, (SyscallKind.Tgkill, false) => 234,
         (SyscallKind.Execveat, false) => 322, (SyscallKind.Clone3, _) => 435,
+        (SyscallKind.Wait4, false) => 61, (SyscallKind.Waitid, false) => 247, (SyscallKind.Wait4, true) => 114, (SyscallKind.Waitid, true) => 284,
         (SyscallKind.Clone, true) => 120, (SyscallKind.Fork, true) => 2, (SyscallKind.Vfork, true) => 190,
         (SyscallKind.Execve, true) => 11, (SyscallKind.Exit, true) => 1, (SyscallKind.Kill, true) => 37,
         (SyscallKind.Tkill, true) => 238, (SyscallKind.ExitGroup, true) => 252, (SyscallKind.Tgkill, true) => 270,
@@ -279,6 +321,7 @@ public sealed class HostScript
         IEnumerable<(string Type, string Body)>? extra = null, int? ppid = null, long? entryTimeMs = null, bool apply = true)
     {
         var p = _procs[pid];
+        if (p.Dead) throw new InvalidOperationException($"{pid} is dead: it writes no records");
         TimeMs += 1;
         var time = entryTimeMs ?? TimeMs;
         var serial = ++_serial;
@@ -294,7 +337,11 @@ public sealed class HostScript
         lines.Add(AuditText.Header("PROCTITLE", time, serial) + "proctitle=" + AuditText.Proctitle(p.Argv.Length > 0 ? p.Argv : [p.Comm]));
         if (WriteEoe) lines.Add(AuditText.Header("EOE", time, serial));
         Lines.AddRange(lines);
+        return Build(serial, lines, apply);
+    }
 
+    private AuditEvent Build(long serial, List<string> lines, bool apply)
+    {
         var records = new List<AuditRecord>();
         foreach (var line in lines)
         {

@@ -64,16 +64,43 @@ public sealed class ProcessTreeActorTests : TestKit
     {
         var (events, a, b) = Script();
         var until = events[1].TimeMs;
-        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
-        foreach (var e in events) tree.Tell(e);
-        tree.Tell(new TreeProtocol.EndOfInput(4));
-        tree.Tell(new TreeProtocol.WaitForDrain());
-        ExpectMsg<TreeProtocol.Drained>();
-        tree.Tell(new TreeProtocol.GetTree(until));
-        var host = ExpectMsg<HostTree>();
+        var host = ReplayUntil(events, until);
         Assert.Contains(host.Processes, p => p.Pid == a);
         Assert.DoesNotContain(host.Processes, p => p.Pid == b);
         Assert.Equal(until, host.AsOf.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public void A_wait_entered_before_until_but_logged_after_a_later_event_is_not_applied()
+    {
+        var h = new HostScript();
+        h.Existing(Bash, 24510, "/usr/bin/bash", ["/bin/bash", "/opt/w.sh"]);
+        var events = new List<AuditEvent>();
+        var a = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        events.Add(h.Exec(a, "/usr/bin/sleep", ["sleep", "100"]));
+        var entered = h.TimeMs; // bash blocks in wait4 from here
+        h.Sleep(5000);
+        var b = h.Fork(Bash, apply: false); events.Add(h.Last!);
+        h.DieUnseen(a); // SIGTERM long after until
+        events.Add(h.Wait4(Bash, a, entryTimeMs: entered, apply: false));
+        var until = entered + 1000;
+        Assert.True(events[3].TimeMs <= until);
+
+        var host = ReplayUntil(events, until);
+        Assert.Contains(host.Processes, p => p.Pid == a);
+        Assert.DoesNotContain(host.Processes, p => p.Pid == b);
+    }
+
+    /// <summary>The events through a tree actor with --until, and its tree as of then.</summary>
+    private HostTree ReplayUntil(List<AuditEvent> events, long until)
+    {
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", UntilMs = until }, new PipelineStats()));
+        foreach (var e in events) tree.Tell(e);
+        tree.Tell(new TreeProtocol.EndOfInput(events[^1].Sequence));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        ExpectMsg<TreeProtocol.Drained>();
+        tree.Tell(new TreeProtocol.GetTree(until));
+        return ExpectMsg<HostTree>();
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public static readonly HostSnapshot Alpha = new("alpha", "inc-a", 1, T0,
         [P(1, 0, "/sbin/init", null, "/sbin/init"), P(1001, 1, "/usr/sbin/nginx", Web, "nginx", "-g", "daemon off;"), P(1002, 1001, "/usr/sbin/nginx", Web, "nginx: worker")],
         [new ContainerInfo { Id = Web, Name = "web", Image = "nginx:1.27", InitPid = 1001, ProcessCount = 2, State = "running", StartedAt = T0 }],
-        new AgentStats { Version = "t", Records = 10, Events = 4, Lost = 1, StartedAt = T0 });
+        new AgentStats { Version = "t", Records = 10, Events = 4, Lost = 1, StartedAt = T0, ProcEvents = 7, ExitSources = ["audit", "proc-events"] });
 
     public static readonly HostSnapshot Beta = new("beta", "inc-b", 1, T0,
         [P(1, 0, "/sbin/init", null, "/sbin/init"), P(1500, 1, "/usr/bin/postgres", Db, "postgres", "-D", "/data")],
@@ -73,6 +73,10 @@ public sealed class ApiTests(ApiFixture f) : IClassFixture<ApiFixture>
         Assert.Equal(3, alpha.GetProperty("processCount").GetInt32());
         Assert.Equal(1, alpha.GetProperty("containerCount").GetInt32());
         Assert.Equal(1, alpha.GetProperty("stats").GetProperty("lost").GetInt64());
+        Assert.Equal(7, alpha.GetProperty("stats").GetProperty("procEvents").GetInt64());
+        Assert.Equal(["audit", "proc-events"], alpha.GetProperty("exitSources").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        var beta = json.EnumerateArray().Single(h => h.GetProperty("host").GetString() == "beta");
+        Assert.Empty(beta.GetProperty("exitSources").EnumerateArray()); // an agent that does not say (older) claims nothing
         Assert.True(alpha.TryGetProperty("lastSeen", out _));
         Assert.Equal(HttpStatusCode.OK, (await Get("/api/hosts/beta")).Item1);
         Assert.Equal(HttpStatusCode.NotFound, (await Get("/api/hosts/nosuchhost")).Item1);

@@ -31,7 +31,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
     private static AgentSettings Agent(Hashtable env, params string[] args)
     {
         var o = AgentCommand.CreateOptions();
-        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker };
+        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker, o.ExitSource };
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators)), env));
@@ -124,6 +124,17 @@ public sealed class SettingsPrecedenceTests : IDisposable
         Assert.Equal("section-host", Agent(env).HostName);
         env["GODO_REMOTE_PORT"] = "4200";
         Assert.Equal(4200, Aggregator(env).RemotePort);
+    }
+
+    [Fact]
+    public void The_exit_source_is_auto_by_default_and_audit_from_a_flag_or_GODO_EXIT_SOURCE()
+    {
+        Assert.Equal(ExitSourceMode.Auto, Agent(Environment("{}")).ExitSource);
+        Assert.Equal(ExitSourceMode.Audit, Agent(Environment("{}"), "--exit-source", "audit").ExitSource);
+        Assert.Equal(ExitSourceMode.Audit, Agent(Environment("{}", ("GODO_EXIT_SOURCE", "audit"))).ExitSource);
+        Assert.Equal(ExitSourceMode.Auto, Agent(Environment("{}", ("GODO_EXIT_SOURCE", "audit")), "--exit-source", "auto").ExitSource);
+        var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--exit-source", "kernel"));
+        Assert.Equal("bad --exit-source 'kernel': use auto or audit", e.Message);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public static class WireSamples
     public static readonly AgentStats Stats = new()
     {
         Version = "0.1.0", StartedAt = T0, RecordsPerSecond = 1234.5, EventsPerSecond = 321.25, Records = 10, Events = 5,
-        Malformed = 1, Lost = 2, Backlog = 3, Corrections = 4, Source = "netlink",
+        Malformed = 1, Lost = 2, Backlog = 3, Corrections = 4, Source = "netlink", ProcEvents = 6, ExitSources = ["audit", "proc-events"],
     };
 
     public static readonly ProcessInfo Shell = new()
