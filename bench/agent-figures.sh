@@ -7,12 +7,15 @@
 #     for auditd, its self-exclusion naming auditd), and the kernel `lost` counter, which must stay 0.
 #  2. docker exec -> the process in the agent's tree: median and max over 20 execs (bench/agent-latency, which hosts
 #     the agent in-process and polls its tree and /proc every 10 ms).
+#  3. At rest: CPU and RSS of the agent, the aggregator (alone and with 2 idle agents), standalone and auditd, and the
+#     agent's RSS against the host's process count (bench/idle.sh, run last; IDLE_SECONDS sets its window, default 60).
 # Root; Docker running; image godo/busybox:1 (scripts/setup.sh). Kernel audit state is global: every phase holds
 # /tmp/godo-audit.lock, and the state found at start is put back (checked at the end).
 # Env: STORM (execs, default 5000), EXECS (latency samples, default 20).
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
+. bench/auditd.sh
 STORM="${STORM:-5000}"
 EXECS="${EXECS:-20}"
 LOCK=/tmp/godo-audit.lock
@@ -30,11 +33,7 @@ now() { date +%s.%N; }
 found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
 restore() {
   [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
-  if [ -n "$auditd_pid" ]; then
-    for _ in 1 2 3 4 5; do kill -TERM "$auditd_pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$auditd_pid" 2>/dev/null || true
-  fi
-  auditctl -D -k godo-bench >/dev/null 2>&1 || true
+  auditd_stop
   auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
 }
 cleanup() {
@@ -102,47 +101,11 @@ done
 flock -u 9
 
 # ---- 1b. auditd, same storm, same rules
-mkdir -p "$work/auditd/plugins"
-cat > "$work/auditd/auditd.conf" <<CONF
-local_events = yes
-write_logs = yes
-log_file = $work/auditd/audit.log
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 2000
-num_logs = 2
-max_log_file_action = IGNORE
-space_left = 75
-space_left_action = IGNORE
-admin_space_left = 50
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-q_depth = 20000
-overflow_action = IGNORE
-plugin_dir = $work/auditd/plugins
-end_of_event_timeout = 2
-name_format = NONE
-CONF
-chmod 600 "$work/auditd/auditd.conf"
 flock 9
-auditd -n -s nochange -c "$work/auditd" >"$work/auditd.out" 2>&1 &
-auditd_pid=$!
-for _ in $(seq 1 100); do [ "$(status pid)" = "$auditd_pid" ] && break; sleep 0.1; done
-[ "$(status pid)" = "$auditd_pid" ] || { cat "$work/auditd.out" >&2; echo "auditd did not register" >&2; exit 1; }
-auditctl -b 8192 --backlog_wait_time 0 >/dev/null   # what godo sets
-while read -r line; do
-  line=${line/-F key=godo/-F key=godo-bench}
-  line=$(sed -E "s/-F pid=[0-9]+/-F pid=$auditd_pid/" <<<"$line")
-  # shellcheck disable=SC2086
-  auditctl $line >/dev/null
-done < "$work/godo-rules.txt"
-auditctl -e 1 >/dev/null
-[ "$(auditctl -l | grep -c 'key=godo-bench')" = "$(wc -l < "$work/godo-rules.txt")" ] || { auditctl -l >&2; echo "rules for auditd differ" >&2; exit 1; }
+auditd_start "$work/godo-rules.txt"
 measure auditd "$auditd_pid"
 echo "        (auditd wrote $(grep -c . "$work/auditd/audit.log") records; $(wc -l < "$work/godo-rules.txt") rules)" | tee -a "$work/figures.txt"
-restore; auditd_pid=""
+restore
 docker rm -f "$container" >/dev/null
 flock -u 9
 
@@ -156,7 +119,10 @@ flock -u 9
   && [ "$(status backlog_wait_time)" = "$found_wait" ] && [ "$(status pid)" = "$found_pid" ] && ! auditctl -l | grep -q 'key=godo' \
   || { echo "kernel audit state not restored:" >&2; auditctl -s >&2; auditctl -l >&2; exit 1; }
 
+bench/idle.sh --seconds "${IDLE_SECONDS:-60}" | tee "$work/idle.txt"
+
 echo
 echo "== agent figures ($(nproc) cores, $(uname -r)) =="
 cat "$work/figures.txt"
 tail -4 "$work/latency.txt"
+sed -n '/^== at rest/,$p' "$work/idle.txt"

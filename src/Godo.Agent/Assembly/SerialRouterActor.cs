@@ -32,6 +32,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, List<Complete>> _outbox = new();
     private long _sequence;
     private int _created;
+    private readonly TimeSpan? _tick;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -44,6 +45,8 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
             _policy.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _complete);
             CompleteAll();
             SendCompletes();
+            // The tick times out open serials: with none open there is nothing for it to do until the next batch.
+            if (_policy.InFlight == 0) Timers.Cancel("tick");
         });
         Receive<EndOfStream>(_ =>
         {
@@ -53,7 +56,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
             Publish();
             _tree.Tell(new TreeProtocol.EndOfInput(_sequence));
         });
-        if (tick is { } t) Timers.StartPeriodicTimer("tick", new Tick(), t);
+        _tick = tick;
     }
 
     private void OnBatch(RecordBatch batch)
@@ -100,6 +103,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         _touched.Clear();
         Interlocked.Add(ref _stats.RecordsRouted, batch.Records.Length);
         Publish();
+        if (_tick is { } t && _policy.InFlight > 0 && !Timers.IsTimerActive("tick")) Timers.StartPeriodicTimer("tick", new Tick(), t);
     }
 
     private void CompleteAll()

@@ -24,6 +24,7 @@ public sealed class AuditStreamFeeder
         _stats = stats;
     }
 
+    private PartialBatchFlusher? _flusher;
     private long _paceOriginEventMs = -1;
     private long _paceOriginTicks;
 
@@ -41,7 +42,8 @@ public sealed class AuditStreamFeeder
     {
         var reader = new AuditLineReader(input);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var flusher = new Timer(_ => _batcher.FlushIfIdle(), null, 50, 50); // followed files and stdin trickle
+        using var flusher = new PartialBatchFlusher(_batcher, 50); // followed files and stdin trickle
+        _flusher = flusher;
         try
         {
             reader.ReadAllAsync(line => OnLine(line, stop),
@@ -69,6 +71,7 @@ public sealed class AuditStreamFeeder
         }
         if (PaceByEventTime) Pace(rec.TimeMs, stop.Token);
         _batcher.Add(rec);
+        _flusher?.Arm();
     }
 
     private void Pace(long eventMs, CancellationToken ct)

@@ -21,7 +21,7 @@ public sealed class NetlinkSource(
 {
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
-    private Timer? _flusher;
+    private PartialBatchFlusher? _flusher;
     private RecordTap? _tap;
     private ProcExitSource? _procExits;
 
@@ -48,7 +48,11 @@ public sealed class NetlinkSource(
             Interlocked.Increment(ref stats.Lines);
             tap?.Write(type, payload);
             var why = AuditLineParser.TryParsePayload(type, payload, out var rec, arena);
-            if (why == MalformedReason.None) batcher.Add(rec);
+            if (why == MalformedReason.None)
+            {
+                batcher.Add(rec);
+                _flusher?.Arm();
+            }
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
         });
         _receiver.LossDetected += loss =>
@@ -60,7 +64,7 @@ public sealed class NetlinkSource(
         };
         _receiver.StatusPolled += s => Interlocked.Exchange(ref stats.Backlog, s.Backlog);
         _receiver.Faulted += faulted;
-        _flusher = new Timer(_ => batcher.FlushIfIdle(), null, 10, 10);
+        _flusher = new PartialBatchFlusher(batcher, 10);
         _receiver.Start();
         _procExits?.Start(tree, stats, log);
         tree.Tell(new TreeProtocol.RequestReconcile("startup"));

@@ -56,6 +56,9 @@ public sealed class RecordBatcher
         }
     }
 
+    /// <summary>Whether records wait in a partial batch (a hint for a flush timer: read without the lock).</summary>
+    public bool HasPending => Volatile.Read(ref _count) > 0;
+
     /// <summary>Sends a partial batch now (a source that is about to wait, and everyone at the end).</summary>
     public void Flush()
     {

@@ -472,6 +472,12 @@ public sealed partial class ProcessTree
         if (TrackChanges) _dirty.Add(n);
     }
 
+    /// <summary>Whether nodes changed since the last <see cref="DrainChanges"/>.</summary>
+    public bool HasChanges => _dirty.Count > 0;
+
+    /// <summary>Whether exited processes are waiting for their deletion (only then is there anything to sweep).</summary>
+    public bool DeletionsPending => _deletions.Count > 0;
+
     /// <summary>The nodes changed since the last call (for deltas to aggregators).</summary>
     public IReadOnlyCollection<ProcessNode> DrainChanges()
     {

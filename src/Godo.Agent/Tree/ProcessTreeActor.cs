@@ -47,6 +47,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private Dictionary<string, ContainerInfo> _sentContainers = new();
     private readonly Dictionary<string, ContainerInfo> _docker = new(StringComparer.Ordinal);
     private bool _reconciling;
+    /// <summary>Docker metadata arrived since the last publish: the containers may look different.</summary>
+    private bool _dockerChanged;
     private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -64,8 +66,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
-        Receive<AuditEvent>(OnEvent);
-        Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); });
+        Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
+        Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>
@@ -82,6 +84,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             // Only when the stream is idle: while events flow, their own times drive deletions.
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             if (now - _lastEventWallMs > ProcessTree.DeletionDelayMs) _tree.Advance(now - ProcessTree.DeletionDelayMs);
+            if (!_tree.DeletionsPending) Timers.Cancel("sweep");
+            ArmTimers();
         });
         Receive<SubscribeChanges>(m =>
         {
@@ -92,10 +96,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             var snapshot = Snapshot();
             _sentContainers = snapshot.Containers.ToDictionary(c => c.Id);
             m.Subscriber.Tell(snapshot);
-            if (_subscribers.Count == 1) Timers.StartPeriodicTimer("changes", new PublishChanges(), _settings.ChangeInterval);
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
-        Receive<Seed>(m => _tree.Seed(m.Snapshot));
+        Receive<Seed>(m => { _tree.Seed(m.Snapshot); ArmTimers(); });
         Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
         Receive<ProcRead>(OnProcRead);
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
@@ -103,16 +106,18 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         {
             _tree.ApplyProcExit(m.Pid, m.TimeMs);
             Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
+            ArmTimers();
         });
         Receive<ContainerMetadata>(m =>
         {
             if (m.Info is null) _docker.Remove(m.Id); else _docker[m.Id] = m.Info;
+            _dockerChanged = true;
+            ArmTimers();
         });
         if (settings.ReconcileInterval is { } rec && settings.ReadProc is not null)
             Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
         Receive<PublishChanges>(_ => PublishPending());
         Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
-        if (settings.SweepInterval is { } every) Timers.StartPeriodicTimer("sweep", new Sweep(), every);
     }
 
     public ProcessTree Tree => _tree;
@@ -150,6 +155,19 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         var corrections = _tree.Reconcile(m.Snapshot);
         Interlocked.Exchange(ref _pipeline.Corrections, _tree.Stats.Corrections);
         foreach (var c in corrections) _log.Warning("reconcile ({0}): {1}", m.Reason, c);
+        ArmTimers();
+    }
+
+    /// <summary>
+    /// The sweep and the publisher run only while they have work (deletions due, changes to send), so a tree at rest
+    /// leaves its thread asleep.
+    /// </summary>
+    private void ArmTimers()
+    {
+        if (_settings.SweepInterval is { } every && _tree.DeletionsPending && !Timers.IsTimerActive("sweep"))
+            Timers.StartPeriodicTimer("sweep", new Sweep(), every);
+        if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged) && !Timers.IsTimerActive("changes"))
+            Timers.StartSingleTimer("changes", new PublishChanges(), _settings.ChangeInterval);
     }
 
 
@@ -166,8 +184,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void PublishPending()
     {
         if (_subscribers.Count == 0) return;
+        var changed = _tree.DrainChanges();
+        // Containers are made of the tree's processes and Docker's metadata: with neither changed they are as sent.
+        if (changed.Count == 0 && !_dockerChanged) return;
+        _dockerChanged = false;
         var procs = ImmutableArray.CreateBuilder<ProcessChange>();
-        foreach (var n in _tree.DrainChanges())
+        foreach (var n in changed)
         {
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;

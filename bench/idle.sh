@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# What godo costs at rest, side by side in one run (bench/agent-figures.sh calls it; it also runs alone):
+#  1. CPU (% of one core, utime+stime from /proc/PID/stat over --seconds, default 60) and RSS, with Docker running and
+#     20 idle containers: `godo aggregator` alone; then `godo agent` (netlink) connected to it with a second idle
+#     agent (stdin source), all three measured over the same window; `godo standalone`; Debian's auditd with the
+#     agent's own rules.
+#  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
+#     with a fresh agent that seeds them from /proc.
+# Root; Docker running; image godo/busybox:1. Every phase that touches the kernel's audit state holds
+# /tmp/godo-audit.lock, and the state found at start is put back.
+set -euo pipefail
+here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+cd "$here"
+. bench/auditd.sh
+WINDOW=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) WINDOW="${2:?--seconds needs a number}"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
+    *) echo "bench/idle.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$WINDOW" =~ ^[1-9][0-9]*$ ]] || { echo "bench/idle.sh: --seconds must be a positive whole number" >&2; exit 2; }
+LOCK=/tmp/godo-audit.lock
+IMAGE=godo/busybox:1
+CLK=$(getconf CLK_TCK)
+SETTLE=${SETTLE:-15}
+REMOTE_PORT=${REMOTE_PORT:-4391}
+work=$(mktemp -d /tmp/godo-idle.XXXXXX)
+pids=() containers=() sleepers_pid="" auditd_pid=""
+
+status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
+ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
+rss() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; } # MiB
+
+found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
+stop_all() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+stop_sleepers() {
+  [ -n "$sleepers_pid" ] || return 0
+  kill -KILL -- "-$sleepers_pid" 2>/dev/null || true
+  wait "$sleepers_pid" 2>/dev/null || true
+  sleepers_pid=""
+}
+cleanup() {
+  stop_all
+  stop_sleepers
+  auditd_stop
+  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
+  [ ${#containers[@]} -eq 0 ] || docker rm -f "${containers[@]}" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts `./godo ARGS...` in the background, its output in $work/NAME.log; its pid in $started.
+start() {
+  local name=$1; shift
+  ./godo "$@" >"$work/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+# Waits until PID is the kernel's audit daemon and its rules are in.
+registered() {
+  for _ in $(seq 1 600); do [ "$(status pid)" = "$1" ] && auditctl -l | grep -q 'key=godo$' && return 0; sleep 0.1; done
+  echo "pid $1 did not register with the kernel's audit" >&2; return 1
+}
+# at_rest NAME=PID...: CPU of each over the same $WINDOW seconds, and its RSS at the end.
+at_rest() {
+  local pair name pid
+  declare -A before
+  for pair in "$@"; do before[$pair]=$(ticks "${pair#*=}"); done
+  sleep "$WINDOW"
+  for pair in "$@"; do
+    name=${pair%%=*} pid=${pair#*=}
+    printf "  %-34s %5s %% of a core  RSS %4s MiB\n" "$name" \
+      "$(awk -v t=$(( $(ticks "$pid") - before[$pair] )) -v c="$CLK" -v w="$WINDOW" 'BEGIN {printf "%.2f", 100 * t / c / w}')" \
+      "$(rss "$pid")" | tee -a "$work/idle.txt"
+  done
+}
+
+echo "building..." >&2
+./godo --help >/dev/null
+gcc -O2 -static -o "$work/sleepers" bench/sleepers.c
+
+for i in $(seq 1 20); do
+  c="godoidle-$$-$i"
+  docker run -d --network none --name "$c" "$IMAGE" sleep 1000000 >/dev/null
+  containers+=("$c")
+done
+
+# ---- 1. at rest
+start aggregator aggregator --remote-port "$REMOTE_PORT" --http "http://127.0.0.1:$((REMOTE_PORT + 1))"
+aggregator=$started
+sleep "$SETTLE"
+echo "at rest over ${WINDOW} s, 20 idle containers:" | tee -a "$work/idle.txt"
+at_rest "godo aggregator, no agent=$aggregator"
+
+exec 9>"$LOCK"
+flock 9
+start agent agent --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT"
+agent=$started
+registered "$agent"
+auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
+# The second agent reads a pipe nobody writes to (held open here, read-write, so it never ends): an idle host.
+mkfifo "$work/idle-in"
+exec 8<>"$work/idle-in"
+./godo agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" \
+  <"$work/idle-in" >"$work/agent2.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 300); do
+  [ "$(curl -s "http://127.0.0.1:$((REMOTE_PORT + 1))/api/hosts" | grep -o '"status":"up"' | wc -l)" -ge 2 ] && break; sleep 0.2
+done
+agent2=${pids[-1]} # ./godo execs dotnet: the same pid
+sleep "$SETTLE"
+at_rest "godo agent (netlink)=$agent" "godo agent (stdin, second)=$agent2" "godo aggregator, 2 idle agents=$aggregator"
+stop_all
+
+start standalone standalone --http "http://127.0.0.1:$((REMOTE_PORT + 2))"
+registered "$started"
+sleep "$SETTLE"
+at_rest "godo standalone=$started"
+stop_all
+
+auditd_start "$work/godo-rules.txt"
+sleep "$SETTLE"
+at_rest "auditd, same rules=$auditd_pid"
+auditd_stop
+auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null
+flock -u 9
+
+# ---- 2. RSS against the host's process count
+echo "agent RSS against the host's processes (fresh agent each, ${SETTLE} s after it registered):" | tee -a "$work/idle.txt"
+for n in 0 100 1000 10000; do
+  if [ "$n" -gt 0 ]; then
+    setsid "$work/sleepers" "$n" >"$work/sleepers.out" &
+    sleepers_pid=$!
+    for _ in $(seq 1 600); do [ -s "$work/sleepers.out" ] && break; sleep 0.1; done
+  fi
+  flock 9
+  start agent agent
+  registered "$started"
+  sleep "$SETTLE"
+  printf "  %6d more processes (%6d on the host)  RSS %4s MiB\n" "$n" "$(ls -d /proc/[0-9]* | wc -l)" "$(rss "$started")" | tee -a "$work/idle.txt"
+  stop_all
+  flock -u 9
+  stop_sleepers
+done
+
+[ "$(status enabled)" = "$found_enabled" ] && [ "$(status backlog_limit)" = "$found_backlog" ] && ! auditctl -l | grep -q 'key=godo' \
+  || { echo "kernel audit state not restored:" >&2; auditctl -s >&2; auditctl -l >&2; exit 1; }
+echo
+echo "== at rest ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)) =="
+cat "$work/idle.txt"
