@@ -1,6 +1,7 @@
 using System.Globalization;
 using Godo.Agent.Proc;
 using Godo.Agent.Tests.Infrastructure;
+using Godo.Messages.Model;
 using Xunit.Abstractions;
 
 namespace Godo.Agent.Tests.Live;
@@ -16,7 +17,7 @@ public class LiveDeathTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
     private readonly LiveAgentFixture _f;
     private readonly LiveSteps _steps;
     private int _corrections0;
-    private long _procEvents0;
+    private long _deaths0;
 
     public LiveDeathTests(LiveAgentFixture fixture, ITestOutputHelper output)
     {
@@ -28,7 +29,7 @@ public class LiveDeathTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
     {
         Assert.Equal(1, Interlocked.Read(ref _f.Agent.Stats.ProcEventsOpen)); // the connector is open: these deaths need it
         _corrections0 = _f.Agent.CorrectionLines.Count;
-        _procEvents0 = (await _f.Agent.GetTreeAsync()).Stats["procEvents"];
+        _deaths0 = SignalDeaths(await _f.Agent.GetTreeAsync());
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -47,13 +48,19 @@ public class LiveDeathTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
     private static void KillInside(string id, string signal, int nsPid) =>
         Docker("exec", id, "kill", "-" + signal, nsPid.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Exact (no correction, no loss), with at least <paramref name="atLeast"/> deaths applied from the connector.</summary>
+    /// <summary>
+    /// Exact (no correction, no loss), with at least <paramref name="atLeast"/> deaths applied by the two sources that
+    /// see signal deaths: the connector's exits, and audit's reaps and crashes (whichever arrives first applies it).
+    /// </summary>
     private async Task AssertExactWithProcEvents(int atLeast)
     {
         await _steps.AssertExact(_corrections0);
-        var applied = (await _f.Agent.GetTreeAsync()).Stats["procEvents"] - _procEvents0;
-        Assert.True(applied >= atLeast, $"only {applied} exits applied from the process events connector, expected at least {atLeast}");
+        var applied = SignalDeaths(await _f.Agent.GetTreeAsync()) - _deaths0;
+        Assert.True(applied >= atLeast, $"only {applied} deaths applied from the connector's exits and audit's reaps and crashes, expected at least {atLeast}");
     }
+
+    private static long SignalDeaths(HostTree tree) =>
+        tree.Stats.GetValueOrDefault("procEvents") + tree.Stats.GetValueOrDefault("reaps") + tree.Stats.GetValueOrDefault("crashes");
 
     /// <summary>Every exit the connector reported: applied, already seen by audit, or of a process audit never showed.</summary>
     private async Task<long> ProcEventsReported() =>
