@@ -1,33 +1,13 @@
 # Sourced by the benchmarks: Debian's auditd as the anchor, with godo's own rules. Needs $work (a scratch folder)
 # and sets auditd_pid. The caller holds /tmp/godo-audit.lock and restores the kernel's audit state afterwards.
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/auditd-conf.sh"
 
 # auditd_start RULES: auditd writing a RAW log under $work/auditd, then the rules of file RULES (`auditctl -l` lines
 # of godo's rules, key godo) loaded for it under key godo-bench, its self-exclusion naming auditd, as godo sets them.
 auditd_start() {
   local rules=$1 line
   mkdir -p "$work/auditd/plugins"
-  cat > "$work/auditd/auditd.conf" <<CONF
-local_events = yes
-write_logs = yes
-log_file = $work/auditd/audit.log
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 2000
-num_logs = 2
-max_log_file_action = IGNORE
-space_left = 75
-space_left_action = IGNORE
-admin_space_left = 50
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-q_depth = 20000
-overflow_action = IGNORE
-plugin_dir = $work/auditd/plugins
-end_of_event_timeout = 2
-name_format = NONE
-CONF
+  auditd_conf "$work/auditd/audit.log" "$work/auditd/plugins" > "$work/auditd/auditd.conf"
   chmod 600 "$work/auditd/auditd.conf"
   auditd -n -s nochange -c "$work/auditd" >"$work/auditd.out" 2>&1 &
   auditd_pid=$!

@@ -6,31 +6,11 @@
 set -eu
 HERE=$(dirname "$(readlink -f "$0")")
 RULES=${RULES:-$HERE/audit.rules}
+. "$HERE/../scripts/auditd-conf.sh"
 TOOLS=${TOOLS:-/work/shared/tools}
 W=$(readlink -f "$1"); OUT=$(readlink -f "$2"); mkdir -p "$OUT/conf" "$OUT/plugins"; rm -f "$OUT"/audit.log* "$OUT"/snapshots.jsonl "$OUT"/dockerps-*
 [ -f "$RULES" ] || { echo "capture.sh: no rules file $RULES" >&2; exit 2; }
-cat > "$OUT/conf/auditd.conf" <<CONF
-local_events = yes
-write_logs = yes
-log_file = $OUT/audit.log
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 2000
-num_logs = 2
-max_log_file_action = IGNORE
-space_left = 75
-space_left_action = IGNORE
-admin_space_left = 50
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-q_depth = 20000
-overflow_action = IGNORE
-plugin_dir = $OUT/plugins
-end_of_event_timeout = 2
-name_format = NONE
-CONF
+auditd_conf "$OUT/audit.log" "$OUT/plugins" > "$OUT/conf/auditd.conf"
 auditd -c "$OUT/conf" -n > "$OUT/auditd.out" 2>&1 &
 AP=$!
 sleep 1.5
