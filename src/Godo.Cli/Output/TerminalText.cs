@@ -62,7 +62,8 @@ public static class TerminalText
     public static string Cut(string shown, int width)
     {
         if (shown.Length <= width) return shown;
-        var keep = Math.Max(1, width - Marker(shown.Length).Length);
+        var keep = width - Marker(shown.Length).Length;
+        keep = Math.Max(1, width - Marker(shown.Length - keep).Length);   // the count left out may take a digit less
         if (char.IsHighSurrogate(shown[keep - 1])) keep--;   // never half a pair
         return shown[..keep] + Marker(shown.Length - keep);
     }
