@@ -48,13 +48,14 @@ public static class PsCommand
         return cmd;
     }
 
-    private static string? User(ProcessRow p) => p.Uid?.ToString();
+    /// <summary>The user's name where the host's agent knows it, else the uid.</summary>
+    private static string? User(ProcessRow p) => p.User ?? p.Uid?.ToString();
 
     private static IEnumerable<ProcessRow> Sorted(List<ProcessRow> rows, string key) => key switch
     {
         "start" => rows.OrderBy(p => p.StartedAt ?? DateTimeOffset.MaxValue).ThenBy(p => p.Host, StringComparer.Ordinal).ThenBy(p => p.Pid),
         "cmd" => rows.OrderBy(p => TreeRenderer.Argv(p.Argv, p.Comm), StringComparer.Ordinal).ThenBy(p => p.Host, StringComparer.Ordinal).ThenBy(p => p.Pid),
-        "user" => rows.OrderBy(p => p.Uid ?? int.MaxValue).ThenBy(p => p.Host, StringComparer.Ordinal).ThenBy(p => p.Pid),
+        "user" => rows.OrderBy(p => p.User is null).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Uid ?? int.MaxValue).ThenBy(p => p.Host, StringComparer.Ordinal).ThenBy(p => p.Pid),
         _ => rows.OrderBy(p => p.Pid).ThenBy(p => p.Host, StringComparer.Ordinal),
     };
 }
