@@ -31,7 +31,7 @@ public class StandaloneFixture : IAsyncLifetime
     /// <summary>The audit log the agent reads at start: the first half of docker-basic, containers still running.</summary>
     protected virtual string Log => Corpus.DockerBasicChunks(2)[0];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0" });
         App = StandaloneHosting.Build(settings, HostName, (akka, _) => akka
