@@ -23,7 +23,9 @@ public static class CommandLine
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM/Ctrl-C cancels the command's token; a stop (an agent restoring the kernel's audit state, an
+            // aggregator leaving the cluster) gets its time on a loaded host rather than System.CommandLine's 2 s.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
         }
         catch (UsageException e)
         {
