@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Godo.Cli.Tests;
 
-/// <summary>The standalone, plus a second host whose container (named with markup and a bidi override) shares an id prefix with one of the standalone's.</summary>
+/// <summary>The standalone, plus a second host (one snapshot, never a heartbeat: soon stale, then down) whose container (named with markup and a bidi override) shares an id prefix with one of the standalone's.</summary>
 public sealed class TwinFixture : StandaloneFixture
 {
     public ContainerInfo Original { get; private set; } = null!;
@@ -17,7 +17,8 @@ public sealed class TwinFixture : StandaloneFixture
         await base.InitializeAsync();
         Original = AgentTree.Containers[0];
         TwinId = Original.Id[..6] + new string('f', 58);
-        App.Services.GetRequiredService<ActorSystem>().ActorSelection(GodoConstants.AgentIngestPath).Tell(new HostSnapshot("twin-host", "inc-twin", 1, DateTimeOffset.UtcNow, [],
+        App.Services.GetRequiredService<ActorSystem>().ActorSelection(GodoConstants.AgentIngestPath).Tell(new HostSnapshot("twin-host", "inc-twin", 1, DateTimeOffset.UtcNow,
+            [new ProcessInfo { Pid = 4242, Ppid = 1, Comm = "sleep", Argv = ["sleep", "1000"], Uid = 0 }],
             [new ContainerInfo { Id = TwinId, Name = "<i>web</i>\u202e", Image = "<b>twin</b>\u001b[2J" }], new AgentStats()));
         await Eventually.Until(async () => (await GodoCli.RunAsync("containers", "--host", "twin-host", "--server", Url)).Code == 0, TimeSpan.FromSeconds(60), "the twin host");
     }
@@ -46,5 +47,19 @@ public sealed class AmbiguityCliTests(TwinFixture f) : IClassFixture<TwinFixture
         var (code, output, err) = await GodoCli.RunAsync("tree", f.Original.Id[..6], "--host", "standalone-host", "--server", f.Url);
         Assert.True(code == 0, err);
         Assert.Contains(f.Original.Id[..12], output);
+    }
+
+    [Fact]
+    public async Task The_processes_of_a_host_that_is_not_up_are_marked()
+    {
+        string ps = "", tree = "";
+        await Eventually.Until(async () =>
+        {
+            ps = (await GodoCli.RunAsync("ps", "--host", "twin-host", "--server", f.Url)).Out;
+            tree = (await GodoCli.RunAsync("tree", "twin-host", "--server", f.Url)).Out;
+            return ps.Contains("twin-host (stale)") || ps.Contains("twin-host (down)");
+        }, TimeSpan.FromSeconds(120), "twin-host marked stale or down in ps");
+        Assert.Matches(@"^host twin-host \((STALE|DOWN)", tree);
+        Assert.DoesNotContain("standalone-host (", (await GodoCli.RunAsync("ps", "--server", f.Url)).Out);
     }
 }
