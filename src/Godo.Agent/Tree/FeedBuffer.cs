@@ -12,9 +12,9 @@ public sealed record FeedSettings
     /// </summary>
     public TimeSpan ReorderWindow { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>Events held at most (by <see cref="FeedLimits.Size"/>); beyond, new ones are dropped and counted.</summary>
-    public long MaxBufferedBytes { get; init; } = 8L * 1024 * 1024;
-    /// <summary>Largest batch sent at once; the rest waits for the next one.</summary>
-    public long MaxBatchBytes { get; init; } = 1024L * 1024;
+    public long MaxBufferedBytes { get; init; } = 16L * 1024 * 1024;
+    /// <summary>Largest batch sent at once (about half of it on the wire: the estimate counts UTF-16); the rest waits for the next one.</summary>
+    public long MaxBatchBytes { get; init; } = 4L * 1024 * 1024;
     /// <summary>argv characters kept per event.</summary>
     public int ArgvChars { get; init; } = FeedLimits.ArgvChars;
 }

@@ -46,12 +46,14 @@ public sealed class AggregatorMetrics
         _heap = f.CreateGauge("godo_managed_heap_bytes", "Managed heap in use (GC.GetTotalMemory).");
         var feedClients = f.CreateGauge("godo_feed_clients", "Event-stream clients following the fleet's events.");
         var feedOverflows = f.CreateCounter("godo_feed_overflows_total", "Event-stream clients cut off for reading too slowly.");
+        var feedPeak = f.CreateGauge("godo_feed_client_queue_peak_bytes", "The most one event-stream client ever had queued (estimated bytes).");
         Registry.AddBeforeCollectCallback(() =>
         {
             if (feed is not null)
             {
                 feedClients.Set(feed.Live.Count);
                 feedOverflows.IncTo(feed.Live.Overflows);
+                feedPeak.Set(feed.Live.PeakQueuedBytes);
             }
             var hosts = fleet.Hosts();
             var seen = new HashSet<string>();

@@ -12,12 +12,20 @@ namespace Godo.Aggregator.Ops;
 public sealed class Broadcaster<T>(long perSubscriberBytes, Func<T, long> size)
 {
     private readonly ConcurrentDictionary<Subscription, byte> _subscribers = new();
-    private long _overflows;
+    private long _overflows, _peakBytes;
 
     public long PerSubscriberBytes => perSubscriberBytes;
     /// <summary>Subscribers cut off since the start.</summary>
     public long Overflows => Interlocked.Read(ref _overflows);
     public int Count => _subscribers.Count;
+    /// <summary>The most any one subscriber ever had queued: never more than the bound.</summary>
+    public long PeakQueuedBytes => Interlocked.Read(ref _peakBytes);
+
+    private void NoteQueued(long bytes)
+    {
+        for (var peak = Interlocked.Read(ref _peakBytes); bytes > peak; peak = Interlocked.Read(ref _peakBytes))
+            if (Interlocked.CompareExchange(ref _peakBytes, bytes, peak) == peak) return;
+    }
 
     public void Publish(T value)
     {
@@ -43,6 +51,7 @@ public sealed class Broadcaster<T>(long perSubscriberBytes, Func<T, long> size)
         });
         private readonly TaskCompletionSource _overflowed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _bytes, _dropped;
+        private volatile bool _disposed;
 
         internal Subscription(Broadcaster<T> owner) => _owner = owner;
 
@@ -57,15 +66,21 @@ public sealed class Broadcaster<T>(long perSubscriberBytes, Func<T, long> size)
         /// <summary>Queues a value; true when this one cut the subscriber off.</summary>
         internal bool Offer(T value, long bytes)
         {
+            if (_disposed) return false; // a publish racing the client's goodbye
             if (Overflowed) { Interlocked.Increment(ref _dropped); return false; }
-            if (Interlocked.Add(ref _bytes, bytes) <= _owner.PerSubscriberBytes && _queue.Writer.TryWrite((value, bytes))) return false;
+            var queued = Interlocked.Add(ref _bytes, bytes);
+            if (queued <= _owner.PerSubscriberBytes && _queue.Writer.TryWrite((value, bytes)))
+            {
+                _owner.NoteQueued(queued);
+                return false;
+            }
             Interlocked.Add(ref _bytes, -bytes);
             Interlocked.Increment(ref _dropped);
             if (!_overflowed.TrySetResult()) return false;
             _queue.Writer.TryComplete();
-            while (_queue.Reader.TryRead(out var queued))
+            while (_queue.Reader.TryRead(out var left))
             {
-                Interlocked.Add(ref _bytes, -queued.Bytes);
+                Interlocked.Add(ref _bytes, -left.Bytes);
                 Interlocked.Increment(ref _dropped);
             }
             _owner._subscribers.TryRemove(this, out _);
@@ -89,6 +104,7 @@ public sealed class Broadcaster<T>(long perSubscriberBytes, Func<T, long> size)
 
         public void Dispose()
         {
+            _disposed = true;
             _owner._subscribers.TryRemove(this, out _);
             _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out _)) { }

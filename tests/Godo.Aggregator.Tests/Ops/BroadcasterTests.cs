@@ -31,6 +31,7 @@ public sealed class BroadcasterTests
         Assert.False(slow.TryRead(out _));
         Assert.Equal(1, b.Overflows);
         Assert.Equal(1, b.Count);
+        Assert.Equal(1000, b.PeakQueuedBytes);
 
         // the others go on as before; the cut-off one counts what it misses
         Assert.True(fast.TryRead(out var c));
