@@ -112,7 +112,7 @@ public sealed class FeedBufferTests
         var b = new FeedBuffer(new FeedSettings { ArgvChars = 10 });
         b.Add(E(0, 1) with { Argv = ["sh", "-c", "0123456789abcdef", "more"] }, T0.AddSeconds(1));
         var e = Assert.Single(b.Release(long.MaxValue)!.Value.Events);
-        Assert.Equal(["sh", "-c", "012345"], e.Argv);
+        Assert.Equal("sh|-c|012345", string.Join('|', e.Argv));
         Assert.True(e.ArgvTruncated);
         Assert.Equal(T0.AddSeconds(1), e.ReceivedAt);
     }
