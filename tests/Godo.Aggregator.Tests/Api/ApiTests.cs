@@ -194,6 +194,15 @@ public sealed class ApiTests(ApiFixture f) : IClassFixture<ApiFixture>
         Assert.Equal(("events", 1003, "web"), (e.GetProperty("host").GetString(), e.GetProperty("pid").GetInt32(), e.GetProperty("containerName").GetString()));
         Assert.Equal(["sh", "-c", "date"], e.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal((1, ApiFixture.T0), (e.GetProperty("seq").GetInt64(), e.GetProperty("at").GetDateTimeOffset()));
+
+        // a later client asks for the recent history: the stream starts with it
+        using var again = await Http.GetStreamAsync("/api/events?host=events&kind=exec&recent=5", cts.Token);
+        using var history = new StreamReader(again);
+        string? first = null;
+        while (first is null && await history.ReadLineAsync(cts.Token) is { } line)
+            if (line.StartsWith("data: ")) first = line[6..];
+        Assert.Equal(1003, JsonDocument.Parse(first!).RootElement.GetProperty("pid").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await Get("/api/events?recent=lots")).Item1);
     }
 
     [Fact]
