@@ -27,6 +27,8 @@ public sealed record TreeActorSettings
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
     public Proc.UserNames? Users { get; init; }
+    /// <summary>The exec/exit feed's reorder window and bounds.</summary>
+    public FeedSettings Feed { get; init; } = new();
 }
 
 /// <summary>
@@ -52,6 +54,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     /// <summary>Docker metadata arrived since the last publish: the containers may look different.</summary>
     private bool _dockerChanged;
     private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
+    private readonly FeedBuffer _feed;
+    /// <summary>An event was applied since the last publish; without one the stream is idle and the feed goes out whole.</summary>
+    private bool _appliedSincePublish;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -68,6 +73,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
+        _feed = new FeedBuffer(settings.Feed);
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
         Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
@@ -92,6 +98,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<SubscribeChanges>(m =>
         {
             _tree.TrackChanges = true;
+            _tree.TrackFeed = true;
             _tree.DrainChanges();
             _subscribers.Add(m.Subscriber);
             Context.Watch(m.Subscriber);
@@ -106,7 +113,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
         Receive<ProcessExited>(m =>
         {
-            _tree.ApplyProcExit(m.Pid, m.TimeMs);
+            _tree.ApplyProcExit(m.Pid, m.TimeMs, m.ExitCode);
             Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
             ArmTimers();
         });
@@ -118,7 +125,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         });
         if (settings.ReconcileInterval is { } rec && settings.ReadProc is not null)
             Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
-        Receive<PublishChanges>(_ => PublishPending());
+        Receive<PublishChanges>(_ =>
+        {
+            PublishPending();
+            PublishFeed();
+            ArmTimers();
+        });
         Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
     }
 
@@ -166,9 +178,15 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     /// </summary>
     private void ArmTimers()
     {
+        // Every message that changes the tree ends here: the feed events it made are stamped with their receive time now.
+        if (_tree.HasFeed)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var e in _tree.DrainFeed()) _feed.Add(e, now);
+        }
         if (_settings.SweepInterval is { } every && _tree.DeletionsPending && !Timers.IsTimerActive("sweep"))
             Timers.StartPeriodicTimer("sweep", new Sweep(), every);
-        if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged) && !Timers.IsTimerActive("changes"))
+        if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged || !_feed.IsEmpty) && !Timers.IsTimerActive("changes"))
             Timers.StartSingleTimer("changes", new PublishChanges(), _settings.ChangeInterval);
     }
 
@@ -215,6 +233,21 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         foreach (var s in _subscribers) s.Tell(changes);
     }
 
+    /// <summary>
+    /// Sends the feed events whose reorder window has passed: by the wall clock on a live host, by the newest event
+    /// time in a replayed log, and all of them once the stream is idle.
+    /// </summary>
+    private void PublishFeed()
+    {
+        if (_subscribers.Count == 0) return;
+        var now = DateTimeOffset.UtcNow;
+        var watermark = !_appliedSincePublish ? long.MaxValue : _settings.Live ? now.ToUnixTimeMilliseconds() : _tree.NowMs;
+        _appliedSincePublish = false;
+        if (_feed.Release(watermark) is not { } batch) return;
+        var message = new FeedChanges(batch.First, batch.Events, batch.Dropped);
+        foreach (var s in _subscribers) s.Tell(message);
+    }
+
     private static bool SameContainer(ContainerInfo a, ContainerInfo b) =>
         a.Name == b.Name && a.Image == b.Image && a.InitPid == b.InitPid && a.ShimPid == b.ShimPid
         && a.ProcessCount == b.ProcessCount && a.State == b.State;
@@ -237,6 +270,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
         _tree.ApplyMatchedEarlyExits();
+        _appliedSincePublish = true;
         _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
