@@ -56,6 +56,18 @@ public sealed class RecordBatcher
         }
     }
 
+    /// <summary>Records already gathered into a batch of their own (a parsed chunk of a log): sent as they are, after any partial batch.</summary>
+    public void AddBatch(ImmutableArray<AuditRecord> records)
+    {
+        if (records.IsEmpty) return;
+        Interlocked.Add(ref _stats.Records, records.Length);
+        lock (_gate)
+        {
+            FlushLocked();
+            Send(records);
+        }
+    }
+
     /// <summary>Whether records wait in a partial batch (a hint for a flush timer: read without the lock).</summary>
     public bool HasPending => Volatile.Read(ref _count) > 0;
 
