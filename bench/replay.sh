@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Replay throughput: `godo replay` next to Debian's laurel and ausearch in the same run, on the docker-basic log
 # repeated 20 and 100 times (bench/make-corpus.py: serials and times shifted, so each copy follows the last).
-# Each tool reads the corpus on stdin; best wall time of RUNS runs (start-up included), records/s, peak RSS and, for
-# godo, CPU (user+sys) of its best run. Prints godo's ratio to laurel and ausearch per corpus, then one summary table.
+# Each tool reads the corpus on stdin; best wall time of RUNS runs (start-up included), records/s, peak RSS and CPU
+# (user+sys) of the best run. Prints godo's ratio to laurel and ausearch per corpus, then one summary table. On a loaded
+# machine wall times say little (godo needs both cores at once, laurel one): compare the CPU columns there.
 # Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there).
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
@@ -61,19 +62,19 @@ for n in $copies; do
   measure godo "$corpus" ./godo replay - -q --json
   measure laurel "$corpus" laurel -c "$work/laurel.toml"
   measure ausearch "$corpus" ausearch --raw -if /dev/stdin
-  read -r g grss gcpu < "$work/godo.res"; read -r l lrss _ < "$work/laurel.res"; read -r a arss _ < "$work/ausearch.res"
-  for t in "godo $g $grss" "laurel $l $lrss" "ausearch $a $arss"; do
+  read -r g grss gcpu < "$work/godo.res"; read -r l lrss lcpu < "$work/laurel.res"; read -r a arss acpu < "$work/ausearch.res"
+  for t in "godo $g $grss $gcpu" "laurel $l $lrss $lcpu" "ausearch $a $arss $acpu"; do
     set -- $t
-    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB\n" "$1" "$2" "$(awk "BEGIN{print $records / $2 / 1e6}")" "$3"
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s\n" "$1" "$2" "$(awk "BEGIN{print $records / $2 / 1e6}")" "$3" "$4"
   done
-  line=$(printf "| %dx (%s records) | %.2f s (%.2f s CPU) | %.2f M/s | %d MiB | %.2f s | %.1fx | %.2f s | %.1fx |" \
+  line=$(printf "| %dx (%s records) | %.2f s (%.2f s CPU) | %.2f M/s | %d MiB | %.2f s (%.2f s CPU) | %.1fx | %.2f s (%.2f s CPU) | %.1fx |" \
     "$n" "$(printf "%'d" "$records")" "$g" "$gcpu" "$(awk "BEGIN{print $records / $g / 1e6}")" "$grss" \
-    "$l" "$(awk "BEGIN{print $l / $g}")" "$a" "$(awk "BEGIN{print $a / $g}")")
+    "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
   echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
   echo "$line" >> "$summary"
 done
 echo
 echo "== replay ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)) =="
-echo "| corpus | godo replay (CPU) | godo records/s | godo peak RSS | laurel | godo vs laurel | ausearch --raw -if | godo vs ausearch |"
+echo "| corpus | godo replay (CPU) | godo records/s | godo peak RSS | laurel (CPU) | godo vs laurel | ausearch --raw -if (CPU) | godo vs ausearch |"
 echo "|---|---|---|---|---|---|---|---|"
 cat "$summary"
