@@ -9,6 +9,7 @@
 #     the agent in-process and polls its tree and /proc every 10 ms).
 #  3. At rest: CPU and RSS of the agent, the aggregator (alone and with 2 idle agents), standalone and auditd, and the
 #     agent's RSS against the host's process count (bench/idle.sh, run last; IDLE_SECONDS sets its window, default 60).
+#  4. Replay: `godo replay` next to laurel and ausearch on the 20x and 100x corpora (bench/replay.sh; no kernel state).
 # Root; Docker running; image godo/busybox:1 (scripts/setup.sh). Kernel audit state is global: every phase holds
 # /tmp/godo-audit.lock, and the state found at start is put back (checked at the end).
 # Env: STORM (execs, default 5000), EXECS (latency samples, default 20).
@@ -121,8 +122,11 @@ flock -u 9
 
 bench/idle.sh --seconds "${IDLE_SECONDS:-60}" | tee "$work/idle.txt"
 
+bench/replay.sh | tee "$work/replay.txt"
+
 echo
 echo "== agent figures ($(nproc) cores, $(uname -r)) =="
 cat "$work/figures.txt"
 tail -4 "$work/latency.txt"
 sed -n '/^== at rest/,$p' "$work/idle.txt"
+sed -n '/^== replay/,$p' "$work/replay.txt"

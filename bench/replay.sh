@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
-# Replay throughput: godo replay vs Debian's laurel vs ausearch, side by side on the same 20x corpus.
-# Prints records/s and peak memory of each, and godo's ratio to laurel.
+# Replay throughput: `godo replay` next to Debian's laurel and ausearch in the same run, on the docker-basic log
+# repeated 20 and 100 times (bench/make-corpus.py: serials and times shifted, so each copy follows the last).
+# Each tool reads the corpus on stdin; best wall time of RUNS runs (start-up included), records/s, peak RSS and CPU
+# (user+sys) of the best run. Prints godo's ratio to laurel and ausearch per corpus, then one summary table. On a loaded
+# machine wall times say little (godo needs both cores at once, laurel one): compare the CPU columns there.
+# Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there).
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
-copies="${COPIES:-20}"
+copies="${COPIES:-20 100}"
+runs="${RUNS:-3}"
 work="${WORK:-/tmp/godo-bench}"
 mkdir -p "$work"
-corpus="$work/corpus-${copies}x.log"
 src=tests/Godo.Agent.Tests/Data/corpus/docker-basic/audit.log
-if [ ! -f "$corpus" ] || [ "$src" -nt "$corpus" ]; then
-  echo "building the ${copies}x corpus..." >&2
-  python3 bench/make-corpus.py "$src" "$copies" "$corpus"
-fi
-records=$(wc -l < "$corpus")
-mb=$(( $(stat -c %s "$corpus") / 1048576 ))
 for tool in laurel ausearch; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install laurel auditd)" >&2; exit 2; }; done
 ./godo --help >/dev/null   # build first, so the build is not timed
 
@@ -35,23 +33,48 @@ script = false
 TOML
 mkdir -p "$work/laurel"
 
-measure() { # name, then the command; stdin is the corpus
-  local name=$1; shift
-  local best=999999 rss=0
-  for run in 1 2 3; do
+# measure NAME CORPUS COMMAND...: best of $runs; leaves "secs rss_mib cpu_secs" in $work/NAME.res
+measure() {
+  local name=$1 corpus=$2; shift 2
+  local best=999999 rss=0 cpu=0
+  for _ in $(seq 1 "$runs"); do
     rm -rf "$work/laurel"/*
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" < "$corpus" > /dev/null 2> "$work/$name.err" || { echo "bench: $name failed:" >&2; tail -5 "$work/$name.err" >&2; exit 1; }
-    read -r secs kb < "$work/time.txt"
-    if awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" < "$corpus" > /dev/null 2> "$work/$name.err" \
+      || { echo "bench: $name failed:" >&2; tail -5 "$work/$name.err" >&2; exit 1; }
+    read -r secs kb user sys < "$work/time.txt"
+    if awk "BEGIN{exit !($secs < $best)}"; then best=$secs; cpu=$(awk "BEGIN{print $user + $sys}"); fi
     if [ "$kb" -gt "$rss" ]; then rss=$kb; fi
   done
-  printf "%-10s %8.2f s  %12.0f records/s  peak RSS %5d MiB\n" "$name" "$best" "$(awk "BEGIN{print $records/$best}")" $((rss/1024))
-  echo "$best" > "$work/$name.secs"
+  echo "$best $((rss / 1024)) $cpu" > "$work/$name.res"
 }
 
-echo "input: $corpus ($records records, $mb MiB), best of 3 runs each"
-measure godo ./godo replay - -q --json
-measure laurel laurel -c "$work/laurel.toml"
-measure ausearch ausearch --raw -if /dev/stdin
-g=$(cat "$work/godo.secs"); l=$(cat "$work/laurel.secs"); a=$(cat "$work/ausearch.secs")
-echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
+summary="$work/replay-summary.txt"
+: > "$summary"
+for n in $copies; do
+  corpus="$work/corpus-${n}x.log"
+  if [ ! -f "$corpus" ] || [ "$src" -nt "$corpus" ]; then
+    echo "building the ${n}x corpus..." >&2
+    python3 bench/make-corpus.py "$src" "$n" "$corpus"
+  fi
+  records=$(wc -l < "$corpus")
+  mib=$(( $(stat -c %s "$corpus") / 1048576 ))
+  echo "== ${n}x corpus: $records records, $mib MiB; best of $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg) =="
+  measure godo "$corpus" ./godo replay - -q --json
+  measure laurel "$corpus" laurel -c "$work/laurel.toml"
+  measure ausearch "$corpus" ausearch --raw -if /dev/stdin
+  read -r g grss gcpu < "$work/godo.res"; read -r l lrss lcpu < "$work/laurel.res"; read -r a arss acpu < "$work/ausearch.res"
+  for t in "godo $g $grss $gcpu" "laurel $l $lrss $lcpu" "ausearch $a $arss $acpu"; do
+    set -- $t
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s\n" "$1" "$2" "$(awk "BEGIN{print $records / $2 / 1e6}")" "$3" "$4"
+  done
+  line=$(printf "| %dx (%s records) | %.2f s (%.2f s CPU) | %.2f M/s | %d MiB | %.2f s (%.2f s CPU) | %.1fx | %.2f s (%.2f s CPU) | %.1fx |" \
+    "$n" "$(printf "%'d" "$records")" "$g" "$gcpu" "$(awk "BEGIN{print $records / $g / 1e6}")" "$grss" \
+    "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
+  echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
+  echo "$line" >> "$summary"
+done
+echo
+echo "== replay ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)) =="
+echo "| corpus | godo replay (CPU) | godo records/s | godo peak RSS | laurel (CPU) | godo vs laurel | ausearch --raw -if (CPU) | godo vs ausearch |"
+echo "|---|---|---|---|---|---|---|---|"
+cat "$summary"

@@ -15,16 +15,13 @@ public static class AssemblyProtocol
     /// <summary>Periodic tick for live streams, so a quiet stream still completes its events by timeout.</summary>
     public sealed record Tick;
 
-    /// <summary>Router → assembler: more records of the serial it is gathering.</summary>
-    public sealed record Gather(ImmutableArray<AuditRecord> Records);
-
-    /// <summary>One serial that is complete: build the event, stamp it with its sequence, hand it on.</summary>
-    public sealed record Complete(long Serial, long Sequence, bool EndedByEoe, ImmutableArray<AuditRecord> Records);
+    /// <summary>One complete serial of a <see cref="CompleteBatch"/>: its records are <c>Records[Start..Start+Count]</c>, in stream order.</summary>
+    public readonly record struct CompleteSerial(long Serial, long Sequence, bool EndedByEoe, int Start, int Count);
 
     /// <summary>
-    /// Router → assembler: the serials this assembler finished within one record batch, in order (it is reused as
-    /// soon as one is complete). One message per assembler per batch, not one per event: at a few hundred thousand
-    /// events a second, per-event messages were most of the pipeline's cost.
+    /// Router → assembler: serials that are complete, with consecutive sequence numbers, and all their records in one
+    /// array. One message per assembler per record batch, and no array per event: at a few hundred thousand events a
+    /// second, per-event messages and allocations were most of the pipeline's cost.
     /// </summary>
-    public sealed record CompleteBatch(ImmutableArray<Complete> Items);
+    public sealed record CompleteBatch(ImmutableArray<AuditRecord> Records, ImmutableArray<CompleteSerial> Serials);
 }

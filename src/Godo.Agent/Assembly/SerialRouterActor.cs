@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Godo.Agent.Audit;
 using Godo.Agent.Pipeline;
@@ -8,30 +9,31 @@ using static Godo.Agent.Assembly.AssemblyProtocol;
 namespace Godo.Agent.Assembly;
 
 /// <summary>
-/// Hands each in-flight serial to an assembler from a pool and decides, through <see cref="AssemblyPolicy"/>,
-/// when each event is complete. It stamps completed events with a sequence number in completion order, so the
-/// tree can apply them in log order although assemblers finish them concurrently.
+/// Gathers the records of each in-flight serial and decides, through <see cref="AssemblyPolicy"/>, when each event
+/// is complete. It stamps completed events with a sequence number in completion order and hands them, a run of
+/// consecutive sequences at a time, to a small pool of assemblers that build them concurrently; the tree applies
+/// them in sequence order.
 /// </summary>
 public sealed class SerialRouterActor : ReceiveActor, IWithTimers
 {
-    /// <summary>A pooled assembler and the records held back for it in the current batch; pooled with it.</summary>
-    private sealed class Slot(IActorRef assembler)
-    {
-        public readonly IActorRef Assembler = assembler;
-        public readonly List<AuditRecord> Pending = new(8);
-    }
+    /// <summary>Assemblers in the pool: building events is the part of assembly that runs in parallel.</summary>
+    public static readonly int PoolSize = Math.Clamp(Environment.ProcessorCount, 2, 8);
+    /// <summary>A batch is split between assemblers only in runs at least this long: smaller ones are not worth a hand-off.</summary>
+    private const int MinRun = 256;
 
     private readonly IActorRef _tree;
     private readonly PipelineStats _stats;
     private readonly AssemblyPolicy _policy;
-    private readonly Stack<Slot> _free = new();
-    private readonly Dictionary<long, Slot> _open = new();
-    private readonly List<Slot> _touched = new();
+    // The records of each open serial, in lists reused from serial to serial.
+    private readonly Dictionary<long, List<AuditRecord>> _open = new();
+    private readonly Stack<List<AuditRecord>> _freeLists = new();
     private readonly List<(long Serial, bool Eoe)> _complete = new();
-    // Completes held back until the end of the batch, one list per assembler, in the order they were decided.
-    private readonly Dictionary<IActorRef, List<Complete>> _outbox = new();
+    // Serials completed in the current batch, with their records one after the other, until the batch is sent.
+    private readonly List<AuditRecord> _doneRecords = new();
+    private readonly List<CompleteSerial> _done = new();
+    private readonly List<IActorRef> _assemblers = new();
+    private int _nextAssembler;
     private long _sequence;
-    private int _created;
     private readonly TimeSpan? _tick;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -61,46 +63,30 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
 
     private void OnBatch(RecordBatch batch)
     {
-        foreach (var r in batch.Records)
+        foreach (ref readonly var r in batch.Records.AsSpan())
         {
             switch (_policy.Offer(r, _complete))
             {
                 case RecordDisposition.Started:
                 {
-                    var slot = Rent();
-                    slot.Pending.Add(r);
-                    _open[r.Serial] = slot;
-                    _touched.Add(slot);
+                    var records = _freeLists.TryPop(out var reused) ? reused : new List<AuditRecord>(8);
+                    records.Add(r);
+                    _open[r.Serial] = records;
                     break;
                 }
                 case RecordDisposition.Continued:
-                {
-                    var slot = _open[r.Serial];
-                    slot.Pending.Add(r);
-                    if (slot.Pending.Count == 1) _touched.Add(slot);
+                    _open[r.Serial].Add(r);
                     break;
-                }
                 case RecordDisposition.Standalone:
                 case RecordDisposition.Late when r.Type != AuditRecordType.Eoe:
                     // A record on its own (or one that missed its event): an event of one record.
                     CompleteAll(); // what the policy flushed before this record keeps its place in the order
-                    var a = Rent();
-                    Hold(a.Assembler, new Complete(r.Serial, ++_sequence, false, [r]));
-                    _free.Push(a);
+                    Done(r.Serial, false, new ReadOnlySpan<AuditRecord>(in r));
                     break;
             }
             CompleteAll();
         }
-        // Completes first: an assembler finishes the serials it had before it gathers for the next one.
         SendCompletes();
-        // Records of serials still open go to their assemblers once per batch, not once per record.
-        foreach (var slot in _touched)
-            if (slot.Pending.Count > 0)
-            {
-                slot.Assembler.Tell(new Gather(ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
-                slot.Pending.Clear();
-            }
-        _touched.Clear();
         Interlocked.Add(ref _stats.RecordsRouted, batch.Records.Length);
         Publish();
         if (_tick is { } t && _policy.InFlight > 0 && !Timers.IsTimerActive("tick")) Timers.StartPeriodicTimer("tick", new Tick(), t);
@@ -110,35 +96,50 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     {
         foreach (var (serial, eoe) in _complete)
         {
-            if (!_open.Remove(serial, out var slot)) continue;
-            Hold(slot.Assembler, new Complete(serial, ++_sequence, eoe, ImmutableArray.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slot.Pending))));
-            slot.Pending.Clear();
-            // Safe to reuse at once: the assembler handles this Complete before anything sent to it later.
-            _free.Push(slot);
+            if (!_open.Remove(serial, out var records)) continue;
+            Done(serial, eoe, CollectionsMarshal.AsSpan(records));
+            records.Clear();
+            _freeLists.Push(records);
         }
         _complete.Clear();
     }
 
-    private void Hold(IActorRef assembler, Complete complete)
+    private void Done(long serial, bool eoe, ReadOnlySpan<AuditRecord> records)
     {
-        if (!_outbox.TryGetValue(assembler, out var list)) _outbox[assembler] = list = new List<Complete>(4);
-        list.Add(complete);
+        _done.Add(new CompleteSerial(serial, ++_sequence, eoe, _doneRecords.Count, records.Length));
+        _doneRecords.AddRange(records);
     }
 
+    /// <summary>The serials completed so far, in runs of consecutive sequences, one run per assembler.</summary>
     private void SendCompletes()
     {
-        foreach (var (assembler, list) in _outbox)
+        if (_done.Count == 0) return;
+        var serials = CollectionsMarshal.AsSpan(_done);
+        var records = CollectionsMarshal.AsSpan(_doneRecords);
+        var runs = Math.Clamp(serials.Length / MinRun, 1, PoolSize);
+        for (int run = 0, first = 0; run < runs; run++)
         {
-            if (list.Count == 0) continue;
-            assembler.Tell(new CompleteBatch([.. list]));
-            list.Clear();
+            var end = run == runs - 1 ? serials.Length : first + serials.Length / runs;
+            var start = serials[first].Start;
+            var stop = serials[end - 1].Start + serials[end - 1].Count;
+            var part = new CompleteSerial[end - first];
+            for (var i = first; i < end; i++) part[i - first] = serials[i] with { Start = serials[i].Start - start };
+            Assembler().Tell(new CompleteBatch(
+                ImmutableCollectionsMarshal.AsImmutableArray(records[start..stop].ToArray()),
+                ImmutableCollectionsMarshal.AsImmutableArray(part)));
+            first = end;
         }
+        _done.Clear();
+        _doneRecords.Clear();
     }
 
-    private Slot Rent()
+    private IActorRef Assembler()
     {
-        if (_free.TryPop(out var a)) return a;
-        return new Slot(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{++_created}"));
+        if (_assemblers.Count < PoolSize && _nextAssembler == _assemblers.Count)
+            _assemblers.Add(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{_assemblers.Count + 1}"));
+        var a = _assemblers[_nextAssembler];
+        _nextAssembler = (_nextAssembler + 1) % PoolSize;
+        return a;
     }
 
     private void Publish()

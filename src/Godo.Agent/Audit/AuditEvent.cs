@@ -35,13 +35,18 @@ public sealed record AuditEvent
 
     /// <summary>argv from EXECVE records, joined across continuation records; default when absent.</summary>
     public ImmutableArray<string> Argv { get; init; }
-    /// <summary>The raw PROCTITLE value (hex or quoted), decoded only when the tree needs it: most events never do.</summary>
-    public string? ProctitleRaw { get; init; }
+    /// <summary>
+    /// The raw PROCTITLE value (hex or quoted), decoded only when the tree needs it: most events never do. The bytes
+    /// are the record's own (in the reader's arena), so an event that never needs it costs no string.
+    /// </summary>
+    public ReadOnlyMemory<byte>? ProctitleRaw { get; init; }
 
     /// <summary>argv from PROCTITLE (at most 128 bytes, so possibly truncated); default when absent.</summary>
-    public ImmutableArray<string> Proctitle => ProctitleRaw is null ? default : DecodeProctitle(ProctitleRaw);
+    public ImmutableArray<string> Proctitle => ProctitleRaw is { } raw ? DecodeProctitle(raw.Span) : default;
 
-    public static ImmutableArray<string> DecodeProctitle(string raw)
+    public static ImmutableArray<string> DecodeProctitle(string raw) => DecodeProctitle(System.Text.Encoding.Latin1.GetBytes(raw));
+
+    public static ImmutableArray<string> DecodeProctitle(ReadOnlySpan<byte> raw)
     {
         var text = AuditValue.DecodeString(raw);
         if (text is null) return ImmutableArray<string>.Empty;

@@ -31,6 +31,11 @@ public static class AuditEventBuilder
         _ => Field.Other,
     };
 
+    /// <summary>Where <paramref name="part"/>, a slice of <paramref name="whole"/>, starts in it.</summary>
+    private static int OffsetIn(ReadOnlySpan<byte> whole, ReadOnlySpan<byte> part) =>
+        (int)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(whole),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part));
+
     /// <param name="malformed">set when a record's fields could not be decoded; the event is still built from the rest.</param>
     public static AuditEvent Build(long serial, ReadOnlySpan<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
     {
@@ -42,7 +47,7 @@ public static class AuditEventBuilder
         string? comm = null, exe = null, cwd = null;
         ImmutableArray<string> keys = ImmutableArray<string>.Empty;
         ExecveArguments? execve = null;
-        string? proctitleRaw = null;
+        ReadOnlyMemory<byte>? proctitleRaw = null;
         ImmutableArray<int>.Builder? targets = null;
         int crashedPid = 0, crashSignal = 0;
         var count = 0;
@@ -103,7 +108,7 @@ public static class AuditEventBuilder
                 {
                     var f = new AuditFieldReader(body);
                     while (f.MoveNext())
-                        if (f.Key.SequenceEqual("proctitle"u8)) proctitleRaw = Encoding.Latin1.GetString(f.RawValue);
+                        if (f.Key.SequenceEqual("proctitle"u8)) proctitleRaw = r.Body.Slice(OffsetIn(body, f.RawValue), f.RawValue.Length);
                     break;
                 }
                 case AuditRecordType.AnomAbend:

@@ -29,10 +29,10 @@ public sealed class PipelineStats
     public long ProcEventsOpen;
     private readonly long[] _byReason = new long[Enum.GetValues<Audit.MalformedReason>().Length];
 
-    public void CountMalformed(Audit.MalformedReason reason)
+    public void CountMalformed(Audit.MalformedReason reason, long count = 1)
     {
-        Interlocked.Increment(ref Malformed);
-        Interlocked.Increment(ref _byReason[(int)reason]);
+        Interlocked.Add(ref Malformed, count);
+        Interlocked.Add(ref _byReason[(int)reason], count);
     }
 
     public IEnumerable<KeyValuePair<string, long>> All()

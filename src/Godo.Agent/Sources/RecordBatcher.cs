@@ -17,8 +17,12 @@ public sealed class RecordBatcher
 {
     private const long MaxRecordsAhead = 32 * 1024;
     private const long MaxEventsAhead = 32 * 1024;
-    /// <summary>While the router is still starting, the source may parse this far ahead.</summary>
-    private const long MaxRecordsBeforeStart = 512 * 1024;
+    /// <summary>
+    /// While the router is still starting, the source may parse this far ahead (about 20 MB of records and bodies):
+    /// more overlaps more of a replay's start-up, but everything held is promoted through the GC's generations, and
+    /// at 512 k records a loaded machine's slow start-up took the peak RSS past 200 MiB.
+    /// </summary>
+    private const long MaxRecordsBeforeStart = 128 * 1024;
 
     private readonly Task<IActorRef> _router;
     private readonly PipelineStats _stats;
@@ -53,6 +57,18 @@ public sealed class RecordBatcher
             _batch = new AuditRecord[_batchSize];
             _count = 0;
             Send(ImmutableCollectionsMarshal.AsImmutableArray(full));
+        }
+    }
+
+    /// <summary>Records already gathered into a batch of their own (a parsed chunk of a log): sent as they are, after any partial batch.</summary>
+    public void AddBatch(ImmutableArray<AuditRecord> records)
+    {
+        if (records.IsEmpty) return;
+        Interlocked.Add(ref _stats.Records, records.Length);
+        lock (_gate)
+        {
+            FlushLocked();
+            Send(records);
         }
     }
 

@@ -42,6 +42,10 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private readonly PipelineStats _pipeline;
     private readonly ProcessTree _tree = new();
     private readonly Dictionary<long, AuditEvent> _early = new();
+    /// <summary>Runs of events that overtook earlier ones between assemblers, by their first sequence.</summary>
+    private readonly Dictionary<long, ImmutableArray<AuditEvent>> _earlyRuns = new();
+    /// <summary>An event reached the tree since the last message: its wall time is the stream's last activity.</summary>
+    private bool _appliedSinceMessage;
     private long _next = 1;
     private long? _endSequence;
     private readonly List<IActorRef> _drainWaiters = new();
@@ -75,7 +79,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         _settings = settings; _pipeline = pipeline;
         _feed = new FeedBuffer(settings.Feed);
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
-        Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); ArmTimers(); });
+        Receive<AssembledEvents>(m => { OnEvents(m.Events); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>
@@ -256,14 +260,42 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         if (e.Sequence != _next) { _early[e.Sequence] = e; return; }
         Apply(e);
-        while (_early.Remove(_next, out var next)) Apply(next);
+        CatchUp();
+    }
+
+    /// <summary>A run of consecutive sequences from one assembler: held whole while an earlier run is still on its way.</summary>
+    private void OnEvents(ImmutableArray<AuditEvent> events)
+    {
+        if (events.IsEmpty) return;
+        if (events[0].Sequence != _next) { _earlyRuns[events[0].Sequence] = events; return; }
+        ApplyRun(events);
+        CatchUp();
+    }
+
+    private void ApplyRun(ImmutableArray<AuditEvent> events)
+    {
+        foreach (var e in events)
+            if (e.Sequence == _next) Apply(e);
+            else _early[e.Sequence] = e;
+    }
+
+    /// <summary>Applies what waited for the events just applied, then publishes progress once per message, not per event.</summary>
+    private void CatchUp()
+    {
+        while (true)
+        {
+            if (_early.Remove(_next, out var e)) Apply(e);
+            else if (_earlyRuns.Remove(_next, out var run)) ApplyRun(run);
+            else break;
+        }
+        Interlocked.Exchange(ref _pipeline.EventsApplied, _next - 1);
+        if (_appliedSinceMessage) { _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); _appliedSinceMessage = false; }
         CheckDrained();
     }
 
     private void Apply(AuditEvent e)
     {
         _next = e.Sequence + 1;
-        Interlocked.Exchange(ref _pipeline.EventsApplied, e.Sequence);
         // A wait's record carries its entry time: one logged after a later event returned after --until too.
         _newestMs = Math.Max(_newestMs, e.TimeMs);
         var time = SyscallTable.IsWait(e.Kind) ? _newestMs : e.TimeMs;
@@ -271,7 +303,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         _tree.Apply(e);
         _tree.ApplyMatchedEarlyExits();
         _appliedSincePublish = true;
-        _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _appliedSinceMessage = true;
     }
 
     private void CheckDrained()

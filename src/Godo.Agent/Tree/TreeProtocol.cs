@@ -9,7 +9,7 @@ namespace Godo.Agent.Tree;
 /// <summary>What other actors may send the tree actor (local only); its own ticks are private to it.</summary>
 public static class TreeProtocol
 {
-    /// <summary>Assemblers → tree: events in the sequence order they were completed in (one message per assembler batch).</summary>
+    /// <summary>Assemblers → tree: a run of events with consecutive sequences, in the order they were completed in (one message per assembler batch).</summary>
     public sealed record AssembledEvents(ImmutableArray<AuditEvent> Events);
 
     /// <summary>The router has completed <paramref name="LastSequence"/> events in all; reply to drain-waiters once they are applied.</summary>

@@ -45,6 +45,29 @@ public sealed class ProcessTreeActorTests : TestKit
     }
 
     [Fact]
+    public void Runs_from_assemblers_arriving_out_of_order_are_applied_in_sequence_order()
+    {
+        var (events, a, b) = Script();
+        var stats = new PipelineStats();
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h" }, stats));
+        tree.Tell(new TreeProtocol.AssembledEvents([events[3]]));
+        tree.Tell(new TreeProtocol.AssembledEvents([events[1], events[2]]));
+        tree.Tell(new TreeProtocol.EndOfInput(4));
+        tree.Tell(new TreeProtocol.WaitForDrain());
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // sequence 1 is still missing: nothing is applied yet
+        Assert.Equal(0, stats.EventsApplied);
+        tree.Tell(new TreeProtocol.AssembledEvents([events[0]]));
+        Assert.Equal(4, ExpectMsg<TreeProtocol.Drained>().EventsApplied);
+        Assert.Equal(4, stats.EventsApplied);
+        tree.Tell(new TreeProtocol.GetTree(IncludeExited: true));
+        var host = ExpectMsg<HostTree>();
+        var pa = Assert.Single(host.Processes, p => p.Pid == a);
+        Assert.NotNull(pa.ExitedAt);
+        Assert.Equal(["sleep", "100"], pa.Argv.ToArray());
+        Assert.Null(Assert.Single(host.Processes, p => p.Pid == b).ExitedAt);
+    }
+
+    [Fact]
     public void Drain_waits_until_every_event_up_to_the_last_sequence_is_applied()
     {
         var (events, _, _) = Script();
