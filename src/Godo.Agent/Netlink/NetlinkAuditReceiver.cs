@@ -14,6 +14,9 @@ public sealed record NetlinkAuditReceiverOptions
     public uint? LostBaseline { get; init; }
 
     public int BufferSize { get; init; } = AuditNetlinkSocket.RecommendedBufferSize;
+
+    /// <summary>Longest a message waits before <see cref="NetlinkAuditReceiver.Quiet"/> is called after it.</summary>
+    public int QuietDelayMs { get; init; } = 10;
 }
 
 public enum AuditLossKind
@@ -70,6 +73,12 @@ public sealed class NetlinkAuditReceiver : IDisposable
     /// <summary>The read loop hit an unexpected socket error and stopped.</summary>
     public event Action<Exception>? Faulted;
 
+    /// <summary>
+    /// Called on the read thread when the socket has been empty since a message, or <see cref="NetlinkAuditReceiverOptions.QuietDelayMs"/>
+    /// after it at the latest: where a source sends its partial batch, with no timer thread waking for it. Set before Start.
+    /// </summary>
+    public Action? Quiet { get; set; }
+
     /// <summary>A sink or event handler threw; the loop carries on.</summary>
     public event Action<Exception>? HandlerFailed;
 
@@ -112,11 +121,22 @@ public sealed class NetlinkAuditReceiver : IDisposable
     private void ReadLoop()
     {
         var buffer = new byte[_options.BufferSize];
+        long quietDue = -1; // when Quiet is due for the messages read since it last ran; -1: none read
         while (!_stop)
         {
             try
             {
-                PumpOne(buffer);
+                int timeout = _options.PollTimeoutMs;
+                if (quietDue >= 0)
+                {
+                    long left = quietDue - Environment.TickCount64;
+                    if (left <= 0) { quietDue = -1; Quiet!(); continue; }
+                    timeout = (int)Math.Min(left, timeout);
+                }
+                var status = PumpOne(buffer, timeout);
+                if (Quiet is null) continue;
+                if (status == NetlinkReceiveStatus.Message && quietDue < 0) quietDue = Environment.TickCount64 + _options.QuietDelayMs;
+                else if (status == NetlinkReceiveStatus.Timeout && quietDue >= 0) { quietDue = -1; Quiet(); }
             }
             catch (ObjectDisposedException)
             {
@@ -130,14 +150,15 @@ public sealed class NetlinkAuditReceiver : IDisposable
         }
     }
 
-    private void PumpOne(byte[] buffer)
+    private NetlinkReceiveStatus PumpOne(byte[] buffer, int timeoutMs)
     {
-        switch (_socket.Receive(buffer, _options.PollTimeoutMs, out var msg))
+        var status = _socket.Receive(buffer, timeoutMs, out var msg);
+        switch (status)
         {
             case NetlinkReceiveStatus.Message:
                 // Acks and command replies are not records; AUDIT_REPLACE is the kernel probing a registered daemon
                 // (binary payload) and is answered simply by our socket accepting it.
-                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return;
+                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return NetlinkReceiveStatus.Ignored;
                 Interlocked.Increment(ref _messages);
                 Interlocked.Add(ref _bytes, msg.Payload.Length);
                 try
@@ -149,13 +170,13 @@ public sealed class NetlinkAuditReceiver : IDisposable
                     Interlocked.Increment(ref _sinkErrors);
                     Raise(HandlerFailed, e);
                 }
-                return;
+                return status;
             case NetlinkReceiveStatus.NoBuffers:
                 long total = Interlocked.Increment(ref _noBufferEvents);
                 Raise(LossDetected, new AuditLossEvent(AuditLossKind.SocketOverflow, 1, total, DateTimeOffset.UtcNow));
-                return;
+                return status;
             default:
-                return;
+                return status;
         }
     }
 

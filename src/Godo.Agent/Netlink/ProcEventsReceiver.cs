@@ -2,20 +2,26 @@ namespace Godo.Agent.Netlink;
 
 /// <summary>
 /// Reads the process events connector on its own background thread (beside the audit receiver, never on an actor
-/// dispatcher: it blocks in poll) and hands every process exit to a sink. Counts its own loss: ENOBUFS, and, when the
+/// dispatcher: it blocks in poll) and hands the process exits to a sink, all those waiting in the socket at once (a
+/// storm of exits costs one hand-off per read of the socket, not one per exit). Counts its own loss: ENOBUFS, and, when the
 /// kernel sends every event (no filter), gaps in the per-CPU cn_msg sequence.
 /// </summary>
 public sealed class ProcEventsReceiver : IDisposable
 {
     private readonly ProcEventsSocket _socket;
-    private readonly Action<ProcExit> _sink;
+    private readonly Action<ReadOnlySpan<ProcExit>> _sink;
+    private readonly ProcExit[] _batch = new ProcExit[MaxBatch];
     private readonly Dictionary<int, uint> _lastSeqByCpu = new();
     private Thread? _reader;
     private volatile bool _stop;
     private long _exits;
     private long _lost;
 
-    public ProcEventsReceiver(ProcEventsSocket socket, Action<ProcExit> sink)
+    /// <summary>Most exits handed over in one call.</summary>
+    public const int MaxBatch = 512;
+
+    /// <param name="sink">Called on the reading thread with the exits read since the last call; the span is valid only during the call.</param>
+    public ProcEventsReceiver(ProcEventsSocket socket, Action<ReadOnlySpan<ProcExit>> sink)
     {
         _socket = socket;
         _sink = sink;
@@ -49,22 +55,29 @@ public sealed class ProcEventsReceiver : IDisposable
     private void ReadLoop()
     {
         var buffer = new byte[4096];
+        int count = 0;
         while (!_stop)
         {
             try
             {
-                switch (_socket.Receive(buffer, 200, out var m))
+                // Blocks only with nothing in hand: what the socket holds is read first, then handed over together.
+                var status = _socket.Receive(buffer, count == 0 ? 200 : 0, out var m);
+                switch (status)
                 {
                     case NetlinkReceiveStatus.Message:
                         if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
                         if (!_socket.ExitsOnly) CheckSequence(m);
-                        if (m.Kind != ProcEventKind.Exit) break;
-                        Interlocked.Increment(ref _exits);
-                        _sink(m.Exit);
+                        if (m.Kind == ProcEventKind.Exit) _batch[count++] = m.Exit;
                         break;
                     case NetlinkReceiveStatus.NoBuffers:
                         ReportLoss(1, "ENOBUFS");
                         break;
+                }
+                if (count > 0 && (status == NetlinkReceiveStatus.Timeout || count == _batch.Length))
+                {
+                    Interlocked.Add(ref _exits, count);
+                    _sink(_batch.AsSpan(0, count));
+                    count = 0;
                 }
             }
             catch (ObjectDisposedException)
