@@ -15,7 +15,7 @@ public sealed record NetlinkAuditReceiverOptions
 
     public int BufferSize { get; init; } = AuditNetlinkSocket.RecommendedBufferSize;
 
-    /// <summary>Longest a message waits before <see cref="NetlinkAuditReceiver.Quiet"/> is called after it.</summary>
+    /// <summary>With <see cref="NetlinkAuditReceiver.Quiet"/> set: how long after a message the socket is read again and Quiet called.</summary>
     public int QuietDelayMs { get; init; } = 10;
 }
 
@@ -74,8 +74,8 @@ public sealed class NetlinkAuditReceiver : IDisposable
     public event Action<Exception>? Faulted;
 
     /// <summary>
-    /// Called on the read thread when the socket has been empty since a message, or <see cref="NetlinkAuditReceiverOptions.QuietDelayMs"/>
-    /// after it at the latest: where a source sends its partial batch, with no timer thread waking for it. Set before Start.
+    /// Called on the read thread once the socket is empty, <see cref="NetlinkAuditReceiverOptions.QuietDelayMs"/> or a little
+    /// more after a message: where a source sends its partial batch, with no timer thread waking for it. Set before Start.
     /// </summary>
     public Action? Quiet { get; set; }
 
@@ -121,22 +121,17 @@ public sealed class NetlinkAuditReceiver : IDisposable
     private void ReadLoop()
     {
         var buffer = new byte[_options.BufferSize];
-        long quietDue = -1; // when Quiet is due for the messages read since it last ran; -1: none read
         while (!_stop)
         {
             try
             {
-                int timeout = _options.PollTimeoutMs;
-                if (quietDue >= 0)
-                {
-                    long left = quietDue - Environment.TickCount64;
-                    if (left <= 0) { quietDue = -1; Quiet!(); continue; }
-                    timeout = (int)Math.Min(left, timeout);
-                }
-                var status = PumpOne(buffer, timeout);
-                if (Quiet is null) continue;
-                if (status == NetlinkReceiveStatus.Message && quietDue < 0) quietDue = Environment.TickCount64 + _options.QuietDelayMs;
-                else if (status == NetlinkReceiveStatus.Timeout && quietDue >= 0) { quietDue = -1; Quiet(); }
+                if (PumpOne(buffer, _options.PollTimeoutMs) != NetlinkReceiveStatus.Message || Quiet is null) continue;
+                // Then let what follows gather in the socket for a moment and read it in one go: while processes start
+                // one at a time, that is one wake-up of this thread and one batch down the pipeline per window, not one
+                // wake-up per record (a wake-up costs more than the record). The socket holds far more than a window.
+                Thread.Sleep(_options.QuietDelayMs);
+                while (!_stop && PumpOne(buffer, 0) != NetlinkReceiveStatus.Timeout) { }
+                Quiet();
             }
             catch (ObjectDisposedException)
             {
