@@ -138,7 +138,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private Slot Rent()
     {
         if (_free.TryPop(out var a)) return a;
-        return new Slot(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{++_created}"));
+        return new Slot(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats).WithDispatcher(Context.Props.Dispatcher), $"assembler-{++_created}"));
     }
 
     private void Publish()
