@@ -4,7 +4,8 @@ using Akka.Dispatch;
 namespace Godo.Agent.Tree;
 
 /// <summary>
-/// The tree actor's own thread (<c>godo.agent.tree-dispatcher</c>), which blocks as soon as it has nothing to run.
+/// The tree actor's own thread (<c>godo.agent.tree-dispatcher</c>; a live agent's router and assemblers run there too),
+/// which blocks as soon as it has nothing to run.
 /// Akka's PinnedDispatcher spins in sched_yield before it sleeps, so every message the tree got cost a burst of
 /// syscalls: most of an agent's CPU at rest and a good part of it in a storm.
 /// </summary>
