@@ -44,6 +44,10 @@ public sealed record AggregatorSettings
     public FleetTrust? Tls { get; init; }
     /// <summary>Allows remoting off loopback without TLS (a network where every peer is trusted).</summary>
     public bool InsecureRemoting { get; init; }
+    /// <summary>Bytes one event-stream client may have queued before it is cut off (an <c>overflow</c> event ends its stream).</summary>
+    public long FeedClientBytes { get; init; } = new FeedOptions().ClientBytes;
+    /// <summary>Bytes of recent events kept for <c>GET /api/events?recent=N</c>.</summary>
+    public long FeedHistoryBytes { get; init; } = new FeedOptions().HistoryBytes;
     /// <summary>Extra HOCON appended last (tests: shorter failure detection, crash without leaving).</summary>
     public string? ExtraHocon { get; init; }
 
@@ -51,6 +55,8 @@ public sealed record AggregatorSettings
     {
         StaleAfter = StaleAfter, DownAfter = DownAfter, Retention = Retention, SnapshotRetry = SnapshotRetry, Trust = Tls,
     };
+
+    public FeedOptions Feed => new() { ClientBytes = FeedClientBytes, HistoryBytes = FeedHistoryBytes };
 
 }
 

@@ -12,7 +12,7 @@ namespace Godo.Agent.Publishing;
 /// <summary>
 /// Feeds every aggregator with this host's tree: a <see cref="HostSnapshot"/> (sequence S) when it starts, then a
 /// <see cref="HostDelta"/> per batch of changes (S+1, S+2, ... with no holes in one incarnation), and an
-/// <see cref="AgentHeartbeat"/> every 2 s. Sent to all aggregators through the ClusterClient (SendToAll to
+/// <see cref="AgentHeartbeat"/> every 2 s; and the exec/exit feed as <see cref="HostFeed"/> batches. Sent to all aggregators through the ClusterClient (SendToAll to
 /// /user/agent-ingest), or straight to the local ingest actor in standalone. A <see cref="SnapshotRequest"/> (a gap,
 /// or an aggregator that does not know this incarnation) is answered with a fresh snapshot, numbered next and sent to
 /// all, so the aggregators that had no gap see none either.
@@ -60,6 +60,8 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         // The subscription's first reply, and every GetTree reply: a snapshot.
         Receive<HostTree>(SendSnapshot);
         Receive<TreeProtocol.TreeChanges>(SendDelta);
+        // The feed has its own numbering: it needs no snapshot, and a lost batch shows as a gap, not as a resync.
+        Receive<TreeProtocol.FeedChanges>(f => Send(new HostFeed(_settings.HostName, _incarnation, f.First, f.Events, f.Dropped)));
         Receive<SnapshotRequest>(r =>
         {
             _requests++;

@@ -1,4 +1,5 @@
 using Godo.Agent.Audit;
+using Godo.Messages.Wire;
 
 namespace Godo.Agent.Tree;
 
@@ -31,7 +32,8 @@ public sealed partial class ProcessTree
     /// <paramref name="timeMs"/> on (its children go to their reaper, its deletion is due <see cref="DeletionDelayMs"/>
     /// later); false when there is none, e.g. because it had exited already, so a death is never counted twice.
     /// </summary>
-    public bool ApplyDeath(int pid, long timeMs, long serial, DeathCause cause)
+    /// <param name="waitStatus">The wait status the death was reported with, when the source tells it (the connector).</param>
+    public bool ApplyDeath(int pid, long timeMs, long serial, DeathCause cause, int? waitStatus = null, int? signal = null)
     {
         if (Get(pid) is not { Alive: true } p || p.StartMs > timeMs + DeathStartToleranceMs) return false;
         switch (cause)
@@ -40,7 +42,8 @@ public sealed partial class ProcessTree
             case DeathCause.Crashed: Stats.Crashes++; break;
             default: Stats.ProcEvents++; break;
         }
-        MarkExited(p, timeMs, serial);
+        var name = cause switch { DeathCause.Reaped => ExitCauses.Reaped, DeathCause.Crashed => ExitCauses.Crashed, _ => ExitCauses.Reported };
+        MarkExited(p, timeMs, serial, waitStatus is { } status ? ExitNote.FromWaitStatus(name, status) : new ExitNote(name, Signal: signal));
         return true;
     }
 
@@ -49,7 +52,7 @@ public sealed partial class ProcessTree
         Advance(e.TimeMs);
         // A pid reused after the crash belongs to a process created by a later record.
         if (Get(e.CrashedPid) is { } p && p.CreatedSerial > e.Serial) return;
-        ApplyDeath(e.CrashedPid, e.TimeMs, e.Serial, DeathCause.Crashed);
+        ApplyDeath(e.CrashedPid, e.TimeMs, e.Serial, DeathCause.Crashed, signal: e.CrashSignal > 0 ? e.CrashSignal : null);
     }
 
     private void OnWait(ProcessNode caller, AuditEvent e)

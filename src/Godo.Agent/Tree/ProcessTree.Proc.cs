@@ -93,7 +93,7 @@ public sealed partial class ProcessTree
             if (node.FromProc ? node.ProcStartTicks != (long)e.StartTicks : settled && Math.Abs(node.StartMs - startMs) > ReconcileGraceMs + 1000)
             {
                 if (!settled) continue;
-                MarkExited(node, t, 0);
+                MarkExited(node, t, 0, ExitNote.Proc);
                 var n = FromEntry(e);
                 Detach(node);
                 _byPid[n.Pid] = n;
@@ -128,7 +128,7 @@ public sealed partial class ProcessTree
             corrections.Add(zombies.Contains(node.Pid)
                 ? $"exited {node.Pid} ({Describe(node)}): alive in the tree, a zombie in /proc: its exit was not seen"
                 : $"exited {node.Pid} ({Describe(node)}): alive in the tree, gone from /proc: its exit was not seen");
-            MarkExited(node, t, 0);
+            MarkExited(node, t, 0, ExitNote.Proc);
         }
         Stats.Corrections += corrections.Count;
         return corrections;

@@ -1,3 +1,5 @@
+using Godo.Messages.Wire;
+
 namespace Godo.Agent.Tree;
 
 /// <summary>
@@ -20,11 +22,11 @@ public sealed partial class ProcessTree
     /// <paramref name="timeMs"/>. An exit for an incarnation the tree already saw die is a duplicate (audit saw it too);
     /// one for a pid the tree does not know waits <see cref="EarlyExitWindowMs"/> for audit's records, then is counted.
     /// </summary>
-    public void ApplyProcExit(int pid, long timeMs)
+    public void ApplyProcExit(int pid, long timeMs, int? waitStatus = null)
     {
         ApplyMatchedEarlyExits();
         ExpireEarlyExits();
-        if (ApplyDeath(pid, timeMs, 0, DeathCause.ExitReported)) return;
+        if (ApplyDeath(pid, timeMs, 0, DeathCause.ExitReported, waitStatus)) return;
         var node = Get(pid);
         if (node is not null)
         {
@@ -45,7 +47,7 @@ public sealed partial class ProcessTree
         {
             if (!_earlyExits.Remove(n.Pid, out var at)) continue;
             if (!n.Alive) { Stats.ProcEventsDuplicate++; continue; } // its exit_group came with the records that made it
-            MarkExited(n, Math.Max(at, n.StartMs), 0);
+            MarkExited(n, Math.Max(at, n.StartMs), 0, new ExitNote(ExitCauses.Reported));
             Stats.ProcEvents++;
         }
         _earlyExitsMatched.Clear();

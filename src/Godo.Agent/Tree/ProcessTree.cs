@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Godo.Agent.Audit;
 using Godo.Agent.Containers;
 using Godo.Messages.Model;
+using Godo.Messages.Wire;
 
 namespace Godo.Agent.Tree;
 
@@ -63,7 +64,7 @@ public sealed partial class ProcessTree
                 OnExec(p, e);
                 break;
             case SyscallKind.ExitGroup:
-                MarkExited(p, e.TimeMs, e.Serial);
+                MarkExited(p, e.TimeMs, e.Serial, new ExitNote(ExitCauses.ExitGroup, ExitCode: (int)(e.A0 & 0xff)));
                 break;
             case SyscallKind.Kill or SyscallKind.Tkill or SyscallKind.Tgkill:
                 OnSignal(p, e);
@@ -117,7 +118,7 @@ public sealed partial class ProcessTree
                 {
                     // Both parents alive and the new one could not have inherited it: the pid was reused unseen.
                     Stats.PidReuses++;
-                    MarkExited(known, e.TimeMs, e.Serial);
+                    MarkExited(known, e.TimeMs, e.Serial, ExitNote.PidReused);
                     n = CreateFromOwnRecord(e);
                 }
                 else
@@ -214,7 +215,7 @@ public sealed partial class ProcessTree
             if (c.Alive && sameChild) return;                              // the child's own records came first
             // e.g. a vfork child that already exited; a fork entered after the child's exit reuses its pid instead
             if (!c.Alive && sameChild && e.TimeMs <= c.ExitMs) { Stats.LateForkReturns++; return; }
-            if (c.Alive) MarkExited(c, e.TimeMs, e.Serial);                 // died unseen (signal); its pid is reused
+            if (c.Alive) MarkExited(c, e.TimeMs, e.Serial, ExitNote.PidReused); // died unseen (signal); its pid is reused
             Stats.PidReuses++;
         }
         var child = new ProcessNode(returned, parentPid, e.TimeMs, e.Serial) { CreatorPid = p.Pid };
@@ -233,6 +234,7 @@ public sealed partial class ProcessTree
         if (e.Cwd is not null) p.Cwd = e.Cwd;
         DetectShim(p);
         Touch(p);
+        FeedExec(p, e.TimeMs);
     }
 
     private void OnSignal(ProcessNode p, AuditEvent e)
@@ -245,16 +247,17 @@ public sealed partial class ProcessTree
             if (Get(t) is { Alive: true } victim)
             {
                 Stats.Kills++;
-                MarkExited(victim, e.TimeMs, e.Serial);
+                MarkExited(victim, e.TimeMs, e.Serial, ExitNote.Killed);
             }
     }
 
     /// <summary>Marks a process dead (exit_group, SIGKILL, teardown) and hands its children to their new reaper, as the kernel does.</summary>
-    public void MarkExited(ProcessNode p, long timeMs, long serial)
+    public void MarkExited(ProcessNode p, long timeMs, long serial, ExitNote? note = null)
     {
         if (!p.Alive) return;
         p.ExitMs = timeMs; p.ExitSerial = serial;
         Stats.Exits++;
+        FeedExit(p, timeMs, note ?? new ExitNote(ExitCauses.ExitGroup));
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
         _nsBatches.Remove(p.Pid);
@@ -276,7 +279,7 @@ public sealed partial class ProcessTree
     {
         if (state.Members.Count == 0) return;
         Stats.ContainerTeardowns++;
-        foreach (var m in state.Members.ToArray()) MarkExited(m, timeMs, serial);
+        foreach (var m in state.Members.ToArray()) MarkExited(m, timeMs, serial, ExitNote.Teardown);
     }
 
     // ---- reparenting --------------------------------------------------------------------------

@@ -25,6 +25,10 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
+    public Proc.UserNames? Users { get; init; }
+    /// <summary>The exec/exit feed's reorder window and bounds.</summary>
+    public FeedSettings Feed { get; init; } = new();
 }
 
 /// <summary>
@@ -50,6 +54,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     /// <summary>Docker metadata arrived since the last publish: the containers may look different.</summary>
     private bool _dockerChanged;
     private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
+    private readonly FeedBuffer _feed;
+    /// <summary>An event was applied since the last publish; without one the stream is idle and the feed goes out whole.</summary>
+    private bool _appliedSincePublish;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -66,6 +73,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
+        _feed = new FeedBuffer(settings.Feed);
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
         Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
@@ -90,6 +98,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<SubscribeChanges>(m =>
         {
             _tree.TrackChanges = true;
+            _tree.TrackFeed = true;
             _tree.DrainChanges();
             _subscribers.Add(m.Subscriber);
             Context.Watch(m.Subscriber);
@@ -104,7 +113,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
         Receive<ProcessesExited>(m =>
         {
-            foreach (var exit in m.Exits) _tree.ApplyProcExit(exit.Pid, exit.TimeMs);
+            foreach (var exit in m.Exits) _tree.ApplyProcExit(exit.Pid, exit.TimeMs, exit.ExitCode);
             Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
             ArmTimers();
         });
@@ -116,7 +125,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         });
         if (settings.ReconcileInterval is { } rec && settings.ReadProc is not null)
             Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
-        Receive<PublishChanges>(_ => PublishPending());
+        Receive<PublishChanges>(_ =>
+        {
+            PublishPending();
+            PublishFeed();
+            ArmTimers();
+        });
         Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
     }
 
@@ -164,9 +178,15 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     /// </summary>
     private void ArmTimers()
     {
+        // Every message that changes the tree ends here: the feed events it made are stamped with their receive time now.
+        if (_tree.HasFeed)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var e in _tree.DrainFeed()) _feed.Add(e, now);
+        }
         if (_settings.SweepInterval is { } every && _tree.DeletionsPending && !Timers.IsTimerActive("sweep"))
             Timers.StartPeriodicTimer("sweep", new Sweep(), every);
-        if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged) && !Timers.IsTimerActive("changes"))
+        if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged || !_feed.IsEmpty) && !Timers.IsTimerActive("changes"))
             Timers.StartSingleTimer("changes", new PublishChanges(), _settings.ChangeInterval);
     }
 
@@ -177,9 +197,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         return info with { Name = d.Name ?? info.Name, Image = d.Image ?? info.Image, Labels = d.Labels, State = d.State ?? info.State, StartedAt = d.StartedAt ?? info.StartedAt };
     }
 
-    private HostTree Snapshot(bool includeExited = false) =>
-        _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
+    private HostTree Snapshot(bool includeExited = false)
+    {
+        var tree = _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
             _pipeline.All(), EnrichFromDocker, includeExited);
+        return _settings.Users is { } users ? tree with { Processes = users.Name(tree.Processes) } : tree;
+    }
 
     private void PublishPending()
     {
@@ -193,7 +216,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         {
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
-            procs.Add(new ProcessChange(kind, ProcessTree.ToInfo(n)));
+            var info = ProcessTree.ToInfo(n);
+            procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info));
         }
         // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
         var ordered = procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray();
@@ -207,6 +231,21 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (ordered.IsEmpty && containers.Count == 0) return;
         var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers.ToImmutable());
         foreach (var s in _subscribers) s.Tell(changes);
+    }
+
+    /// <summary>
+    /// Sends the feed events whose reorder window has passed: by the wall clock on a live host, by the newest event
+    /// time in a replayed log, and all of them once the stream is idle.
+    /// </summary>
+    private void PublishFeed()
+    {
+        if (_subscribers.Count == 0) return;
+        var now = DateTimeOffset.UtcNow;
+        var watermark = !_appliedSincePublish ? long.MaxValue : _settings.Live ? now.ToUnixTimeMilliseconds() : _tree.NowMs;
+        _appliedSincePublish = false;
+        if (_feed.Release(watermark) is not { } batch) return;
+        var message = new FeedChanges(batch.First, batch.Events, batch.Dropped);
+        foreach (var s in _subscribers) s.Tell(message);
     }
 
     private static bool SameContainer(ContainerInfo a, ContainerInfo b) =>
@@ -231,6 +270,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
         _tree.ApplyMatchedEarlyExits();
+        _appliedSincePublish = true;
         _lastEventWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 

@@ -28,6 +28,12 @@ public static class TreeProtocol
     /// </summary>
     public sealed record SubscribeChanges(IActorRef Subscriber);
 
+    /// <summary>
+    /// The feed's next events in event-time order, numbered from <paramref name="First"/>, and how many the tree actor
+    /// dropped since the last batch (see <see cref="FeedBuffer"/>); sent to the same subscribers as <see cref="TreeChanges"/>.
+    /// </summary>
+    public sealed record FeedChanges(long First, ImmutableArray<FeedEvent> Events, long Dropped);
+
     public sealed record TreeChanges(DateTimeOffset AsOf, ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers);
 
     /// <summary>Load /proc into the tree before events are applied (the live agent's bootstrap).</summary>

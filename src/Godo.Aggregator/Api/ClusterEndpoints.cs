@@ -45,7 +45,8 @@ public static class ClusterEndpoints
             var initial = view.Members.Select(m => new ClusterEventInfo("member-" + m.Status, m.Address, m.Roles, m.Status, DateTimeOffset.UtcNow))
                 .Concat(view.Unreachable.Select(a => new ClusterEventInfo("unreachable", a, [], null, DateTimeOffset.UtcNow)))
                 .ToList();
-            return ServerSentEvents.StreamAsync(ctx, events, _ => true, e => e.Kind, initial);
+            return ServerSentEvents.StreamAsync(ctx, events.Subscribe(), _ => true, e => e.Kind, initial,
+                dropped => new ClusterEventInfo("overflow", $"{dropped} events not sent: the client read too slowly", [], null, DateTimeOffset.UtcNow));
         });
         return app;
     }

@@ -72,16 +72,28 @@ public static class FleetEndpoints
             return Results.Json(rows);
         });
 
-        app.MapGet("/api/events", (HttpContext ctx, Broadcaster<FleetEvent> events) =>
+        app.MapGet("/api/events", (HttpContext ctx, FleetFeed feed) =>
         {
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
             var kinds = Query(ctx, "kind")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-            return ServerSentEvents.StreamAsync(ctx, events,
-                e => (host is null || e.Host == host)
-                     && (container is null || (e.Container is { } c && (c.StartsWith(container, StringComparison.OrdinalIgnoreCase) || e.ContainerName?.TrimStart('/') == container.TrimStart('/'))))
-                     && (kinds is null || kinds.Contains(e.Kind)),
-                e => e.Kind);
+            var recentText = Query(ctx, "recent");
+            var recent = 0;
+            if (recentText is not null && (!int.TryParse(recentText, NumberStyles.None, CultureInfo.InvariantCulture, out recent) || recent > 100_000))
+                return ApiError.BadRequest($"bad recent '{recentText}': give a number from 0 to 100000").ExecuteAsync(ctx);
+            // Notices of loss (dropped) concern the host's execs and exits: they pass a kind filter that asks for either.
+            Func<FleetEvent, bool> filter = e => (host is null || e.Host == host)
+                && (container is null || e.Kind == FleetEventKinds.Dropped
+                    || (e.Container is { } c && (c.StartsWith(container, StringComparison.OrdinalIgnoreCase) || e.ContainerName?.TrimStart('/') == container.TrimStart('/'))))
+                && (kinds is null || kinds.Contains(e.Kind)
+                    || (e.Kind == FleetEventKinds.Dropped && (kinds.Contains(FleetEventKinds.Exec) || kinds.Contains(FleetEventKinds.Exit))));
+            var (sub, history) = feed.Subscribe(recent, filter);
+            return ServerSentEvents.StreamAsync(ctx, sub, filter, e => e.Kind, history,
+                dropped => new FleetEvent
+                {
+                    Kind = FleetEventKinds.Overflow, Host = "", At = DateTimeOffset.UtcNow, Dropped = dropped,
+                    Reason = $"this client read too slowly: more than {feed.Options.ClientBytes} bytes of events were waiting for it",
+                }, feed.Options.OverflowGrace);
         });
         return app;
     }
@@ -89,7 +101,7 @@ public static class FleetEndpoints
     private static ProcessRow Row(ProcessView v, string? containerName)
     {
         var p = v.Process;
-        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt);
+        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt, p.User);
     }
 
     internal static IResult UnknownHost(string host) => ApiError.NotFound($"unknown host '{host}'");

@@ -7,16 +7,29 @@ using Microsoft.Extensions.Options;
 
 namespace Godo.Aggregator.Api;
 
-/// <summary>Streams a <see cref="Broadcaster{T}"/> as text/event-stream: "event: KIND" + "data: JSON", keep-alive comments every 15 s.</summary>
+/// <summary>
+/// Streams a <see cref="Broadcaster{T}"/> subscription as text/event-stream: "event: KIND" + "data: JSON", keep-alive
+/// comments every 15 s. A client cut off for reading too slowly gets <paramref name="overflow"/> (how many values it
+/// missed) as its last event, and is disconnected if it has not read that far within the grace.
+/// </summary>
 internal static class ServerSentEvents
 {
-    public static async Task StreamAsync<T>(HttpContext ctx, Broadcaster<T> source, Func<T, bool> filter, Func<T, string> eventName, IEnumerable<T>? initial = null)
+    public static async Task StreamAsync<T>(HttpContext ctx, Broadcaster<T>.Subscription sub, Func<T, bool> filter, Func<T, string> eventName,
+        IEnumerable<T>? initial = null, Func<long, T>? overflow = null, TimeSpan? overflowGrace = null)
     {
         var lifetime = ctx.RequestServices.GetRequiredService<IHostApplicationLifetime>();
         var json = ctx.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, lifetime.ApplicationStopping);
         var ct = cts.Token;
-        using var sub = source.Subscribe();
+        using var subscription = sub;
+        // A writer stuck on a client that never reads holds only the server's own output buffer: after the grace, let it go.
+        var finished = 0;
+        _ = sub.WhenOverflowed.ContinueWith(async _ =>
+        {
+            try { await Task.Delay(overflowGrace ?? TimeSpan.FromSeconds(30), ct); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { return; }
+            if (Volatile.Read(ref finished) == 0) ctx.Abort();
+        }, TaskScheduler.Default);
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/event-stream; charset=utf-8";
         ctx.Response.Headers.CacheControl = "no-cache";
@@ -30,7 +43,7 @@ internal static class ServerSentEvents
             Task<bool>? wait = null;
             while (!ct.IsCancellationRequested)
             {
-                wait ??= sub.Reader.WaitToReadAsync(ct).AsTask();
+                wait ??= sub.WaitToReadAsync(ct).AsTask();
                 var done = await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(15), ct));
                 if (done != wait)
                 {
@@ -40,14 +53,24 @@ internal static class ServerSentEvents
                 }
                 if (!await wait) break;
                 wait = null;
-                while (sub.Reader.TryRead(out var e))
+                while (sub.TryRead(out var e))
                     if (filter(e)) await Write(writer, e, eventName, json);
+                await writer.FlushAsync(ct);
+            }
+            if (sub.Overflowed && overflow is not null)
+            {
+                await Write(writer, overflow(sub.Dropped), eventName, json);
                 await writer.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }
-        finally { await writer.DisposeAsync(); }
+        finally
+        {
+            Volatile.Write(ref finished, 1);
+            await cts.CancelAsync();
+            try { await writer.DisposeAsync(); } catch (IOException) { } catch (OperationCanceledException) { }
+        }
     }
 
     private static async Task Write<T>(StreamWriter w, T e, Func<T, string> eventName, JsonSerializerOptions json)

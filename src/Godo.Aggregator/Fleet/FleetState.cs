@@ -61,6 +61,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             HostSnapshot s => ApplySnapshot(s, inProcess),
             HostDelta d => ApplyDelta(d),
             AgentHeartbeat h => ApplyHeartbeat(h),
+            HostFeed f => ApplyFeed(f),
             _ => IngestResult.Duplicate,
         };
     }
@@ -88,7 +89,6 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 Touch(h, now, events, s.Stats, s.AgentAddress);
                 return new IngestResult(IngestOutcome.Duplicate, events);
             }
-            var oldProcesses = existed ? new Dictionary<int, ProcessInfo>(h.Processes) : null;
             var oldContainers = existed ? new Dictionary<string, ContainerInfo>(h.Containers) : null;
             h.Processes.Clear();
             foreach (var p in s.Processes.OrEmpty()) h.Processes[p.Pid] = Intern(p);
@@ -100,14 +100,10 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             h.AwaitingSnapshot = false;
             h.SnapshotsApplied++;
             h.Verified = Options.Trust is not null && !inProcess;
-            if (oldProcesses is not null)
+            if (oldContainers is not null)
             {
-                // A resync: what changed while we were not following is still news.
-                foreach (var p in h.Processes.Values)
-                    if (p.ExitedAt is null && IsExec(oldProcesses.GetValueOrDefault(p.Pid), p)) events.Add(ExecEvent(h, p, s.AsOf));
-                foreach (var old in oldProcesses.Values)
-                    if (old.ExitedAt is null && !(h.Processes.TryGetValue(old.Pid, out var cur) && cur.StartedAt == old.StartedAt && cur.ExitedAt is null))
-                        events.Add(ExitEvent(h, old, s.AsOf));
+                // A resync: containers that came or went while we were not following are still news (execs and
+                // exits come from the feed, which has its own numbering).
                 foreach (var c in h.Containers.Values)
                     if (!oldContainers!.ContainsKey(c.Id)) events.Add(ContainerEvent(h, FleetEventKinds.ContainerStart, c, s.AsOf));
                 foreach (var c in oldContainers!.Values)
@@ -141,12 +137,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 h.Processes.TryGetValue(p.Pid, out var old);
                 switch (change.Kind)
                 {
-                    case ProcessChangeKind.Upsert:
-                        if (IsExec(old, p)) events.Add(ExecEvent(h, p, d.AsOf));
-                        h.Processes[p.Pid] = Intern(p);
-                        break;
-                    case ProcessChangeKind.Exited:
-                        if (old is not null && old.ExitedAt is null && old.StartedAt == p.StartedAt) events.Add(ExitEvent(h, p, d.AsOf));
+                    case ProcessChangeKind.Upsert or ProcessChangeKind.Exited:
                         h.Processes[p.Pid] = Intern(p);
                         break;
                     case ProcessChangeKind.Removed:
@@ -192,6 +183,32 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 var ask = AskLocked(h, hb.Incarnation, $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now);
                 return ask with { Events = events };
             }
+        }
+        return new IngestResult(IngestOutcome.Applied, events);
+    }
+
+    /// <summary>
+    /// A batch of the host's exec/exit feed, from the incarnation we follow (anything else is dropped: the feed of a
+    /// host no one proved is not news). A batch numbered past the one expected tells how many were lost on the way,
+    /// and the agent's own drops come with the batch: both become a <see cref="FleetEventKinds.Dropped"/> event.
+    /// </summary>
+    public IngestResult ApplyFeed(HostFeed f)
+    {
+        if (!_hosts.TryGetValue(f.Host, out var h)) return IngestResult.Dropped;
+        var events = new List<FleetEvent>();
+        var now = Now;
+        lock (h.Gate)
+        {
+            if (h.Incarnation != f.Incarnation) return IngestResult.Dropped;
+            var following = h.FeedIncarnation == f.Incarnation;
+            if (following && f.First < h.FeedNext) return IngestResult.Duplicate;
+            if (following && f.First > h.FeedNext) events.Add(DroppedEvent(h, f.First - h.FeedNext, "lost between the agent and this aggregator", now));
+            if (f.Dropped > 0) events.Add(DroppedEvent(h, f.Dropped, "the agent's feed buffer was full", now));
+            h.FeedIncarnation = f.Incarnation;
+            h.FeedNext = f.Next;
+            foreach (var e in f.Events.OrEmpty()) events.Add(FeedEvent(h, e));
+            h.FeedEvents += f.Events.OrEmpty().Length;
+            h.FeedDropped += events.Sum(e => e.Dropped ?? 0);
         }
         return new IngestResult(IngestOutcome.Applied, events);
     }
@@ -285,20 +302,22 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         return new IngestResult(IngestOutcome.SnapshotNeeded, [], new SnapshotRequest(host, incarnation, reason));
     }
 
-    private static bool IsExec(ProcessInfo? old, ProcessInfo p) =>
-        p.ExitedAt is null && (old is null || old.StartedAt != p.StartedAt || old.ExitedAt is not null
-                               || !string.Equals(old.Exe, p.Exe, StringComparison.Ordinal) || !old.Argv.OrEmpty().SequenceEqual(p.Argv.OrEmpty()));
-
-    private static FleetEvent ExecEvent(HostState h, ProcessInfo p, DateTimeOffset at) => new()
+    private static FleetEvent FeedEvent(HostState h, FeedEvent e)
     {
-        Kind = FleetEventKinds.Exec, Host = h.Host, At = at, Pid = p.Pid, Ppid = p.Ppid, Exe = p.Exe, Argv = p.Argv.OrEmpty(), Uid = p.Uid,
-        Container = p.Container, ContainerName = p.Container is { } c && h.Containers.TryGetValue(c, out var ci) ? ci.Name : null,
-    };
+        // The agent caps argv already; an agent is not trusted to.
+        var argv = FeedLimits.Cap(e.Argv, FeedLimits.ArgvChars, out var cut);
+        return new FleetEvent
+        {
+            Kind = e.Kind == FeedEventKind.Exec ? FleetEventKinds.Exec : FleetEventKinds.Exit, Host = h.Host, At = e.At, ReceivedAt = e.ReceivedAt,
+            Seq = e.Seq, Pid = e.Pid, Ppid = e.Ppid, Exe = e.Exe, Argv = argv, ArgvTruncated = e.ArgvTruncated || cut, Uid = e.Uid,
+            Container = e.Container, ContainerName = e.Container is { } c && h.Containers.TryGetValue(c, out var ci) ? ci.Name : null,
+            ExitCode = e.ExitCode, Signal = e.Signal, Cause = e.Cause,
+        };
+    }
 
-    private static FleetEvent ExitEvent(HostState h, ProcessInfo p, DateTimeOffset at) => new()
+    private static FleetEvent DroppedEvent(HostState h, long count, string reason, DateTimeOffset now) => new()
     {
-        Kind = FleetEventKinds.Exit, Host = h.Host, At = p.ExitedAt ?? at, Pid = p.Pid, Ppid = p.Ppid, Exe = p.Exe, Argv = p.Argv.OrEmpty(),
-        Container = p.Container, ContainerName = p.Container is { } c && h.Containers.TryGetValue(c, out var ci) ? ci.Name : null,
+        Kind = FleetEventKinds.Dropped, Host = h.Host, At = now, Dropped = count, Reason = reason,
     };
 
     private static FleetEvent ContainerEvent(HostState h, string kind, ContainerInfo c, DateTimeOffset at) => new()

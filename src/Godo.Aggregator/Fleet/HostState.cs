@@ -32,6 +32,12 @@ public sealed class HostState(string host)
     public long SnapshotsApplied { get; internal set; }
     /// <summary>The last refused claim on this host by another agent; cleared once that one is quiet.</summary>
     public HostConflict? Conflict { get; internal set; }
+    /// <summary>The feed of this incarnation is followed from here: the next batch should start at <see cref="FeedNext"/>.</summary>
+    internal string? FeedIncarnation;
+    internal long FeedNext;
+    public long FeedEvents { get; internal set; }
+    /// <summary>Feed events that never arrived (lost on the way, or dropped by the agent).</summary>
+    public long FeedDropped { get; internal set; }
     /// <summary>The incarnation proved the host with a fleet certificate.</summary>
     public bool Verified { get; internal set; }
 
@@ -59,6 +65,8 @@ public sealed class HostState(string host)
             stats["procEvents"] = Stats.ProcEvents;
             stats["deltasApplied"] = DeltasApplied;
             stats["snapshotsApplied"] = SnapshotsApplied;
+            stats["feedEvents"] = FeedEvents;
+            stats["feedDropped"] = FeedDropped;
             return new HostTree { Host = Host, AsOf = AsOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
         }
     }

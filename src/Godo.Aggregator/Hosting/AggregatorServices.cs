@@ -16,9 +16,9 @@ public static class AggregatorServices
     public static IServiceCollection AddAggregatorState(this IServiceCollection services, AggregatorSettings settings) => services
         .AddSingleton(settings)
         .AddSingleton(new FleetState(settings.Fleet))
-        .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>()))
-        .AddSingleton(new Broadcaster<FleetEvent>())
-        .AddSingleton(new Broadcaster<ClusterEventInfo>(1000))
+        .AddSingleton(new FleetFeed(settings.Feed))
+        .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>(), sp.GetRequiredService<FleetFeed>()))
+        .AddSingleton(new Broadcaster<ClusterEventInfo>(settings.Feed.ClientBytes, _ => 512))
         .AddSingleton(new ConnectedClients())
         .AddSingleton(new CriticalActors());
 }

@@ -23,7 +23,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 
     private readonly FleetState _fleet;
     private readonly AggregatorMetrics _metrics;
-    private readonly Broadcaster<FleetEvent> _events;
+    private readonly FleetFeed _events;
     private readonly ConnectedClients _clients;
     private readonly TimeSpan _sweepInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -31,7 +31,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public AgentIngestActor(FleetState fleet, AggregatorMetrics metrics, Broadcaster<FleetEvent> events, ConnectedClients clients, TimeSpan sweepInterval)
+    public AgentIngestActor(FleetState fleet, AggregatorMetrics metrics, FleetFeed events, ConnectedClients clients, TimeSpan sweepInterval)
     {
         _fleet = fleet;
         _metrics = metrics;

@@ -3,7 +3,7 @@
 // as a bearer header on fetch and as ?token= on the event stream (EventSource cannot set headers). The page's own
 // files need no header: the server answers ?token= with a cookie, which same-origin module loads carry.
 
-const EVENT_KINDS = ['exec', 'exit', 'container-start', 'container-stop', 'host-up', 'host-stale', 'host-down', 'host-removed'];
+const EVENT_KINDS = ['exec', 'exit', 'container-start', 'container-stop', 'host-up', 'host-stale', 'host-down', 'host-removed', 'dropped', 'overflow'];
 const RETRY_MS = 3000;
 
 const token = takeToken();

@@ -1,8 +1,11 @@
 // The live feed: exec, exit and container start/stop across the fleet, newest first, narrowed by host, container and
 // kind, with pause. Events stay buffered while filtered out or paused, so a changed filter shows them at once.
+// Losses are shown too, whatever the filter: 'dropped' (events a host's feed lost on the way) and 'overflow' (this page
+// read too slowly and the aggregator closed its stream; the browser opens a new one by itself).
 import { DASH, byId, el, show, num, cname, shortId, fmtTime, fmtArgv, ms } from './format.js';
 
-const KINDS = new Set(['exec', 'exit', 'container-start', 'container-stop']);
+const KINDS = new Set(['exec', 'exit', 'container-start', 'container-stop', 'dropped', 'overflow']);
+const LOSSES = new Set(['dropped', 'overflow']);
 const MAX_EVENTS = 1000;    // buffer (all hosts)
 const MAX_ROWS = 300;       // rows drawn
 const RATE_WINDOW_MS = 10000;
@@ -20,6 +23,7 @@ export function createFeed(fleet) {
   const paused = () => byId('feed-pause').checked;
 
   function containerLabel(e) {
+    if (LOSSES.has(e.kind)) return DASH;
     if (!e.container) return 'host';
     const c = fleet.findContainer(e.host, e.container);
     return cname(e.containerName) || (c && cname(c.name)) || shortId(e.container);
@@ -30,7 +34,9 @@ export function createFeed(fleet) {
     const ctr = byId('feed-container').value;
     const kinds = { exec: byId('feed-exec').checked, exit: byId('feed-exit').checked, ctr: byId('feed-ctr').checked };
     return (e) => {
+      if (e.kind === 'overflow') return true;
       if (host && e.host !== host) return false;
+      if (e.kind === 'dropped') return true;
       if (ctr === '-') { if (e.container) return false; }
       else if (ctr) { const i = ctr.indexOf('|'); if (e.host !== ctr.slice(0, i) || e.container !== ctr.slice(i + 1)) return false; }
       if (e.kind === 'exec') return kinds.exec;
@@ -43,6 +49,7 @@ export function createFeed(fleet) {
     const argv = fmtArgv(e.argv);
     let detail = argv || show(e.exe);
     if (e.kind === 'container-start' || e.kind === 'container-stop') detail = [e.image, shortId(e.container)].filter(Boolean).join(' · ') || DASH;
+    if (LOSSES.has(e.kind)) detail = num(e.dropped || 0, 0) + ' events not shown: ' + (e.reason || '');
     const label = e.kind === 'container-start' ? 'start' : e.kind === 'container-stop' ? 'stop' : e.kind;
     return el('tr', { class: 'ev-' + e.kind, 'data-t': e._t, 'data-kind': e.kind, 'data-host': e.host, 'data-container': e.container || '', 'data-pid': e.pid === undefined ? '' : e.pid },
       el('td', { title: e.at || null, text: fmtTime(e.at, true) }),

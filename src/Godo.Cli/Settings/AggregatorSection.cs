@@ -28,6 +28,10 @@ public sealed class AggregatorSection
     public string? Retention { get; init; }
     /// <summary>true: remoting off loopback without TLS is allowed (a trusted network).</summary>
     public string? InsecureRemoting { get; init; }
+    /// <summary>Bytes (4194304, 4M, 4MiB) one event-stream client may have queued before it is cut off.</summary>
+    public string? FeedClientBytes { get; init; }
+    /// <summary>Bytes of recent events kept for ?recent=N.</summary>
+    public string? FeedHistoryBytes { get; init; }
 
     /// <summary>The aggregator's settings, with its TLS certificates (section "Tls") loaded and checked.</summary>
     public static AggregatorSettings Bind(IConfiguration configuration) =>
@@ -56,6 +60,8 @@ public sealed class AggregatorSection
             InsecureRemoting = InsecureRemoting is null ? settings.InsecureRemoting
                 : bool.TryParse(InsecureRemoting, out var insecure) ? insecure
                 : throw new UsageException($"bad --insecure-remoting '{InsecureRemoting}': give true or false"),
+            FeedClientBytes = Bytes(FeedClientBytes, "FeedClientBytes") ?? settings.FeedClientBytes,
+            FeedHistoryBytes = Bytes(FeedHistoryBytes, "FeedHistoryBytes") ?? settings.FeedHistoryBytes,
         };
         // Blank items are what a shorter list leaves of a longer one below it (see SettingsLayer.Over).
         if (Seeds?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() is { Length: > 0 } seeds) settings = settings with { Seeds = seeds };
@@ -67,6 +73,23 @@ public sealed class AggregatorSection
         text is null ? null
         : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 65535 ? v
         : throw new UsageException($"bad --remote-port '{text}': give a port number (0-65535)");
+
+    /// <summary>A size in bytes, with an optional K/M/G (or KiB/MiB/GiB) suffix; 64 KiB to 1 GiB.</summary>
+    internal static long? Bytes(string? text, string what)
+    {
+        if (text is null) return null;
+        var t = text.Trim();
+        var unit = t.EndsWith("iB", StringComparison.OrdinalIgnoreCase) ? t[..^2] : t.EndsWith('B') || t.EndsWith('b') ? t[..^1] : t;
+        long scale = 1;
+        if (unit.Length > 0 && char.ToUpperInvariant(unit[^1]) is var u and ('K' or 'M' or 'G'))
+        {
+            scale = u switch { 'K' => 1L << 10, 'M' => 1L << 20, _ => 1L << 30 };
+            unit = unit[..^1];
+        }
+        if (long.TryParse(unit, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= (1L << 30) / scale && n * scale >= 64 << 10)
+            return n * scale;
+        throw new UsageException($"bad {what} '{text}': give bytes from 64K to 1G (e.g. 4M)");
+    }
 
     private static TimeSpan? Time(string? text, string what)
     {

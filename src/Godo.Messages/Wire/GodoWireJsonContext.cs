@@ -16,4 +16,5 @@ namespace Godo.Messages.Wire;
 [JsonSerializable(typeof(AgentHeartbeat))]
 [JsonSerializable(typeof(SnapshotRequest))]
 [JsonSerializable(typeof(AgentUnreachable))]
+[JsonSerializable(typeof(HostFeed))]
 public sealed partial class GodoWireJsonContext : JsonSerializerContext;

@@ -22,6 +22,7 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
     public const string HeartbeatManifest = "hb";
     public const string SnapshotRequestManifest = "sr";
     public const string AgentUnreachableManifest = "au";
+    public const string FeedManifest = "hf";
 
     public override int Identifier => SerializerId;
 
@@ -35,6 +36,7 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(AgentHeartbeat)] = HeartbeatManifest,
         [typeof(SnapshotRequest)] = SnapshotRequestManifest,
         [typeof(AgentUnreachable)] = AgentUnreachableManifest,
+        [typeof(HostFeed)] = FeedManifest,
     };
 
     public override string Manifest(object o) =>
@@ -48,6 +50,7 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         AgentHeartbeat m => JsonSerializer.SerializeToUtf8Bytes(m, Json.AgentHeartbeat),
         SnapshotRequest m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.SerializeToUtf8Bytes(m, Json.AgentUnreachable),
+        HostFeed m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostFeed),
         _ => throw new ArgumentException($"{obj.GetType()} is not a godo wire message", nameof(obj)),
     };
 
@@ -58,6 +61,7 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         HeartbeatManifest => Read(bytes, Json.AgentHeartbeat),
         SnapshotRequestManifest => Read(bytes, Json.SnapshotRequest),
         AgentUnreachableManifest => Read(bytes, Json.AgentUnreachable),
+        FeedManifest => Read(bytes, Json.HostFeed),
         _ => throw new SerializationException($"unknown godo wire manifest '{manifest}' (a newer peer?)"),
     };
 

@@ -180,8 +180,9 @@ public sealed class ApiTests(ApiFixture f) : IClassFixture<ApiFixture>
         using var reader = new StreamReader(stream);
         Assert.StartsWith(":", await reader.ReadLineAsync(cts.Token));
         ingest.Tell(new HostDelta("beta", "inc-b", 99, ApiFixture.T0, [], [])); // another host (a gap, even): filtered out
-        ingest.Tell(new HostDelta("events", "inc-a", 2, ApiFixture.T0,
-            [new ProcessChange(ProcessChangeKind.Upsert, ApiFixture.P(1003, 1001, "/bin/sh", ApiFixture.Web, "sh", "-c", "date"))], []));
+        ingest.Tell(new HostFeed("events", "inc-a", 1,
+            [new FeedEvent { Kind = FeedEventKind.Exec, Seq = 1, At = ApiFixture.T0, ReceivedAt = ApiFixture.T0, Pid = 1003, Ppid = 1001, Exe = "/bin/sh",
+                Argv = ["sh", "-c", "date"], Container = ApiFixture.Web }]));
         string? eventLine = null, data = null;
         while (data is null && await reader.ReadLineAsync(cts.Token) is { } line)
         {
@@ -192,6 +193,16 @@ public sealed class ApiTests(ApiFixture f) : IClassFixture<ApiFixture>
         var e = JsonDocument.Parse(data!).RootElement;
         Assert.Equal(("events", 1003, "web"), (e.GetProperty("host").GetString(), e.GetProperty("pid").GetInt32(), e.GetProperty("containerName").GetString()));
         Assert.Equal(["sh", "-c", "date"], e.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal((1, ApiFixture.T0), (e.GetProperty("seq").GetInt64(), e.GetProperty("at").GetDateTimeOffset()));
+
+        // a later client asks for the recent history: the stream starts with it
+        using var again = await Http.GetStreamAsync("/api/events?host=events&kind=exec&recent=5", cts.Token);
+        using var history = new StreamReader(again);
+        string? first = null;
+        while (first is null && await history.ReadLineAsync(cts.Token) is { } line)
+            if (line.StartsWith("data: ")) first = line[6..];
+        Assert.Equal(1003, JsonDocument.Parse(first!).RootElement.GetProperty("pid").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await Get("/api/events?recent=lots")).Item1);
     }
 
     [Fact]

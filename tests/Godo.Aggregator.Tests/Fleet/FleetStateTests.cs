@@ -42,7 +42,7 @@ public sealed class FleetStateTests
     private static ProcessChange Gone(ProcessInfo p) => new(ProcessChangeKind.Removed, p);
 
     [Fact]
-    public void Snapshot_then_deltas_in_order_build_the_tree_and_derive_events()
+    public void Snapshot_then_deltas_in_order_build_the_tree_and_derive_container_events()
     {
         var first = _fleet.ApplySnapshot(Snap());
         Assert.Equal(IngestOutcome.Applied, first.Outcome);
@@ -51,15 +51,14 @@ public sealed class FleetStateTests
         var r = _fleet.ApplyDelta(Delta(2, ps: [Up(P(200, 100, "/bin/sleep", Cid, 3000, null, "sleep", "60"))],
             cs: [new ContainerChange(ContainerChangeKind.Upsert, C(Cid, "web", 2)), new ContainerChange(ContainerChangeKind.Upsert, C(Cid2, "db"))]));
         Assert.Equal(IngestOutcome.Applied, r.Outcome);
-        var exec = Assert.Single(r.Events, e => e.Kind == FleetEventKinds.Exec);
-        Assert.Equal((200, "web", "sleep 60"), (exec.Pid!.Value, exec.ContainerName, string.Join(' ', exec.Argv)));
-        Assert.Equal(Cid2, Assert.Single(r.Events, e => e.Kind == FleetEventKinds.ContainerStart).Container);
+        // execs and exits come from the agent's feed, never from what a delta changed
+        Assert.Equal(Cid2, Assert.Single(r.Events).Container);
+        Assert.Equal(FleetEventKinds.ContainerStart, r.Events[0].Kind);
 
-        // exec in place (same pid, new argv) is an exec; then exit, then removal
         r = _fleet.ApplyDelta(Delta(3, ps: [Up(P(200, 100, "/bin/cat", Cid, 3000, null, "cat"))]));
-        Assert.Equal(FleetEventKinds.Exec, Assert.Single(r.Events).Kind);
+        Assert.Empty(r.Events);
         r = _fleet.ApplyDelta(Delta(4, ps: [Exit(P(200, 100, "/bin/cat", Cid, 3000, T0.AddSeconds(4), "cat"))], cs: [new ContainerChange(ContainerChangeKind.Gone, C(Cid2, "db"))]));
-        Assert.Equal([FleetEventKinds.Exit, FleetEventKinds.ContainerStop], r.Events.Select(e => e.Kind));
+        Assert.Equal([FleetEventKinds.ContainerStop], r.Events.Select(e => e.Kind));
         var tree = _fleet.Get("h1")!.ToTree();
         Assert.Equal([1, 100], tree.Processes.Select(p => p.Pid));
         Assert.Equal([1, 100, 200], _fleet.Get("h1")!.ToTree(includeExited: true).Processes.Select(p => p.Pid));
@@ -68,6 +67,43 @@ public sealed class FleetStateTests
         Assert.Equal(5, tree.Stats["records"]);
         Assert.Equal(4, tree.Stats["sequence"]);
         Assert.Equal([Cid], tree.Containers.Select(c => c.Id));
+    }
+
+    private static FeedEvent Fe(long seq, FeedEventKind kind, int pid, string container, params string[] argv) => new()
+    {
+        Kind = kind, Seq = seq, At = T0.AddMilliseconds(seq), ReceivedAt = T0.AddMilliseconds(seq + 2), Pid = pid, Ppid = 100, Exe = "/bin/" + argv[0],
+        Argv = [.. argv], Container = container, Cause = kind == FeedEventKind.Exit ? ExitCauses.ExitGroup : null, ExitCode = kind == FeedEventKind.Exit ? 3 : null,
+    };
+
+    [Fact]
+    public void The_feed_of_the_followed_incarnation_becomes_exec_and_exit_events_and_every_loss_is_a_dropped_event()
+    {
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyFeed(new HostFeed("h1", "i1", 1, [Fe(1, FeedEventKind.Exec, 200, Cid, "sleep", "60")])).Outcome); // no snapshot yet
+        _fleet.ApplySnapshot(Snap());
+        var r = _fleet.ApplyFeed(new HostFeed("h1", "i1", 1, [Fe(1, FeedEventKind.Exec, 200, Cid, "sleep", "60"), Fe(2, FeedEventKind.Exit, 200, Cid, "sleep", "60")]));
+        Assert.Equal(IngestOutcome.Applied, r.Outcome);
+        Assert.Equal([FleetEventKinds.Exec, FleetEventKinds.Exit], r.Events.Select(e => e.Kind));
+        var exec = r.Events[0];
+        Assert.Equal((200, "web", "sleep 60", T0.AddMilliseconds(1), T0.AddMilliseconds(3), 1L), (exec.Pid!.Value, exec.ContainerName, string.Join(' ', exec.Argv), exec.At, exec.ReceivedAt, exec.Seq));
+        Assert.Equal((ExitCauses.ExitGroup, 3), (r.Events[1].Cause, r.Events[1].ExitCode));
+
+        Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplyFeed(new HostFeed("h1", "i1", 2, [Fe(2, FeedEventKind.Exit, 200, Cid, "sleep")])).Outcome);
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyFeed(new HostFeed("h1", "other", 3, [Fe(3, FeedEventKind.Exec, 201, Cid, "evil")])).Outcome);
+
+        // batches 3..6 never came, and the agent itself dropped 2 before batch 7
+        r = _fleet.ApplyFeed(new HostFeed("h1", "i1", 7, [Fe(7, FeedEventKind.Exec, 300, Cid, "true")], Dropped: 2));
+        Assert.Equal([FleetEventKinds.Dropped, FleetEventKinds.Dropped, FleetEventKinds.Exec], r.Events.Select(e => e.Kind));
+        Assert.Equal((4L, 2L), (r.Events[0].Dropped!.Value, r.Events[1].Dropped!.Value));
+        Assert.Contains("lost between", r.Events[0].Reason);
+        Assert.Contains("buffer was full", r.Events[1].Reason);
+        var stats = _fleet.Get("h1")!.ToTree().Stats;
+        Assert.Equal((3L, 6L), (stats["feedEvents"], stats["feedDropped"]));
+
+        // an agent is not trusted to cap argv
+        var huge = new string('x', 100_000);
+        r = _fleet.ApplyFeed(new HostFeed("h1", "i1", 8, [Fe(8, FeedEventKind.Exec, 301, Cid, "sh", huge)]));
+        Assert.True(r.Events[0].ArgvTruncated);
+        Assert.Equal(FeedLimits.ArgvChars, r.Events[0].Argv.Sum(a => a.Length));
     }
 
     [Fact]
@@ -97,8 +133,8 @@ public sealed class FleetStateTests
         var healed = _fleet.ApplySnapshot(Snap(seq: 6, ps: [P(1, 0, "/sbin/init"), P(7, 1, "/lost")], cs: []));
         Assert.Equal(IngestOutcome.Applied, healed.Outcome);
         Assert.False(_fleet.Get("h1")!.AwaitingSnapshot);
-        // the resync is news: 7 appeared, 100 went, the container stopped
-        Assert.Equal([FleetEventKinds.Exec, FleetEventKinds.Exit, FleetEventKinds.ContainerStop], healed.Events.Select(e => e.Kind));
+        // the resync is news for containers: this one stopped meanwhile
+        Assert.Equal([FleetEventKinds.ContainerStop], healed.Events.Select(e => e.Kind));
         Assert.Equal(IngestOutcome.Duplicate, _fleet.ApplyDelta(Delta(5)).Outcome);
         Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(7, ps: [Up(P(8, 1, "/next"))])).Outcome);
         Assert.Equal([1, 7, 8], _fleet.Get("h1")!.ToTree().Processes.Select(p => p.Pid));

@@ -81,6 +81,18 @@ public sealed class SettingsPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void The_feed_bounds_come_from_appsettings_or_the_environment_in_bytes_and_bad_ones_are_refused()
+    {
+        var file = Aggregator(Environment("""{ "Aggregator": { "FeedClientBytes": "8MiB", "FeedHistoryBytes": "65536" } }"""));
+        Assert.Equal((8L << 20, 64L << 10), (file.FeedClientBytes, file.FeedHistoryBytes));
+        Assert.Equal((file.FeedClientBytes, file.FeedHistoryBytes), (file.Feed.ClientBytes, file.Feed.HistoryBytes));
+        var env = Aggregator(Environment("{}", ("GODO_AGGREGATOR__FEEDCLIENTBYTES", "512K")));
+        Assert.Equal((512L << 10, new AggregatorSettings().FeedHistoryBytes), (env.FeedClientBytes, env.FeedHistoryBytes));
+        foreach (var bad in new[] { "lots", "1K", "-4M", "2G" })
+            Assert.Contains("bad FeedClientBytes", Assert.Throws<UsageException>(() => Aggregator(Environment("{}", ("GODO_AGGREGATOR__FEEDCLIENTBYTES", bad)))).Message);
+    }
+
+    [Fact]
     public void A_list_from_a_higher_layer_replaces_the_whole_list_below()
     {
         const string json = """{ "Aggregator": { "Seeds": [ "akka.tcp://godo@a:1", "akka.tcp://godo@b:1", "akka.tcp://godo@c:1" ] } }""";

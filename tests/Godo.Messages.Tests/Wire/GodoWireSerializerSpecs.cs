@@ -57,6 +57,7 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         Assert.Equal("hb", GodoWireSerializer.Manifests[typeof(AgentHeartbeat)]);
         Assert.Equal("sr", GodoWireSerializer.Manifests[typeof(SnapshotRequest)]);
         Assert.Equal("au", GodoWireSerializer.Manifests[typeof(AgentUnreachable)]);
+        Assert.Equal("hf", GodoWireSerializer.Manifests[typeof(HostFeed)]);
         Assert.Equal(4711, GodoWireSerializer.SerializerId);
     }
 
@@ -85,6 +86,7 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         AgentHeartbeat m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.AgentHeartbeat),
         SnapshotRequest m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.AgentUnreachable),
+        HostFeed m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostFeed),
         _ => throw new ArgumentException(o.GetType().Name),
     };
 }

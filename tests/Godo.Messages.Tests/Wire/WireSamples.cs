@@ -42,5 +42,12 @@ public static class WireSamples
         yield return new AgentHeartbeat("web-1", "b1f0a7c2", 18, T0, Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
         yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21");
         yield return new AgentUnreachable("akka.tcp://godo-agent@127.0.0.1:4100", T0);
+        yield return new HostFeed("web-1", "b1f0a7c2", 41,
+        [
+            new FeedEvent { Kind = FeedEventKind.Exec, Seq = 41, At = T0, ReceivedAt = T0.AddMilliseconds(3), Pid = 1003, Ppid = 1001, Exe = "/bin/sh",
+                Argv = ["sh", "-c", "dat"], ArgvTruncated = true, Uid = 0, Container = Container.Id },
+            new FeedEvent { Kind = FeedEventKind.Exit, Seq = 42, At = T0.AddSeconds(1), ReceivedAt = T0.AddSeconds(1), Pid = 1003, Ppid = 1001,
+                Exe = "/bin/sh", Argv = ["sh"], ExitCode = 0, Signal = 9, Cause = ExitCauses.Killed },
+        ], Dropped: 3);
     }
 }
