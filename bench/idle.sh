@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What godo costs at rest, side by side in one run (bench/agent-figures.sh calls it; it also runs alone):
-#  1. CPU (% of one core, utime+stime from /proc/PID/stat over --seconds, default 60) and RSS, with Docker running and
+#  1. CPU (% of one core, utime+stime from /proc/PID/stat over --seconds, default 60), wake-ups (context switches of
+#     all its threads a second) and RSS (with its anonymous part), with Docker running and
 #     20 idle containers: `godo aggregator` alone; then `godo agent` (netlink) connected to it with a second idle
 #     agent (stdin source), all three measured over the same window; `godo standalone`; Debian's auditd with the
 #     agent's own rules.
@@ -16,7 +17,7 @@ WINDOW=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) WINDOW="${2:?--seconds needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
     *) echo "bench/idle.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -31,7 +32,10 @@ pids=() containers=() sleepers_pid="" auditd_pid=""
 
 status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
-rss() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; } # MiB
+# MiB, and how much of it is the process's own (anonymous) memory rather than mapped code shared through the page cache.
+rss() { awk '/^VmRSS/ {t = $2} /^RssAnon/ {a = $2} END {printf "%.0f MiB (%.0f anon)", t / 1024, a / 1024}' "/proc/$1/status"; }
+# Context switches of all of PID's threads: how often it woke, whatever else loads the machine.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
 found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
 stop_all() {
@@ -71,13 +75,14 @@ registered() {
 # at_rest NAME=PID...: CPU of each over the same $WINDOW seconds, and its RSS at the end.
 at_rest() {
   local pair name pid
-  declare -A before
-  for pair in "$@"; do before[$pair]=$(ticks "${pair#*=}"); done
+  declare -A before woke
+  for pair in "$@"; do before[$pair]=$(ticks "${pair#*=}"); woke[$pair]=$(switches "${pair#*=}"); done
   sleep "$WINDOW"
   for pair in "$@"; do
     name=${pair%%=*} pid=${pair#*=}
-    printf "  %-34s %5s %% of a core  RSS %4s MiB\n" "$name" \
+    printf "  %-34s %5s %% of a core  %6s wake-ups/s  RSS %s\n" "$name" \
       "$(awk -v t=$(( $(ticks "$pid") - before[$pair] )) -v c="$CLK" -v w="$WINDOW" 'BEGIN {printf "%.2f", 100 * t / c / w}')" \
+      "$(awk -v s=$(( $(switches "$pid") - woke[$pair] )) -v w="$WINDOW" 'BEGIN {printf "%.1f", s / w}')" \
       "$(rss "$pid")" | tee -a "$work/idle.txt"
   done
 }
@@ -144,7 +149,7 @@ for n in 0 100 1000 10000; do
   start agent agent
   registered "$started"
   sleep "$SETTLE"
-  printf "  %6d more processes (%6d on the host)  RSS %4s MiB\n" "$n" "$(ls -d /proc/[0-9]* | wc -l)" "$(rss "$started")" | tee -a "$work/idle.txt"
+  printf "  %6d more processes (%6d on the host)  RSS %s\n" "$n" "$(ls -d /proc/[0-9]* | wc -l)" "$(rss "$started")" | tee -a "$work/idle.txt"
   stop_all
   flock -u 9
   stop_sleepers

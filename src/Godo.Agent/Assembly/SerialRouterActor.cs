@@ -136,7 +136,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private IActorRef Assembler()
     {
         if (_assemblers.Count < PoolSize && _nextAssembler == _assemblers.Count)
-            _assemblers.Add(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats), $"assembler-{_assemblers.Count + 1}"));
+            _assemblers.Add(Context.ActorOf(SerialAssemblerActor.Props(_tree, _stats).WithDispatcher(Context.Props.Dispatcher), $"assembler-{_assemblers.Count + 1}"));
         var a = _assemblers[_nextAssembler];
         _nextAssembler = (_nextAssembler + 1) % PoolSize;
         return a;

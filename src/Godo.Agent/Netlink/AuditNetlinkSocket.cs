@@ -321,42 +321,45 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
             try
             {
                 int fd = (int)handle;
-                if (timeoutMs != 0)
+                // Read first and poll only when the socket is empty: in a burst that is one syscall per datagram, not two.
+                var status = TryReceive(fd, buffer, protocol, out var n, out fromPort);
+                if (status != NetlinkReceiveStatus.Timeout || timeoutMs == 0) { length = (int)n; return status; }
+                var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+                int rc = LibC.Poll(&pfd, 1, timeoutMs);
+                if (rc == 0) return NetlinkReceiveStatus.Timeout;
+                if (rc < 0)
                 {
-                    var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-                    int rc = LibC.Poll(&pfd, 1, timeoutMs);
-                    if (rc == 0) return NetlinkReceiveStatus.Timeout;
-                    if (rc < 0)
-                    {
-                        int perr = Marshal.GetLastPInvokeError();
-                        if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
-                        throw new AuditNetlinkException($"poll({protocol})", perr);
-                    }
-                    // POLLERR (ENOBUFS) and POLLIN both fall through to recvfrom, which reports which one it was.
+                    int perr = Marshal.GetLastPInvokeError();
+                    if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
+                    throw new AuditNetlinkException($"poll({protocol})", perr);
                 }
-                var from = default(LibC.SockAddrNl);
-                int fromLen = sizeof(LibC.SockAddrNl);
-                nint n;
-                fixed (byte* p = buffer)
-                    n = LibC.RecvFrom(fd, p, buffer.Length, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, &from, &fromLen);
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    return errno switch
-                    {
-                        LibC.EAGAIN or LibC.EINTR => NetlinkReceiveStatus.Timeout,
-                        LibC.ENOBUFS => NetlinkReceiveStatus.NoBuffers,
-                        _ => throw new AuditNetlinkException($"recvfrom({protocol})", errno),
-                    };
-                }
+                // POLLERR (ENOBUFS) and POLLIN both go to recvfrom, which reports which one it was.
+                status = TryReceive(fd, buffer, protocol, out n, out fromPort);
                 length = (int)n;
-                fromPort = from.Pid;
-                return NetlinkReceiveStatus.Message;
+                return status;
             }
             finally
             {
                 if (added) DangerousRelease();
             }
+        }
+
+        private static NetlinkReceiveStatus TryReceive(int fd, Span<byte> buffer, string protocol, out nint n, out uint fromPort)
+        {
+            var from = default(LibC.SockAddrNl);
+            int fromLen = sizeof(LibC.SockAddrNl);
+            fixed (byte* p = buffer)
+                n = LibC.RecvFrom(fd, p, buffer.Length, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, &from, &fromLen);
+            fromPort = from.Pid;
+            if (n >= 0) return NetlinkReceiveStatus.Message;
+            int errno = Marshal.GetLastPInvokeError();
+            n = 0;
+            return errno switch
+            {
+                LibC.EAGAIN or LibC.EINTR => NetlinkReceiveStatus.Timeout,
+                LibC.ENOBUFS => NetlinkReceiveStatus.NoBuffers,
+                _ => throw new AuditNetlinkException($"recvfrom({protocol})", errno),
+            };
         }
     }
 }

@@ -14,6 +14,9 @@ public sealed record NetlinkAuditReceiverOptions
     public uint? LostBaseline { get; init; }
 
     public int BufferSize { get; init; } = AuditNetlinkSocket.RecommendedBufferSize;
+
+    /// <summary>With <see cref="NetlinkAuditReceiver.Quiet"/> set: how long after a message the socket is read again and Quiet called.</summary>
+    public int QuietDelayMs { get; init; } = 10;
 }
 
 public enum AuditLossKind
@@ -70,6 +73,12 @@ public sealed class NetlinkAuditReceiver : IDisposable
     /// <summary>The read loop hit an unexpected socket error and stopped.</summary>
     public event Action<Exception>? Faulted;
 
+    /// <summary>
+    /// Called on the read thread once the socket is empty, <see cref="NetlinkAuditReceiverOptions.QuietDelayMs"/> or a little
+    /// more after a message: where a source sends its partial batch, with no timer thread waking for it. Set before Start.
+    /// </summary>
+    public Action? Quiet { get; set; }
+
     /// <summary>A sink or event handler threw; the loop carries on.</summary>
     public event Action<Exception>? HandlerFailed;
 
@@ -116,7 +125,13 @@ public sealed class NetlinkAuditReceiver : IDisposable
         {
             try
             {
-                PumpOne(buffer);
+                if (PumpOne(buffer, _options.PollTimeoutMs) != NetlinkReceiveStatus.Message || Quiet is null) continue;
+                // Then let what follows gather in the socket for a moment and read it in one go: while processes start
+                // one at a time, that is one wake-up of this thread and one batch down the pipeline per window, not one
+                // wake-up per record (a wake-up costs more than the record). The socket holds far more than a window.
+                Thread.Sleep(_options.QuietDelayMs);
+                while (!_stop && PumpOne(buffer, 0) != NetlinkReceiveStatus.Timeout) { }
+                Quiet();
             }
             catch (ObjectDisposedException)
             {
@@ -130,14 +145,15 @@ public sealed class NetlinkAuditReceiver : IDisposable
         }
     }
 
-    private void PumpOne(byte[] buffer)
+    private NetlinkReceiveStatus PumpOne(byte[] buffer, int timeoutMs)
     {
-        switch (_socket.Receive(buffer, _options.PollTimeoutMs, out var msg))
+        var status = _socket.Receive(buffer, timeoutMs, out var msg);
+        switch (status)
         {
             case NetlinkReceiveStatus.Message:
                 // Acks and command replies are not records; AUDIT_REPLACE is the kernel probing a registered daemon
                 // (binary payload) and is answered simply by our socket accepting it.
-                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return;
+                if (AuditMessageTypes.IsNetlinkControl(msg.Type) || msg.Type == AuditRecordType.Replace) return NetlinkReceiveStatus.Ignored;
                 Interlocked.Increment(ref _messages);
                 Interlocked.Add(ref _bytes, msg.Payload.Length);
                 try
@@ -149,13 +165,13 @@ public sealed class NetlinkAuditReceiver : IDisposable
                     Interlocked.Increment(ref _sinkErrors);
                     Raise(HandlerFailed, e);
                 }
-                return;
+                return status;
             case NetlinkReceiveStatus.NoBuffers:
                 long total = Interlocked.Increment(ref _noBufferEvents);
                 Raise(LossDetected, new AuditLossEvent(AuditLossKind.SocketOverflow, 1, total, DateTimeOffset.UtcNow));
-                return;
+                return status;
             default:
-                return;
+                return status;
         }
     }
 

@@ -2,20 +2,30 @@ namespace Godo.Agent.Netlink;
 
 /// <summary>
 /// Reads the process events connector on its own background thread (beside the audit receiver, never on an actor
-/// dispatcher: it blocks in poll) and hands every process exit to a sink. Counts its own loss: ENOBUFS, and, when the
+/// dispatcher: it blocks in poll) and hands the process exits to a sink, those of about 10 ms at once (a storm of
+/// exits costs one hand-off per window, not one per exit). Counts its own loss: ENOBUFS, and, when the
 /// kernel sends every event (no filter), gaps in the per-CPU cn_msg sequence.
 /// </summary>
 public sealed class ProcEventsReceiver : IDisposable
 {
     private readonly ProcEventsSocket _socket;
-    private readonly Action<ProcExit> _sink;
+    private readonly Action<ReadOnlySpan<ProcExit>> _sink;
+    private readonly ProcExit[] _batch = new ProcExit[MaxBatch];
+    private int _count;
     private readonly Dictionary<int, uint> _lastSeqByCpu = new();
     private Thread? _reader;
     private volatile bool _stop;
     private long _exits;
     private long _lost;
 
-    public ProcEventsReceiver(ProcEventsSocket socket, Action<ProcExit> sink)
+    /// <summary>Most exits handed over in one call.</summary>
+    public const int MaxBatch = 512;
+
+    /// <summary>How long exits gather after the first one before they are handed over.</summary>
+    public const int CoalesceMs = 10;
+
+    /// <param name="sink">Called on the reading thread with the exits read since the last call; the span is valid only during the call.</param>
+    public ProcEventsReceiver(ProcEventsSocket socket, Action<ReadOnlySpan<ProcExit>> sink)
     {
         _socket = socket;
         _sink = sink;
@@ -53,19 +63,13 @@ public sealed class ProcEventsReceiver : IDisposable
         {
             try
             {
-                switch (_socket.Receive(buffer, 200, out var m))
-                {
-                    case NetlinkReceiveStatus.Message:
-                        if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
-                        if (!_socket.ExitsOnly) CheckSequence(m);
-                        if (m.Kind != ProcEventKind.Exit) break;
-                        Interlocked.Increment(ref _exits);
-                        _sink(m.Exit);
-                        break;
-                    case NetlinkReceiveStatus.NoBuffers:
-                        ReportLoss(1, "ENOBUFS");
-                        break;
-                }
+                if (Take(buffer, 200) == NetlinkReceiveStatus.Timeout) continue;
+                // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up of
+                // this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
+                Thread.Sleep(CoalesceMs);
+                while (!_stop && Take(buffer, 0) != NetlinkReceiveStatus.Timeout)
+                    if (_count == _batch.Length) HandOver();
+                HandOver();
             }
             catch (ObjectDisposedException)
             {
@@ -77,6 +81,26 @@ public sealed class ProcEventsReceiver : IDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>Reads one datagram (waiting up to <paramref name="timeoutMs"/>) and keeps it if it is a process's exit.</summary>
+    private NetlinkReceiveStatus Take(byte[] buffer, int timeoutMs)
+    {
+        var status = _socket.Receive(buffer, timeoutMs, out var m);
+        if (status == NetlinkReceiveStatus.NoBuffers) ReportLoss(1, "ENOBUFS");
+        if (status != NetlinkReceiveStatus.Message) return status;
+        if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
+        if (!_socket.ExitsOnly) CheckSequence(m);
+        if (m.Kind == ProcEventKind.Exit) _batch[_count++] = m.Exit;
+        return status;
+    }
+
+    private void HandOver()
+    {
+        if (_count == 0) return;
+        Interlocked.Add(ref _exits, _count);
+        _sink(_batch.AsSpan(0, _count));
+        _count = 0;
     }
 
     /// <summary>Without the exits-only filter the kernel numbers every event per CPU; a jump means events were dropped.</summary>

@@ -21,7 +21,6 @@ public sealed class NetlinkSource(
 {
     private AuditKernelSession? _session;
     private NetlinkAuditReceiver? _receiver;
-    private PartialBatchFlusher? _flusher;
     private RecordTap? _tap;
     private ProcExitSource? _procExits;
 
@@ -48,11 +47,7 @@ public sealed class NetlinkSource(
             Interlocked.Increment(ref stats.Lines);
             tap?.Write(type, payload);
             var why = AuditLineParser.TryParsePayload(type, payload, out var rec, arena);
-            if (why == MalformedReason.None)
-            {
-                batcher.Add(rec);
-                _flusher?.Arm();
-            }
+            if (why == MalformedReason.None) batcher.Add(rec);
             else if (why != MalformedReason.Empty) stats.CountMalformed(why);
         });
         _receiver.LossDetected += loss =>
@@ -64,7 +59,8 @@ public sealed class NetlinkSource(
         };
         _receiver.StatusPolled += s => Interlocked.Exchange(ref stats.Backlog, s.Backlog);
         _receiver.Faulted += faulted;
-        _flusher = new PartialBatchFlusher(batcher, 10);
+        // The partial batch goes when the socket falls quiet (within 10 ms), from the read thread: no timer wakes for it.
+        _receiver.Quiet = batcher.Flush;
         _receiver.Start();
         _procExits?.Start(tree, stats, log);
         tree.Tell(new TreeProtocol.RequestReconcile("startup"));
@@ -72,7 +68,6 @@ public sealed class NetlinkSource(
 
     public void Dispose()
     {
-        _flusher?.Dispose();
         _procExits?.Dispose();
         _receiver?.Stop();
         _receiver?.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Godo.Agent.Netlink;
 using Godo.Agent.Pipeline;
@@ -44,8 +45,14 @@ public sealed class ProcExitSource : IDisposable
     /// <summary>Starts the reading thread: every process exit goes to the tree actor, every loss asks for a reconciliation.</summary>
     public void Start(IActorRef tree, PipelineStats stats, ILogger log)
     {
-        var receiver = new ProcEventsReceiver(_socket, exit =>
-            tree.Tell(new TreeProtocol.ProcessExited(exit.Pid, WallClockMs(exit.TimestampNs), exit.ExitCode)));
+        var receiver = new ProcEventsReceiver(_socket, exits =>
+        {
+            long offsetNs = MonotonicToWallClockNs();
+            var batch = new TreeProtocol.ProcessExit[exits.Length];
+            for (var i = 0; i < exits.Length; i++)
+                batch[i] = new TreeProtocol.ProcessExit(exits[i].Pid, ((long)exits[i].TimestampNs + offsetNs) / 1_000_000, exits[i].ExitCode);
+            tree.Tell(new TreeProtocol.ProcessesExited(ImmutableCollectionsMarshal.AsImmutableArray(batch)));
+        });
         receiver.LossDetected += (count, total, why) =>
         {
             Interlocked.Exchange(ref stats.ProcEventsLost, total);
@@ -64,15 +71,13 @@ public sealed class ProcExitSource : IDisposable
             _socket.ExitsOnly ? "exits only" : "every event (no filter before kernel 6.6)", _socket.ReceiveBufferBytes / 1024);
     }
 
-    /// <summary>CLOCK_MONOTONIC nanoseconds to Unix milliseconds, through the offset between the two clocks now.</summary>
-    public static unsafe long WallClockMs(ulong monotonicNs)
+    /// <summary>What to add to a CLOCK_MONOTONIC time to get Unix nanoseconds: the offset between the two clocks now (read once per batch of exits).</summary>
+    private static unsafe long MonotonicToWallClockNs()
     {
         LibC.TimeSpec real, mono;
         LibC.ClockGetTime(LibC.CLOCK_REALTIME, &real);
         LibC.ClockGetTime(LibC.CLOCK_MONOTONIC, &mono);
-        long realNs = real.Seconds * 1_000_000_000 + real.Nanoseconds;
-        long monoNs = mono.Seconds * 1_000_000_000 + mono.Nanoseconds;
-        return (realNs - (monoNs - (long)monotonicNs)) / 1_000_000;
+        return real.Seconds * 1_000_000_000 + real.Nanoseconds - (mono.Seconds * 1_000_000_000 + mono.Nanoseconds);
     }
 
     public void Dispose()

@@ -115,9 +115,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
         Receive<ProcRead>(OnProcRead);
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
-        Receive<ProcessExited>(m =>
+        Receive<ProcessesExited>(m =>
         {
-            _tree.ApplyProcExit(m.Pid, m.TimeMs, m.ExitCode);
+            foreach (var exit in m.Exits) _tree.ApplyProcExit(exit.Pid, exit.TimeMs, exit.ExitCode);
             Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
             ArmTimers();
         });

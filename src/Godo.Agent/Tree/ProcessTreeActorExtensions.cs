@@ -7,7 +7,7 @@ namespace Godo.Agent.Tree;
 public static class ProcessTreeActorExtensions
 {
     public const string ActorName = "process-tree";
-    /// <summary>Its own thread (hocon/agent.conf): it applies every event in order and must not wait behind assemblers.</summary>
+    /// <summary>The tree's own thread (hocon/agent.conf, <see cref="TreeThreadExecutor"/>).</summary>
     public const string Dispatcher = "godo.agent.tree-dispatcher";
 
     /// <summary>Starts the host's tree actor on its own dispatcher and registers it under <see cref="ProcessTreeActor"/>.</summary>

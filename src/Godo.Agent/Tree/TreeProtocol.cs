@@ -42,8 +42,11 @@ public static class TreeProtocol
     /// <summary>Compare with /proc now (periodically, on kernel loss, when a container stops).</summary>
     public sealed record RequestReconcile(string Reason);
 
-    /// <summary>A process exit from the kernel's process events connector, at <paramref name="TimeMs"/> (wall clock, like audit's).</summary>
-    public sealed record ProcessExited(int Pid, long TimeMs, int ExitCode);
+    /// <summary>Process exits from the kernel's process events connector, in the order the kernel reported them.</summary>
+    public sealed record ProcessesExited(ImmutableArray<ProcessExit> Exits);
+
+    /// <summary>One exit, at <paramref name="TimeMs"/> (wall clock, like audit's).</summary>
+    public readonly record struct ProcessExit(int Pid, long TimeMs, int ExitCode);
 
     /// <summary>Docker's view of one container (null Info: the container is gone from Docker).</summary>
     public sealed record ContainerMetadata(string Id, ContainerInfo? Info);
