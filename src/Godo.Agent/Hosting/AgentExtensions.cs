@@ -26,6 +26,7 @@ public static class AgentExtensions
                 SweepInterval = settings.IsLive ? TimeSpan.FromMilliseconds(100) : null,
                 ReadProc = settings.IsLive ? reader.ReadAll : null,
                 ReconcileInterval = settings.IsLive && settings.ReconcileInterval > TimeSpan.Zero ? settings.ReconcileInterval : null,
+                Caps = settings.Caps,
             }, stats)
             .AddSerialRouter(settings.Assembly, stats, tick: TimeSpan.FromMilliseconds(100))
             // Watched when the process runs a CriticalWatcher (AddCriticalWatch): the pipeline is nothing without them.

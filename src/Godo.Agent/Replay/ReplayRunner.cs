@@ -17,6 +17,8 @@ public sealed record ReplayOptions
     /// <summary>Event time (ms since the epoch) to stop at, inclusive; null replays everything.</summary>
     public long? UntilMs { get; init; }
     public AssemblyOptions Assembly { get; init; } = new();
+    /// <summary>What the tree keeps of each process: the agents' and aggregators' caps, so their trees compare equal.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
 }
 
 /// <summary>
@@ -31,7 +33,7 @@ public static class ReplayRunner
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services => services.AddAkka("godo-replay", b => b
                 .AddAgentHocon()
-                .AddProcessTreeActor(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs }, stats)
+                .AddProcessTreeActor(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs, Caps = options.Caps }, stats)
                 .AddSerialRouter(options.Assembly, stats)))
             .Build();
         // Reading and parsing start together with the actor system, not after it: on two cores they overlap.

@@ -25,6 +25,8 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>What the tree keeps of each process; aggregators apply theirs again on what they receive.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
 }
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
 {
     private readonly TreeActorSettings _settings;
     private readonly PipelineStats _pipeline;
-    private readonly ProcessTree _tree = new();
+    private readonly ProcessTree _tree;
     private readonly Dictionary<long, AuditEvent> _early = new();
     private long _next = 1;
     private long? _endSequence;
@@ -66,6 +68,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     public ProcessTreeActor(TreeActorSettings settings, PipelineStats pipeline)
     {
         _settings = settings; _pipeline = pipeline;
+        _tree = new ProcessTree { Caps = settings.Caps };
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
         Receive<AssembledEvents>(m => { foreach (var e in m.Events) OnEvent(e); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });

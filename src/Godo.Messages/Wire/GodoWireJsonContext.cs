@@ -16,4 +16,6 @@ namespace Godo.Messages.Wire;
 [JsonSerializable(typeof(AgentHeartbeat))]
 [JsonSerializable(typeof(SnapshotRequest))]
 [JsonSerializable(typeof(AgentUnreachable))]
+[JsonSerializable(typeof(SnapshotChunk))]
+[JsonSerializable(typeof(IngestAck))]
 public sealed partial class GodoWireJsonContext : JsonSerializerContext;

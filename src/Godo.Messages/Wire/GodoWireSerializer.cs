@@ -22,6 +22,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
     public const string HeartbeatManifest = "hb";
     public const string SnapshotRequestManifest = "sr";
     public const string AgentUnreachableManifest = "au";
+    public const string SnapshotChunkManifest = "sc";
+    public const string IngestAckManifest = "ia";
 
     public override int Identifier => SerializerId;
 
@@ -35,6 +37,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(AgentHeartbeat)] = HeartbeatManifest,
         [typeof(SnapshotRequest)] = SnapshotRequestManifest,
         [typeof(AgentUnreachable)] = AgentUnreachableManifest,
+        [typeof(SnapshotChunk)] = SnapshotChunkManifest,
+        [typeof(IngestAck)] = IngestAckManifest,
     };
 
     public override string Manifest(object o) =>
@@ -48,6 +52,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         AgentHeartbeat m => JsonSerializer.SerializeToUtf8Bytes(m, Json.AgentHeartbeat),
         SnapshotRequest m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.SerializeToUtf8Bytes(m, Json.AgentUnreachable),
+        SnapshotChunk m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotChunk),
+        IngestAck m => JsonSerializer.SerializeToUtf8Bytes(m, Json.IngestAck),
         _ => throw new ArgumentException($"{obj.GetType()} is not a godo wire message", nameof(obj)),
     };
 
@@ -58,6 +64,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         HeartbeatManifest => Read(bytes, Json.AgentHeartbeat),
         SnapshotRequestManifest => Read(bytes, Json.SnapshotRequest),
         AgentUnreachableManifest => Read(bytes, Json.AgentUnreachable),
+        SnapshotChunkManifest => Read(bytes, Json.SnapshotChunk),
+        IngestAckManifest => Read(bytes, Json.IngestAck),
         _ => throw new SerializationException($"unknown godo wire manifest '{manifest}' (a newer peer?)"),
     };
 

@@ -57,6 +57,8 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         Assert.Equal("hb", GodoWireSerializer.Manifests[typeof(AgentHeartbeat)]);
         Assert.Equal("sr", GodoWireSerializer.Manifests[typeof(SnapshotRequest)]);
         Assert.Equal("au", GodoWireSerializer.Manifests[typeof(AgentUnreachable)]);
+        Assert.Equal("sc", GodoWireSerializer.Manifests[typeof(SnapshotChunk)]);
+        Assert.Equal("ia", GodoWireSerializer.Manifests[typeof(IngestAck)]);
         Assert.Equal(4711, GodoWireSerializer.SerializerId);
     }
 
@@ -85,6 +87,8 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         AgentHeartbeat m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.AgentHeartbeat),
         SnapshotRequest m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.AgentUnreachable),
+        SnapshotChunk m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotChunk),
+        IngestAck m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.IngestAck),
         _ => throw new ArgumentException(o.GetType().Name),
     };
 }

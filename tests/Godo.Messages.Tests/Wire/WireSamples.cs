@@ -14,6 +14,7 @@ public static class WireSamples
     {
         Version = "0.1.0", StartedAt = T0, RecordsPerSecond = 1234.5, EventsPerSecond = 321.25, Records = 10, Events = 5,
         Malformed = 1, Lost = 2, Backlog = 3, Corrections = 4, Source = "netlink", ProcEvents = 6, ExitSources = ["audit", "proc-events"],
+        BufferOverflows = 7, DeltasDiscarded = 8, SnapshotsAbandoned = 9,
     };
 
     public static readonly ProcessInfo Shell = new()
@@ -23,6 +24,11 @@ public static class WireSamples
     };
 
     public static readonly ProcessInfo HostProcess = new() { Pid = 1, Ppid = 0, Comm = "systemd" };
+
+    public static readonly ProcessInfo CutArgv = new()
+    {
+        Pid = 77, Ppid = 1, Comm = "node", Argv = ["node", "-e", "x"], ArgvTruncated = true, ArgvBytes = 1_900_000, ArgvCount = 12,
+    };
 
     public static readonly ContainerInfo Container = new()
     {
@@ -42,5 +48,9 @@ public static class WireSamples
         yield return new AgentHeartbeat("web-1", "b1f0a7c2", 18, T0, Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
         yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21");
         yield return new AgentUnreachable("akka.tcp://godo-agent@127.0.0.1:4100", T0);
+        yield return new SnapshotChunk("web-1", "b1f0a7c2", 17, 0, [Shell, CutArgv],
+            new SnapshotHeader(T0, [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
+                new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ==")), Count: 1);
+        yield return new IngestAck("web-1", "b1f0a7c2", 17, 3);
     }
 }
