@@ -199,7 +199,8 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     {
         if (_sequence == 0 || _snapshotPending) return; // the snapshot on its way from the tree holds these changes already
         if (_snapshotNeeded) return;                     // and so will the next one
-        if (Open && _held.Count == 0) { SendDelta(changes); return; }
+        // Straight out only within what may go unanswered: a burst bigger than that is held, and past the bound, a snapshot.
+        if (Open && _held.Count == 0 && (!Remote || _unansweredBytes + DeltaBuffer.SizeOf(changes) <= _settings.BufferBytes)) { SendDelta(changes); return; }
         if (!_held.Add(changes))
         {
             _log.Warning("more than {0} bytes of changes held while no aggregator answers: dropped for a fresh snapshot", _held.LimitBytes);

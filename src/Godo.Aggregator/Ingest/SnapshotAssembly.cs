@@ -28,6 +28,8 @@ public sealed class SnapshotAssembly(ProcessCaps caps, TimeSpan timeout)
     }
 
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    // The last snapshot completed per host: its late repeats are stale, not the start of another.
+    private readonly Dictionary<string, (string Incarnation, long Sequence)> _completed = new(StringComparer.Ordinal);
 
     /// <summary>Snapshots dropped unfinished: replaced by a newer one, or timed out.</summary>
     public long Abandoned { get; private set; }
@@ -39,6 +41,8 @@ public sealed class SnapshotAssembly(ProcessCaps caps, TimeSpan timeout)
     public ChunkResult Add(SnapshotChunk c, DateTimeOffset now)
     {
         if (c.Index < 0 || c.Count is < 1 || c.Count is { } n && c.Index >= n) return new ChunkResult(ChunkOutcome.Stale);
+        if (_completed.TryGetValue(c.Host, out var done) && done.Incarnation == c.Incarnation && c.Sequence <= done.Sequence)
+            return new ChunkResult(ChunkOutcome.Stale);
         if (_pending.TryGetValue(c.Host, out var p) && !(p.Incarnation == c.Incarnation && p.Sequence == c.Sequence))
         {
             if (p.Incarnation == c.Incarnation && c.Sequence < p.Sequence) return new ChunkResult(ChunkOutcome.Stale);
@@ -53,6 +57,7 @@ public sealed class SnapshotAssembly(ProcessCaps caps, TimeSpan timeout)
         if (c.Count is { } total) p.Count = total;
         if (p.Count is not { } all || p.Header is not { } h || p.Pieces.Count < all) return new ChunkResult(ChunkOutcome.Kept);
         _pending.Remove(c.Host);
+        _completed[c.Host] = (p.Incarnation, p.Sequence);
         var processes = ImmutableArray.CreateBuilder<ProcessInfo>(p.Pieces.Values.Sum(x => x.Length));
         for (var i = 0; i < all; i++) processes.AddRange(p.Pieces[i]);
         return new ChunkResult(ChunkOutcome.Completed, new HostSnapshot(c.Host, p.Incarnation, p.Sequence, h.AsOf, processes.MoveToImmutable(),
