@@ -36,7 +36,7 @@ public sealed record PublisherSettings
     public long ChunkBytes { get; init; } = 1024 * 1024;
     public int ChunkProcesses { get; init; } = 5000;
     /// <summary>Pieces of a snapshot sent ahead of the slowest aggregator's acks.</summary>
-    public int ChunkWindow { get; init; } = 4;
+    public int ChunkWindow { get; init; } = 8;
     /// <summary>An aggregator that acks no piece for this long stops holding the window; with none acking, the snapshot is given up.</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Deltas held (while a snapshot goes, or no aggregator answers), and deltas sent unanswered, at most this many bytes each.</summary>

