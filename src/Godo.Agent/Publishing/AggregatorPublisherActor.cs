@@ -40,7 +40,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     /// <summary>The last sequence wholly handed to the transport (a snapshot counts once its last piece is).</summary>
     private long _sentSequence;
     private bool _snapshotPending;
-    /// <summary>What the aggregators have is no longer enough (held deltas dropped, a snapshot given up or asked for while one was going): a snapshot goes next.</summary>
+    /// <summary>What the aggregators have is no longer enough (held deltas dropped, a snapshot given up): a snapshot goes next, once one answers.</summary>
     private bool _snapshotNeeded;
     private SnapshotWindow? _sending;
     private DateTime _lastSnapshotAt = DateTime.MinValue;
@@ -81,8 +81,9 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             _requests++;
             Answered();
             if (_snapshotPending || _tree is null) return;
-            // A piece already went past the asker: it needs the next snapshot.
-            if (_sending is not null) { _snapshotNeeded = true; return; }
+            // One is on its way to every aggregator. One that joined after its first piece went still lacks the host
+            // when it ends, and asks again then (its heartbeat check), to be answered by the next.
+            if (_sending is not null) return;
             if (DateTime.UtcNow - _lastSnapshotAt < _settings.SnapshotCoalesce) return; // the one just sent answers it
             _log.Info("snapshot asked by {0}: {1}", Sender.Path, r.Reason);
             AskSnapshot();
@@ -90,7 +91,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         Receive<IngestAck>(a =>
         {
             if (a.Incarnation != _incarnation) return;
-            if (a.Chunk >= 0 && _sending is { } s && s.Sequence == a.Sequence) s.Ack(Sender, a.Chunk, DateTime.UtcNow);
+            if (a.Chunk >= 0 && _sending is { } s && s.Sequence == a.Sequence) s.Ack(a.From ?? Sender.Path.ToString(), a.Chunk, DateTime.UtcNow);
             Answered();
         });
         Receive<HeartbeatTick>(_ =>
@@ -203,8 +204,9 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         if (Open && _held.Count == 0 && (!Remote || _unansweredBytes + DeltaBuffer.SizeOf(changes) <= _settings.BufferBytes)) { SendDelta(changes); return; }
         if (!_held.Add(changes))
         {
-            _log.Warning("more than {0} bytes of changes held while no aggregator answers: dropped for a fresh snapshot", _held.LimitBytes);
+            _log.Warning("more than {0} bytes of changes held (no aggregator answering, a snapshot on its way, or a burst): dropped for a fresh snapshot", _held.LimitBytes);
             _snapshotNeeded = true;
+            Pump(); // at once if an aggregator answers
         }
     }
 

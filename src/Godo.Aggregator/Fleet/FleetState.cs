@@ -138,17 +138,18 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             }
             foreach (var change in d.Processes.OrEmpty())
             {
-                var p = change.Process;
+                // Capped first: compared with what is kept, and what events carry, is never more than the cap.
+                var p = change.Kind == ProcessChangeKind.Removed ? change.Process : Intern(change.Process);
                 h.Processes.TryGetValue(p.Pid, out var old);
                 switch (change.Kind)
                 {
                     case ProcessChangeKind.Upsert:
                         if (IsExec(old, p)) events.Add(ExecEvent(h, p, d.AsOf));
-                        h.Processes[p.Pid] = Intern(p);
+                        h.Processes[p.Pid] = p;
                         break;
                     case ProcessChangeKind.Exited:
                         if (old is not null && old.ExitedAt is null && old.StartedAt == p.StartedAt) events.Add(ExitEvent(h, p, d.AsOf));
-                        h.Processes[p.Pid] = Intern(p);
+                        h.Processes[p.Pid] = p;
                         break;
                     case ProcessChangeKind.Removed:
                         // Only that incarnation of the pid: a reused pid's new process stays.

@@ -32,6 +32,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
     private readonly SnapshotAssembly _assembly;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _mediator;
+    private readonly string _self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -96,7 +97,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
                 OnChunk(chunk, inProcess);
                 return;
             case AgentHeartbeat hb:
-                Sender.Tell(new IngestAck(hb.Host, hb.Incarnation, hb.LastSequence));
+                Sender.Tell(new IngestAck(hb.Host, hb.Incarnation, hb.LastSequence, From: _self));
                 break;
             case HostDelta d when _assembly.Assembling(d.Host, d.Incarnation):
                 _metrics.Count(IngestResult.Dropped, d);
@@ -112,7 +113,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
             _log.Debug("snapshot piece refused: {0}", badName);
             return;
         }
-        Sender.Tell(new IngestAck(chunk.Host, chunk.Incarnation, chunk.Sequence, chunk.Index));
+        Sender.Tell(new IngestAck(chunk.Host, chunk.Incarnation, chunk.Sequence, chunk.Index, _self));
         var abandoned = _assembly.Abandoned;
         var result = _assembly.Add(chunk, _fleet.Now);
         _metrics.SnapshotChunks.WithLabels(result.Outcome.ToString().ToLowerInvariant()).Inc();

@@ -60,8 +60,9 @@ public sealed record SnapshotHeader(
 /// <summary>
 /// Aggregator → agent: piece <see cref="Chunk"/> of snapshot <see cref="Sequence"/> arrived (its window moves on), or,
 /// with <see cref="Chunk"/> -1, a heartbeat did: an aggregator answers, so deltas need not be held back.
+/// <see cref="From"/> names the aggregator (its address): replies through a ClusterClient's tunnel carry no sender of their own.
 /// </summary>
-public sealed record IngestAck(string Host, string Incarnation, long Sequence, int Chunk = -1) : IGodoWireMessage;
+public sealed record IngestAck(string Host, string Incarnation, long Sequence, int Chunk = -1, string? From = null) : IGodoWireMessage;
 
 /// <summary>The agent's certificate (PEM) and its signature, with the certificate's key, over (host, incarnation, <see cref="SignedAt"/>).</summary>
 public sealed record AgentIdentity(string CertificatePem, DateTimeOffset SignedAt, string Signature);

@@ -319,7 +319,10 @@ public sealed class FleetStateTests
         }, () => _now);
         var huge = P(300, 1, "/bin/node", null, 1000, null, "node", new string('x', 1_000_000));
         fleet.ApplySnapshot(Snap(ps: [P(1, 0, "/sbin/init"), huge]));
-        fleet.ApplyDelta(Delta(2, ps: [Up(huge with { Pid = 301 })]));
+        var exec = Assert.Single(fleet.ApplyDelta(Delta(2, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
+        Assert.True(exec.Argv.Sum(a => a.Length + 1) <= 4096, "the feed carries the capped argv");
+        // the same process again is no new exec: it is compared as kept, capped
+        Assert.DoesNotContain(fleet.ApplyDelta(Delta(3, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
         foreach (var p in fleet.Get("h1")!.ToTree().Processes.Where(p => p.Pid >= 300))
         {
             Assert.True(p.ArgvTruncated);

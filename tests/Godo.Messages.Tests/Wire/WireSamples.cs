@@ -51,6 +51,6 @@ public static class WireSamples
         yield return new SnapshotChunk("web-1", "b1f0a7c2", 17, 0, [Shell, CutArgv],
             new SnapshotHeader(T0, [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
                 new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ==")), Count: 1);
-        yield return new IngestAck("web-1", "b1f0a7c2", 17, 3);
+        yield return new IngestAck("web-1", "b1f0a7c2", 17, 3, "akka.tcp://godo@10.0.0.1:4053");
     }
 }
