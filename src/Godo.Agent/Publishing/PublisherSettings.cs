@@ -38,7 +38,7 @@ public sealed record PublisherSettings
     /// <summary>Pieces of a snapshot sent ahead of the slowest aggregator's acks.</summary>
     public int ChunkWindow { get; init; } = 8;
     /// <summary>An aggregator that acks no piece for this long stops holding the window; with none acking, the snapshot is given up.</summary>
-    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Deltas held (while a snapshot goes, or no aggregator answers), and deltas sent unanswered, at most this many bytes each.</summary>
     public long BufferBytes { get; init; } = 8L * 1024 * 1024;
     /// <summary>Aggregators ack every heartbeat: none for this long, and deltas are held instead of sent.</summary>
