@@ -69,8 +69,10 @@ export function fmtArgvCut(p) {
   return 'argv cut: ' + num(p.argvBytes) + ' bytes in ' + num(p.argvCount) + ' arguments';
 }
 
-export function fmtUser(uid) {
+/** uid and, when the host's agent knows it, the user's name. */
+export function fmtUser(uid, user) {
   if (uid === null || uid === undefined) return DASH;
+  if (user) return uid + ' ' + user;
   return uid === 0 ? '0 root' : String(uid);
 }
 

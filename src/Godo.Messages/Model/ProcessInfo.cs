@@ -25,6 +25,8 @@ public sealed record ProcessInfo
     public int ArgvCount { get; init; }
     public string? Cwd { get; init; }
     public int? Uid { get; init; }
+    /// <summary>The name of <see cref="Uid"/> on its host, when a live agent knows it (the host's /etc/passwd).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? User { get; init; }
     /// <summary>Full 64-hex container id, or null for a host process.</summary>
     public string? Container { get; init; }
     /// <summary>Pid inside the container's pid namespace, when known.</summary>
