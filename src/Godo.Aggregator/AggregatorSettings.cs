@@ -1,5 +1,6 @@
 using Godo.Aggregator.Fleet;
 using Godo.Messages;
+using Godo.Messages.Model;
 using Godo.Messages.Security;
 
 namespace Godo.Aggregator;
@@ -35,6 +36,12 @@ public sealed record AggregatorSettings
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(6);
     public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Retention { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>How long a down host's whole tree is kept; then only its summary, until <see cref="Retention"/>.</summary>
+    public TimeSpan TreeRetention { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>What is kept of each process the agents send (argv cap), whatever the agent applied.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
+    /// <summary>A snapshot whose chunks stop coming for this long is dropped (and counted).</summary>
+    public TimeSpan SnapshotAssemblyTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan SnapshotRetry { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>How often host status is re-evaluated.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -54,6 +61,7 @@ public sealed record AggregatorSettings
     public FleetOptions Fleet => new()
     {
         StaleAfter = StaleAfter, DownAfter = DownAfter, Retention = Retention, SnapshotRetry = SnapshotRetry, Trust = Tls,
+        TreeRetention = TreeRetention, Caps = Caps, SnapshotAssemblyTimeout = SnapshotAssemblyTimeout,
     };
 
     public FeedOptions Feed => new() { ClientBytes = FeedClientBytes, HistoryBytes = FeedHistoryBytes };

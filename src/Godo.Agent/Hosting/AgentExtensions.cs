@@ -26,6 +26,7 @@ public static class AgentExtensions
                 SweepInterval = settings.IsLive ? TimeSpan.FromMilliseconds(100) : null,
                 ReadProc = settings.IsLive ? reader.ReadAll : null,
                 ReconcileInterval = settings.IsLive && settings.ReconcileInterval > TimeSpan.Zero ? settings.ReconcileInterval : null,
+                Caps = settings.Caps,
                 Users = settings.IsLive ? new UserNames() : null,
             }, stats)
             // A live host sends records a few at a time: router and assemblers share the tree's thread, so a batch goes

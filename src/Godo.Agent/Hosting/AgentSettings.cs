@@ -1,5 +1,6 @@
 using Godo.Agent.Assembly;
 using Godo.Agent.Netlink;
+using Godo.Messages.Model;
 using Godo.Messages.Security;
 
 namespace Godo.Agent.Hosting;
@@ -47,6 +48,10 @@ public sealed record AgentSettings
     public string? PublicHost { get; init; }
     /// <summary>Mutual TLS for remoting (the agent's certificate names <see cref="HostName"/>); null: plain TCP.</summary>
     public FleetTrust? Tls { get; init; }
+    /// <summary>What the tree keeps and sends of each process (argv cap); the aggregators apply theirs again.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
+    /// <summary>Bytes of deltas the publisher holds while no aggregator answers; past it, a fresh snapshot replaces them.</summary>
+    public long PublishBufferBytes { get; init; } = 8L * 1024 * 1024;
 
     public bool IsLive => Source == SourceKind.Netlink;
     public string SourceText => Source switch { SourceKind.File => "file:" + FilePath, SourceKind.Stdin => "stdin", _ => "netlink" };

@@ -32,6 +32,17 @@ public sealed record PublisherSettings
     public FleetTrust? Tls { get; init; }
     /// <summary>Largest remote message (a snapshot of a big host); the aggregators allow the same.</summary>
     public long MaxFrameSize { get; init; } = 32L * 1024 * 1024;
+    /// <summary>A snapshot goes in pieces of about this many bytes (estimated), far under <see cref="MaxFrameSize"/>; big deltas are cut the same way.</summary>
+    public long ChunkBytes { get; init; } = 1024 * 1024;
+    public int ChunkProcesses { get; init; } = 5000;
+    /// <summary>Pieces of a snapshot sent ahead of the slowest aggregator's acks.</summary>
+    public int ChunkWindow { get; init; } = 8;
+    /// <summary>An aggregator that acks no piece for this long stops holding the window; with none acking, the snapshot is given up.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Deltas held (while a snapshot goes, or no aggregator answers), and deltas sent unanswered, at most this many bytes each.</summary>
+    public long BufferBytes { get; init; } = 8L * 1024 * 1024;
+    /// <summary>Aggregators ack every heartbeat: none for this long, and deltas are held instead of sent.</summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>TEST ONLY: deltas for which this returns true get a sequence number but are never sent (to exercise gap healing).</summary>
     public Func<HostDelta, bool>? DropDelta { get; init; }
 

@@ -14,6 +14,8 @@ public sealed record ReplayOptions
     /// <summary>Event time (ms since the epoch) to stop at, inclusive; null replays everything.</summary>
     public long? UntilMs { get; init; }
     public AssemblyOptions Assembly { get; init; } = new();
+    /// <summary>What the tree keeps of each process: the agents' and aggregators' caps, so their trees compare equal.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
 }
 
 /// <summary>
@@ -41,7 +43,7 @@ public static class ReplayRunner
         var starting = Task.Run(() =>
         {
             var system = ActorSystem.Create("godo-replay", ReplayHocon.WithFallback(AgentHocon.Config));
-            var tree = system.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs }, stats)
+            var tree = system.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs, Caps = options.Caps }, stats)
                 .WithDispatcher(ProcessTreeActorExtensions.Dispatcher), ProcessTreeActorExtensions.ActorName);
             var router = system.ActorOf(SerialRouterActor.Props(options.Assembly, tree, stats), SerialRouterActorExtensions.ActorName);
             return (system, tree, router);

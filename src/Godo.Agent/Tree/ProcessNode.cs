@@ -22,7 +22,12 @@ public sealed class ProcessNode
     public string? Comm { get; set; }
     public string? Exe { get; set; }
     public string? Cwd { get; set; }
+    /// <summary>argv as kept: cut to the tree's cap (see <see cref="ProcessTree.SetArgv"/>).</summary>
     public ImmutableArray<string> Argv { get; set; } = ImmutableArray<string>.Empty;
+    /// <summary>argv was cut: the whole one's size in bytes and its count (see Godo.Messages.Model.ProcessCaps).</summary>
+    public bool ArgvTruncated { get; set; }
+    public int ArgvBytes { get; set; }
+    public int ArgvCount { get; set; }
     public int? Uid { get; set; }
     public string? Container { get; set; }
     public int? NsPid { get; set; }

@@ -29,9 +29,10 @@ public sealed partial class ProcessTree
     {
         var n = new ProcessNode(e.Pid, e.Ppid, e.StartedAt.ToUnixTimeMilliseconds(), 0)
         {
-            CreatorPid = e.Ppid, Comm = e.Comm, Exe = CleanExe(e.Exe), Argv = e.Argv, Cwd = e.Cwd, Uid = e.Uid,
+            CreatorPid = e.Ppid, Comm = e.Comm, Exe = CleanExe(e.Exe), Cwd = e.Cwd, Uid = e.Uid,
             FromProc = true, ProcStartTicks = (long)e.StartTicks,
         };
+        SetArgv(n, e.Argv);
         if (e.ContainerId is not null)
         {
             n.Container = e.ContainerId;
@@ -114,10 +115,11 @@ public sealed partial class ProcessTree
                 SetContainer(node, e.ContainerId);
                 node.InContainerPidNs = e.NsPid is { } ns && ns != e.Pid;
             }
-            if (!e.Argv.IsDefaultOrEmpty && !node.Argv.SequenceEqual(e.Argv))
+            // The tree keeps argv cut to the cap: compare like with like.
+            if (!e.Argv.IsDefaultOrEmpty && Caps.Argv(e.Argv) is var procArgv && !node.Argv.SequenceEqual(procArgv.Argv))
             {
-                corrections.Add($"argv of {e.Pid} ({Describe(node)}): [{string.Join(' ', node.Argv)}] -> [{string.Join(' ', e.Argv)}]: an exec was not seen, or the process rewrote its argv");
-                node.Argv = e.Argv;
+                corrections.Add($"argv of {e.Pid} ({Describe(node)}): [{string.Join(' ', node.Argv)}] -> [{string.Join(' ', procArgv.Argv)}]: an exec was not seen, or the process rewrote its argv");
+                SetArgv(node, e.Argv);
                 Touch(node);
             }
             if (node.NsPid is null && e.ContainerId is not null) { node.NsPid = e.NsPid; node.NsPidCertain = e.NsPid is not null; }

@@ -34,6 +34,8 @@ public sealed partial class ProcessTree
     private readonly HashSet<ProcessNode> _dirty = new();
 
     public TreeStats Stats { get; } = new();
+    /// <summary>What is kept of each process (argv, exe, cwd, comm): the same caps in replay, agent and aggregator.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
     public long NowMs { get; private set; }
     public int Count => _byPid.Count;
     public IReadOnlyDictionary<string, ContainerState> Containers => _containers;
@@ -153,7 +155,7 @@ public sealed partial class ProcessTree
         else
         {
             n.Exe = e.Exe; n.Comm = e.Comm;
-            n.Argv = !e.Proctitle.IsDefault ? e.Proctitle : ImmutableArray<string>.Empty;
+            SetArgv(n, !e.Proctitle.IsDefault ? e.Proctitle : ImmutableArray<string>.Empty);
             n.Uid = e.Uid;
             if (creator is not null) { n.Container = creator.Container; n.InContainerPidNs = creator.InContainerPidNs; }
         }
@@ -170,6 +172,7 @@ public sealed partial class ProcessTree
     private static void InheritFrom(ProcessNode child, ProcessNode parent)
     {
         child.Exe = parent.Exe; child.Comm = parent.Comm; child.Argv = parent.Argv; child.Cwd = parent.Cwd;
+        child.ArgvTruncated = parent.ArgvTruncated; child.ArgvBytes = parent.ArgvBytes; child.ArgvCount = parent.ArgvCount;
         child.Uid = parent.Uid; child.Container = parent.Container; child.InContainerPidNs = parent.InContainerPidNs;
     }
 
@@ -228,8 +231,8 @@ public sealed partial class ProcessTree
     {
         if (e.Success != true) return;
         Stats.Execs++;
-        if (!e.Argv.IsDefault) p.Argv = e.Argv;
-        else if (!e.Proctitle.IsDefault) p.Argv = e.Proctitle;
+        if (!e.Argv.IsDefault) SetArgv(p, e.Argv);
+        else if (!e.Proctitle.IsDefault) SetArgv(p, e.Proctitle);
         p.Exe = e.Exe; p.Comm = e.Comm;
         if (e.Cwd is not null) p.Cwd = e.Cwd;
         DetectShim(p);
@@ -491,9 +494,23 @@ public sealed partial class ProcessTree
 
     // ---- output -------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Keeps <paramref name="argv"/> (decoded whole from the kernel's records) cut to <see cref="Caps"/>: a hostile
+    /// argv costs the tree, the wire and every aggregator no more than the cap.
+    /// </summary>
+    internal void SetArgv(ProcessNode n, ImmutableArray<string> argv)
+    {
+        var capped = Caps.Argv(argv);
+        n.Argv = capped.Argv;
+        (n.ArgvTruncated, n.ArgvBytes, n.ArgvCount) = (capped.Truncated, capped.OriginalBytes, capped.OriginalCount);
+    }
+
+    /// <summary>The node in the public schema; exe, cwd and comm cut to their caps (the kernel's own limits, unless hostile).</summary>
     public static ProcessInfo ToInfo(ProcessNode n) => new()
     {
-        Pid = n.Pid, Ppid = n.Ppid, Comm = n.Comm, Exe = n.Exe, Argv = n.Argv, Cwd = n.Cwd, Uid = n.Uid,
+        Pid = n.Pid, Ppid = n.Ppid, Comm = ProcessCaps.Text(n.Comm, ProcessCaps.CommBytes), Exe = ProcessCaps.Text(n.Exe, ProcessCaps.PathBytes),
+        Argv = n.Argv, ArgvTruncated = n.ArgvTruncated, ArgvBytes = n.ArgvBytes, ArgvCount = n.ArgvCount,
+        Cwd = ProcessCaps.Text(n.Cwd, ProcessCaps.PathBytes), Uid = n.Uid,
         Container = n.Container, NsPid = n.NsPid,
         StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(n.StartMs),
         ExitedAt = n.ExitMs is { } x ? DateTimeOffset.FromUnixTimeMilliseconds(x) : null,

@@ -25,6 +25,8 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>What the tree keeps of each process; aggregators apply theirs again on what they receive.</summary>
+    public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
     /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
     public Proc.UserNames? Users { get; init; }
     /// <summary>The exec/exit feed's reorder window and bounds.</summary>
@@ -40,7 +42,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
 {
     private readonly TreeActorSettings _settings;
     private readonly PipelineStats _pipeline;
-    private readonly ProcessTree _tree = new();
+    private readonly ProcessTree _tree;
     private readonly Dictionary<long, AuditEvent> _early = new();
     /// <summary>Runs of events that overtook earlier ones between assemblers, by their first sequence.</summary>
     private readonly Dictionary<long, ImmutableArray<AuditEvent>> _earlyRuns = new();
@@ -78,6 +80,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         _settings = settings; _pipeline = pipeline;
         _feed = new FeedBuffer(settings.Feed);
+        _tree = new ProcessTree { Caps = settings.Caps };
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
         Receive<AssembledEvents>(m => { OnEvents(m.Events); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });

@@ -10,6 +10,7 @@ internal static class ApiErrorResults
     {
         public static IResult NotFound(string message) => Results.Json(new ApiError(message, 404), statusCode: 404);
         public static IResult BadRequest(string message) => Results.Json(new ApiError(message, 400), statusCode: 400);
+        public static IResult Gone(string message) => Results.Json(new ApiError(message, 410), statusCode: 410);
         public static IResult Conflict(string message, object candidates) => Results.Json(new ApiError(message, 409, candidates), statusCode: 409);
     }
 }

@@ -25,6 +25,8 @@ public static class FleetEndpoints
         {
             if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
             if (fleet.Get(host) is not { } h) return UnknownHost(host);
+            if (h.TreeReleased)
+                return ApiError.Gone($"host '{host}' is down (since {h.DownSince:u}): its tree is no longer held, only its summary (GET /api/hosts/{host}); it comes back with its agent");
             // Exactly the document of `godo replay --json` (the public schema's own serializer).
             return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(h.ToTree(includeExited), GodoJsonContext.Default.HostTree), "application/json");
         });
@@ -101,7 +103,8 @@ public static class FleetEndpoints
     private static ProcessRow Row(ProcessView v, string? containerName)
     {
         var p = v.Process;
-        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt, p.User);
+        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt, p.User,
+            p.ArgvTruncated, p.ArgvBytes, p.ArgvCount);
     }
 
     internal static IResult UnknownHost(string host) => ApiError.NotFound($"unknown host '{host}'");

@@ -9,6 +9,12 @@ public sealed record FleetOptions
     public required TimeSpan DownAfter { get; init; }
     /// <summary>How long a down host stays visible.</summary>
     public required TimeSpan Retention { get; init; }
+    /// <summary>How long a down host's whole tree is kept; then only its summary (counts, containers, last seen).</summary>
+    public TimeSpan TreeRetention { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>A snapshot whose pieces stop coming for this long is dropped.</summary>
+    public TimeSpan SnapshotAssemblyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Applied to every process received, whatever the agent applied (an old or hostile one).</summary>
+    public Godo.Messages.Model.ProcessCaps Caps { get; init; } = Godo.Messages.Model.ProcessCaps.Default;
     /// <summary>At most one snapshot request per host this often (a burst of deltas after a gap asks once).</summary>
     public required TimeSpan SnapshotRetry { get; init; }
     /// <summary>

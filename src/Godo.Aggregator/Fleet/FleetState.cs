@@ -98,6 +98,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             h.Sequence = s.Sequence;
             h.AsOf = s.AsOf;
             h.AwaitingSnapshot = false;
+            h.HoldTree();
             h.SnapshotsApplied++;
             h.Verified = Options.Trust is not null && !inProcess;
             if (oldContainers is not null)
@@ -133,12 +134,13 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             }
             foreach (var change in d.Processes.OrEmpty())
             {
-                var p = change.Process;
+                // Capped first: what is kept is never more than this aggregator's cap, whatever the agent sent.
+                var p = change.Kind == ProcessChangeKind.Removed ? change.Process : Intern(change.Process);
                 h.Processes.TryGetValue(p.Pid, out var old);
                 switch (change.Kind)
                 {
                     case ProcessChangeKind.Upsert or ProcessChangeKind.Exited:
-                        h.Processes[p.Pid] = Intern(p);
+                        h.Processes[p.Pid] = p;
                         break;
                     case ProcessChangeKind.Removed:
                         // Only that incarnation of the pid: a reused pid's new process stays.
@@ -176,11 +178,13 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 return Options.Trust is null && Holds(h, hb.AgentAddress) ? Refuse(h, "another agent holds this host", hb.AgentAddress, now)
                     : AskLocked(h, hb.Incarnation, "new incarnation", now);
             Touch(h, now, events, hb.Stats, hb.AgentAddress);
-            if (hb.LastSequence > h.Sequence)
+            if (hb.LastSequence > h.Sequence || h.TreeReleased)
             {
-                // The last delta(s) never came: nothing later will show the gap, so ask now.
+                // The last delta(s) never came: nothing later will show the gap, so ask now. Or the host came back
+                // after its tree was let go: only a snapshot brings it back.
                 h.AwaitingSnapshot = true;
-                var ask = AskLocked(h, hb.Incarnation, $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now);
+                var ask = AskLocked(h, hb.Incarnation, h.TreeReleased ? $"behind: the tree was let go while the host was down"
+                    : $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now);
                 return ask with { Events = events };
             }
         }
@@ -240,6 +244,9 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 else if (h.Status == HostStatus.Up && silent > Options.StaleAfter)
                     SetStatus(h, HostStatus.Stale, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
                 if (h.Conflict is { } conflict && now - conflict.LastSeen > Options.DownAfter) h.Conflict = null;
+                // Memory in proportion to what is alive: a host down for a while keeps only its summary.
+                if (h.Status == HostStatus.Down && h.DownSince is { } downSince && now - downSince > Options.TreeRetention && !h.TreeReleased)
+                    h.ReleaseTree();
                 if (h.Status == HostStatus.Down && h.DownSince is { } since && now - since > Options.Retention)
                 {
                     _hosts.TryRemove(h.Host, out _);
@@ -336,6 +343,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
 
     private ProcessInfo Intern(ProcessInfo p)
     {
+        p = Options.Caps.Apply(p); // whatever the agent applied
         var argv = p.Argv.OrEmpty();
         // argv[0] is usually the exe or comm: share those strings too.
         if (argv.Length > 0 && _pool.TryGetValue(argv[0], out var a0) && !ReferenceEquals(a0, argv[0])) argv = argv.SetItem(0, a0);

@@ -40,9 +40,25 @@ public sealed class HostState(string host)
     public long FeedDropped { get; internal set; }
     /// <summary>The incarnation proved the host with a fleet certificate.</summary>
     public bool Verified { get; internal set; }
+    /// <summary>Down long enough that only the summary is kept (counts, containers, last seen): no processes until a snapshot.</summary>
+    public bool TreeReleased { get; private set; }
+    private int _releasedProcessCount;
+
+    /// <summary>Lets the processes go, keeping their count for the summary; the next snapshot brings them back.</summary>
+    internal void ReleaseTree()
+    {
+        _releasedProcessCount = Processes.Values.Count(p => p.ExitedAt is null);
+        Processes.Clear();
+        Processes.TrimExcess();
+        TreeReleased = true;
+        AwaitingSnapshot = true;
+    }
+
+    internal void HoldTree() => TreeReleased = false;
 
     /// <summary>Live processes (not yet exited), as the agent counts them.</summary>
-    public int ProcessCount { get { lock (Gate) return Processes.Values.Count(p => p.ExitedAt is null); } }
+    public int ProcessCount { get { lock (Gate) return LiveProcesses; } }
+    private int LiveProcesses => TreeReleased ? _releasedProcessCount : Processes.Values.Count(p => p.ExitedAt is null);
     public int ContainerCount { get { lock (Gate) return Containers.Count; } }
 
     /// <summary>The host's tree in the public schema (the document of `godo replay --json`).</summary>
@@ -81,7 +97,7 @@ public sealed class HostState(string host)
             return new HostSummary
             {
                 Host = Host, Status = Status, StatusReason = StatusReason, LastSeen = LastSeen, DownSince = DownSince, AsOf = AsOf,
-                ProcessCount = Processes.Values.Count(p => p.ExitedAt is null), ContainerCount = Containers.Count,
+                ProcessCount = LiveProcesses, ContainerCount = Containers.Count, TreeReleased = TreeReleased,
                 Sequence = Sequence, AgentAddress = AgentAddress, Stats = Stats,
                 AwaitingSnapshot = AwaitingSnapshot, ExitSources = Stats.ExitSources, Conflict = Conflict, Verified = Verified,
             };

@@ -18,6 +18,8 @@ public sealed class AggregatorMetrics
     public Counter SnapshotRequests { get; }
     public Counter Duplicates { get; }
     public Counter FleetEvents { get; }
+    public Counter SnapshotChunks { get; }
+    public Counter SnapshotsAbandoned { get; }
     public Histogram ApiLatency { get; }
     private readonly Gauge _hostRecords, _hostEvents, _hostLost, _hostProcesses, _hostContainers, _hosts, _processes, _heap;
 
@@ -30,6 +32,8 @@ public sealed class AggregatorMetrics
         Heartbeats = f.CreateCounter("godo_heartbeats_total", "Agent heartbeats received.");
         SnapshotRequests = f.CreateCounter("godo_snapshot_requests_total", "Snapshots asked of agents (gap, new incarnation, behind).", "reason");
         Duplicates = f.CreateCounter("godo_ingest_ignored_total", "Messages ignored: repeated sequence, dropped while waiting for a snapshot, or refused (a claim on a host another agent holds, a bad host name).", "outcome");
+        SnapshotChunks = f.CreateCounter("godo_snapshot_chunks_total", "Pieces of agents' snapshots received: kept, completed (the last of a snapshot), duplicate or stale.", "outcome");
+        SnapshotsAbandoned = f.CreateCounter("godo_snapshots_abandoned_total", "Snapshots dropped unfinished: a newer one started, or their pieces stopped coming.");
         FleetEvents = f.CreateCounter("godo_fleet_events_total", "Fleet events derived (exec, exit, container start/stop, host status).", "kind");
         ApiLatency = f.CreateHistogram("godo_api_request_duration_seconds", "HTTP API latency.", new HistogramConfiguration
         {

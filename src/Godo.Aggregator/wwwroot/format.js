@@ -63,6 +63,12 @@ export function fmtArgv(argv) {
   return argv.map((a) => (a === '' || /[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
+/** What a cut argv (argvTruncated) left out: its whole size and count, for the marker after the kept part. */
+export function fmtArgvCut(p) {
+  if (!p || !p.argvTruncated) return null;
+  return 'argv cut: ' + num(p.argvBytes) + ' bytes in ' + num(p.argvCount) + ' arguments';
+}
+
 /** uid and, when the host's agent knows it, the user's name. */
 export function fmtUser(uid, user) {
   if (uid === null || uid === undefined) return DASH;

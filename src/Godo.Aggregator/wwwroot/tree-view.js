@@ -1,7 +1,7 @@
 // The process tree as table rows. Pure: from a tree document (GET /api/hosts/{host}/tree), the selection and the
 // view's memory of earlier draws (collapsed, first seen, exiting) to rows and the memory for the next draw; it does
 // not fetch, keep globals or set timers, so the caller decides when to draw again.
-import { el, show, fmtTime, fmtArgv, fmtUser, cname, shortId, ms } from './format.js';
+import { el, show, fmtTime, fmtArgv, fmtArgvCut, fmtUser, cname, shortId, ms } from './format.js';
 
 const FADE_MS = 1000;   // exited processes fade out over their last second
 const FRESH_MS = 2000;  // new processes are highlighted this long
@@ -163,6 +163,7 @@ function treeRow(p, k, depth, nKids, collapsed, look) {
     collapsed ? '\u25b8' : '\u25be')
     : el('span', { class: 'leaf', text: '\u00b7' });
   const argv = fmtArgv(p.argv);
+  const cut = fmtArgvCut(p);
   const tag = look.names && p.container
     ? el('span', { class: 'muted', text: ' [' + (look.names.get(p.container) || shortId(p.container)) + ']' }) : null;
   return el('tr', {
@@ -177,5 +178,6 @@ function treeRow(p, k, depth, nKids, collapsed, look) {
     el('td', { text: show(p.nsPid) }),
     el('td', { text: fmtUser(p.uid, p.user) }),
     el('td', { title: p.startedAt || null, text: fmtTime(p.startedAt) }),
-    el('td', { class: 'c-argv', title: argv || null, text: argv || show(p.exe) }));
+    el('td', { class: 'c-argv', title: argv ? argv + (cut ? ' \u2026 (' + cut + ')' : '') : null }, argv || show(p.exe),
+      cut ? el('span', { class: 'muted argv-cut', title: cut, text: ' \u2026 [cut]' }) : null));
 }

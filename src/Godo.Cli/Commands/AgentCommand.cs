@@ -24,7 +24,7 @@ public static class AgentCommand
     public sealed record Options(
         Option<string?> Source, Option<bool> Follow, Option<string?> Pace, Option<string?> HostName, Option<string?> AuditMode,
         Option<uint?> BacklogLimit, Option<string?> ReconcileEvery, Option<bool> NoDocker, Option<string[]> Aggregators,
-        Option<string?> Record, Option<string?> ExitSource)
+        Option<string?> Record, Option<string?> ExitSource, Option<string?> ArgvCap)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment (--aggregator is the agent's own).</summary>
         public SettingsLayer Flags(ParseResult parse) => new SettingsLayer()
@@ -37,7 +37,8 @@ public static class AgentCommand
             .Set("Agent:ReconcileEvery", parse.GetValue(ReconcileEvery))
             .Set("Agent:Docker", parse.GetValue(NoDocker), "false")
             .Set("Agent:Record", parse.GetValue(Record))
-            .Set("Agent:ExitSource", parse.GetValue(ExitSource));
+            .Set("Agent:ExitSource", parse.GetValue(ExitSource))
+            .Set("Agent:ArgvCap", parse.GetValue(ArgvCap));
     }
 
     public static Options CreateOptions() => new(
@@ -51,7 +52,12 @@ public static class AgentCommand
         new Option<bool>("--no-docker") { Description = "do not ask the Docker Engine for container names and images" },
         new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false },
         new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" },
-        new Option<string?>("--exit-source") { Description = "with netlink: auto (default) also reads every exit from the kernel's process events connector when it can; audit relies on audit's rules alone (GODO_EXIT_SOURCE)" });
+        new Option<string?>("--exit-source") { Description = "with netlink: auto (default) also reads every exit from the kernel's process events connector when it can; audit relies on audit's rules alone (GODO_EXIT_SOURCE)" },
+        ArgvCapOption());
+
+    /// <summary>`--argv-cap`, the same for agent, standalone and replay, so their trees compare equal.</summary>
+    public static Option<string?> ArgvCapOption() =>
+        new("--argv-cap") { Description = "argv kept and sent per process, e.g. 32KiB (default) or off; a cut argv is marked argvTruncated with its original size and count (GODO_ARGV_CAP)" };
 
     public static Command Create()
     {
@@ -60,12 +66,13 @@ public static class AgentCommand
         var json = new Option<bool>("--json") { Description = "print trees as JSON documents (the replay/API schema)" };
         var remoteHost = new Option<string?>("--remote-host") { Description = "with --aggregator: address the agent's remoting binds (default 127.0.0.1 when every aggregator is on loopback, else 0.0.0.0)" };
         var remotePort = new Option<int?>("--remote-port") { Description = "with --aggregator: the agent's remoting port (default 0: any free port)" };
+        var publishBuffer = new Option<string?>("--publish-buffer") { Description = "with --aggregator: deltas held while no aggregator answers, e.g. 8MiB (default); past it a fresh snapshot replaces them (GODO_PUBLISH_BUFFER)" };
         var publicHost = new Option<string?>("--public-host") { Description = "with --aggregator: address the aggregators reach this agent at, when it differs from --remote-host (default for 0.0.0.0: the machine name)" };
         var tls = TlsSection.Options.Create("agent, named as --host-name");
         var cmd = new Command("agent", "Keep the exact live process tree of this Docker host (or of an audit log) and report it to aggregators.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, o.ExitSource, printEvery, json,
-            remoteHost, remotePort, publicHost,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Aggregators, o.Record, o.ExitSource, o.ArgvCap, printEvery, json,
+            remoteHost, remotePort, publicHost, publishBuffer,
         };
         foreach (var option in tls.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
@@ -73,7 +80,8 @@ public static class AgentCommand
             var flags = o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators))
                 .Set("Agent:RemoteHost", parse.GetValue(remoteHost))
                 .Set("Agent:RemotePort", parse.GetValue(remotePort)?.ToString(CultureInfo.InvariantCulture))
-                .Set("Agent:PublicHost", parse.GetValue(publicHost));
+                .Set("Agent:PublicHost", parse.GetValue(publicHost))
+                .Set("Agent:PublishBuffer", parse.GetValue(publishBuffer));
             var settings = AgentSection.Bind(GodoConfiguration.Build(tls.Flags(flags, parse)));
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
@@ -87,6 +95,7 @@ public static class AgentCommand
                         HostName = settings.HostName, Aggregators = settings.Aggregators, Tls = settings.Tls,
                         RemoteHost = settings.RemoteHost, RemotePort = settings.RemotePort, PublicHost = settings.PublicHost,
                         Stats = AgentStatsSampler.FromPipeline(stats, settings.SourceText),
+                        BufferBytes = settings.PublishBufferBytes,
                     });
             });
             return await RunAsync(host, critical, every, parse.GetValue(json), ct);

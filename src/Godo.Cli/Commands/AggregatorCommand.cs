@@ -17,7 +17,7 @@ public static class AggregatorCommand
     public sealed record Options(
         Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, ApiOptions Api,
         Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention,
-        Option<bool> InsecureRemoting, TlsSection.Options Tls)
+        Option<bool> InsecureRemoting, TlsSection.Options Tls, Option<string?> TreeRetention, Option<string?> ArgvCap)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
         public SettingsLayer Flags(ParseResult parse) => Tls.Flags(Api.Flags(parse, new SettingsLayer()), parse)
@@ -28,7 +28,9 @@ public static class AggregatorCommand
             .SetList("Aggregator:Seeds", parse.GetValue(Seeds))
             .Set("Aggregator:StaleAfter", parse.GetValue(StaleAfter))
             .Set("Aggregator:DownAfter", parse.GetValue(DownAfter))
-            .Set("Aggregator:Retention", parse.GetValue(Retention));
+            .Set("Aggregator:Retention", parse.GetValue(Retention))
+            .Set("Aggregator:TreeRetention", parse.GetValue(TreeRetention))
+            .Set("Aggregator:ArgvCap", parse.GetValue(ArgvCap));
     }
 
     public static Options CreateOptions() => new(
@@ -41,14 +43,16 @@ public static class AggregatorCommand
         new Option<string?>("--down-after") { Description = "a host without heartbeat for this long is down (seconds; default 30)" },
         new Option<string?>("--retention") { Description = "how long down hosts stay visible (seconds or hh:mm:ss; default 1h)" },
         new Option<bool>("--insecure-remoting") { Description = "allow remoting off loopback without TLS (GODO_INSECURE_REMOTING=true): anyone who reaches the port can join the cluster and feed it" },
-        TlsSection.Options.Create("aggregator"));
+        TlsSection.Options.Create("aggregator"),
+        new Option<string?>("--tree-retention") { Description = "how long a down host's whole tree is kept, then only its summary (seconds or hh:mm:ss; default 5m = 300)" },
+        new Option<string?>("--argv-cap") { Description = "argv kept per process, applied again to what agents send, e.g. 32KiB (default) or off (GODO_AGGREGATOR__ARGVCAP)" });
 
     public static Command Create()
     {
         var o = CreateOptions();
         var cmd = new Command("aggregator", "Run an aggregator: a cluster member that merges the agents' process trees and serves the HTTP API.")
         {
-            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.StaleAfter, o.DownAfter, o.Retention, o.InsecureRemoting,
+            o.RemoteHost, o.RemotePort, o.PublicHost, o.Seeds, o.StaleAfter, o.DownAfter, o.Retention, o.InsecureRemoting, o.TreeRetention, o.ArgvCap,
         };
         foreach (var option in o.Api.All) cmd.Options.Add(option);
         foreach (var option in o.Tls.All) cmd.Options.Add(option);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Godo.Agent.Pipeline;
 using Godo.Agent.Replay;
 using Godo.Cli.Output;
+using Godo.Cli.Settings;
 using Godo.Messages.Model;
 
 namespace Godo.Cli.Commands;
@@ -17,14 +18,18 @@ public static class ReplayCommand
         var json = new Option<bool>("--json") { Description = "print one JSON document (the schema of the HTTP API) instead of a tree" };
         var hostName = new Option<string?>("--host-name") { Description = "host name to report (default: this machine's name)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "no progress on standard error" };
+        var argvCap = AgentCommand.ArgvCapOption();
         var cmd = new Command("replay", "Rebuild a host's process tree from an audit log, as it stood at a given moment.")
         {
-            file, until, json, hostName, quiet,
+            file, until, json, hostName, quiet, argvCap,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
             long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u) : null;
+            // The agent's setting (flag, GODO_ARGV_CAP, appsettings.json): a replay keeps what the agent keeps.
+            var config = GodoConfiguration.Build(new SettingsLayer().Set("Agent:ArgvCap", parse.GetValue(argvCap)));
+            var caps = ByteSize.ArgvCap(config["Agent:ArgvCap"], "--argv-cap");
             Stream input;
             if (path == "-") input = Console.OpenStandardInput();
             else
@@ -37,7 +42,7 @@ public static class ReplayCommand
             await using var _ = input;
             var stats = new PipelineStats();
             using var progress = parse.GetValue(quiet) ? null : Progress.Start(stats, input);
-            var tree = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = parse.GetValue(hostName) ?? Environment.MachineName, UntilMs = untilMs }, stats, ct);
+            var tree = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = parse.GetValue(hostName) ?? Environment.MachineName, UntilMs = untilMs, Caps = caps }, stats, ct);
             progress?.Dispose();
             // An empty file, random bytes or /etc/shadow would otherwise give an empty tree "as of 1970-01-01".
             if (Interlocked.Read(ref stats.Records) == 0)

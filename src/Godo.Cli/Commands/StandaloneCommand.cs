@@ -25,7 +25,7 @@ public static class StandaloneCommand
         var tls = TlsSection.Options.Create("aggregator");
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
-            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource,
+            o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource, o.ArgvCap,
         };
         foreach (var option in api.All) cmd.Options.Add(option);
         foreach (var option in tls.All) cmd.Options.Add(option);
@@ -35,7 +35,8 @@ public static class StandaloneCommand
             // One process, one certificate: the standalone is a cluster member (role aggregator); its own agent's
             // messages never cross the wire, so they need no agent certificate.
             var agent = AgentSection.Bind(config, withTls: false);
-            var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config));
+            // One tree, one cap: the aggregator keeps what its own agent keeps.
+            var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config)) with { Caps = agent.Caps };
             var tlsNote = settings.Tls is null ? "" : ", mutual TLS";
             var stats = new PipelineStats();
             WebApplication app;

@@ -31,6 +31,10 @@ public sealed class AgentSection
     public string? RemoteHost { get; init; }
     public string? RemotePort { get; init; }
     public string? PublicHost { get; init; }
+    /// <summary>argv kept per process: a size (32KiB) or off.</summary>
+    public string? ArgvCap { get; init; }
+    /// <summary>Bytes of deltas held while no aggregator answers (8MiB).</summary>
+    public string? PublishBuffer { get; init; }
 
     /// <summary>
     /// The agent's settings, with its TLS certificates (section "Tls") loaded and checked against its host name
@@ -57,6 +61,9 @@ public sealed class AgentSection
             PublicHost = PublicHost ?? settings.PublicHost,
             Follow = Flag(Follow, "Agent:Follow") ?? settings.Follow,
             Docker = Flag(Docker, "Agent:Docker") ?? settings.Docker,
+            Caps = ByteSize.ArgvCap(ArgvCap, "--argv-cap"),
+            PublishBufferBytes = PublishBuffer is null ? settings.PublishBufferBytes : ByteSize.Parse(PublishBuffer, "--publish-buffer") is var b && b >= 64 * 1024 ? b
+                : throw new UsageException($"bad --publish-buffer '{PublishBuffer}': give at least 64KiB"),
         };
         settings = Source switch
         {

@@ -26,6 +26,10 @@ public sealed class AggregatorSection
     public string? StaleAfter { get; init; }
     public string? DownAfter { get; init; }
     public string? Retention { get; init; }
+    /// <summary>How long a down host's whole tree is kept (then only its summary).</summary>
+    public string? TreeRetention { get; init; }
+    /// <summary>argv kept per process, applied again to what agents send: a size (32KiB) or off.</summary>
+    public string? ArgvCap { get; init; }
     /// <summary>true: remoting off loopback without TLS is allowed (a trusted network).</summary>
     public string? InsecureRemoting { get; init; }
     /// <summary>Bytes (4194304, 4M, 4MiB) one event-stream client may have queued before it is cut off.</summary>
@@ -57,6 +61,8 @@ public sealed class AggregatorSection
             StaleAfter = Time(StaleAfter, "--stale-after") ?? settings.StaleAfter,
             DownAfter = Time(DownAfter, "--down-after") ?? settings.DownAfter,
             Retention = Time(Retention, "--retention") ?? settings.Retention,
+            TreeRetention = Time(TreeRetention, "--tree-retention") ?? settings.TreeRetention,
+            Caps = ByteSize.ArgvCap(ArgvCap, "--argv-cap"),
             InsecureRemoting = InsecureRemoting is null ? settings.InsecureRemoting
                 : bool.TryParse(InsecureRemoting, out var insecure) ? insecure
                 : throw new UsageException($"bad --insecure-remoting '{InsecureRemoting}': give true or false"),

@@ -18,6 +18,8 @@ public sealed record HostSummary
     public long Sequence { get; init; }
     public string? AgentAddress { get; init; }
     public bool AwaitingSnapshot { get; init; }
+    /// <summary>The host has been down long enough that only this summary is kept: its tree comes back with its agent.</summary>
+    public bool TreeReleased { get; init; }
     /// <summary>Where the host's agent learns of exits: "audit", plus "proc-events" while its kernel connector is open.</summary>
     public ImmutableArray<string> ExitSources { get; init; } = [];
     public AgentStats Stats { get; init; } = new();

@@ -14,6 +14,15 @@ public sealed record ProcessInfo
     public string? Comm { get; init; }
     public string? Exe { get; init; }
     public ImmutableArray<string> Argv { get; init; } = ImmutableArray<string>.Empty;
+    /// <summary>argv was cut to the cap (see <see cref="ProcessCaps"/>); written only when true.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ArgvTruncated { get; init; }
+    /// <summary>When <see cref="ArgvTruncated"/>: the whole argv's size in bytes (UTF-8, one NUL per argument).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ArgvBytes { get; init; }
+    /// <summary>When <see cref="ArgvTruncated"/>: how many arguments there were.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ArgvCount { get; init; }
     public string? Cwd { get; init; }
     public int? Uid { get; init; }
     /// <summary>The name of <see cref="Uid"/> on its host, when a live agent knows it (the host's /etc/passwd).</summary>

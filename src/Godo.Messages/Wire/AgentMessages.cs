@@ -23,6 +23,14 @@ public sealed record AgentStats
     public long ProcEvents { get; init; }
     /// <summary>Where the agent learns of exits: "audit" (its syscall rules), and "proc-events" while the connector is open.</summary>
     public ImmutableArray<string> ExitSources { get; init; } = [];
+    /// <summary>
+    /// Times the deltas held while no aggregator answered outgrew the publisher's buffer and were dropped for a fresh
+    /// snapshot, and how many deltas that dropped.
+    /// </summary>
+    public long BufferOverflows { get; init; }
+    public long DeltasDiscarded { get; init; }
+    /// <summary>Snapshots given up because no aggregator acked their pieces (a new one follows when one answers).</summary>
+    public long SnapshotsAbandoned { get; init; }
 }
 
 /// <summary>
@@ -33,6 +41,28 @@ public sealed record HostSnapshot(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
     ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats,
     string? AgentAddress = null, AgentIdentity? Identity = null) : IHostMessage;
+
+/// <summary>
+/// One piece of a <see cref="HostSnapshot"/> (snapshot id: <see cref="Incarnation"/> and <see cref="Sequence"/>), so a
+/// host of any size arrives in messages well under the remoting frame. Pieces are numbered from 0; the first carries
+/// what the snapshot says besides its processes (<see cref="Header"/>), the last the number of pieces
+/// (<see cref="Count"/>). Receivers ack each piece (<see cref="IngestAck"/>); the agent sends the next ones only as acks
+/// come back, and its deltas only after the last piece.
+/// </summary>
+public sealed record SnapshotChunk(
+    string Host, string Incarnation, long Sequence, int Index, ImmutableArray<ProcessInfo> Processes,
+    SnapshotHeader? Header = null, int? Count = null) : IHostMessage;
+
+/// <summary>A snapshot without its processes: the first <see cref="SnapshotChunk"/> carries it.</summary>
+public sealed record SnapshotHeader(
+    DateTimeOffset AsOf, ImmutableArray<ContainerInfo> Containers, AgentStats Stats, string? AgentAddress = null, AgentIdentity? Identity = null);
+
+/// <summary>
+/// Aggregator → agent: piece <see cref="Chunk"/> of snapshot <see cref="Sequence"/> arrived (its window moves on), or,
+/// with <see cref="Chunk"/> -1, a heartbeat did: an aggregator answers, so deltas need not be held back.
+/// <see cref="From"/> names the aggregator (its address): replies through a ClusterClient's tunnel carry no sender of their own.
+/// </summary>
+public sealed record IngestAck(string Host, string Incarnation, long Sequence, int Chunk = -1, string? From = null) : IGodoWireMessage;
 
 /// <summary>The agent's certificate (PEM) and its signature, with the certificate's key, over (host, incarnation, <see cref="SignedAt"/>).</summary>
 public sealed record AgentIdentity(string CertificatePem, DateTimeOffset SignedAt, string Signature);

@@ -17,4 +17,6 @@ namespace Godo.Messages.Wire;
 [JsonSerializable(typeof(SnapshotRequest))]
 [JsonSerializable(typeof(AgentUnreachable))]
 [JsonSerializable(typeof(HostFeed))]
+[JsonSerializable(typeof(SnapshotChunk))]
+[JsonSerializable(typeof(IngestAck))]
 public sealed partial class GodoWireJsonContext : JsonSerializerContext;

@@ -23,6 +23,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
     public const string SnapshotRequestManifest = "sr";
     public const string AgentUnreachableManifest = "au";
     public const string FeedManifest = "hf";
+    public const string SnapshotChunkManifest = "sc";
+    public const string IngestAckManifest = "ia";
 
     public override int Identifier => SerializerId;
 
@@ -37,6 +39,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(SnapshotRequest)] = SnapshotRequestManifest,
         [typeof(AgentUnreachable)] = AgentUnreachableManifest,
         [typeof(HostFeed)] = FeedManifest,
+        [typeof(SnapshotChunk)] = SnapshotChunkManifest,
+        [typeof(IngestAck)] = IngestAckManifest,
     };
 
     public override string Manifest(object o) =>
@@ -51,6 +55,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         SnapshotRequest m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.SerializeToUtf8Bytes(m, Json.AgentUnreachable),
         HostFeed m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostFeed),
+        SnapshotChunk m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotChunk),
+        IngestAck m => JsonSerializer.SerializeToUtf8Bytes(m, Json.IngestAck),
         _ => throw new ArgumentException($"{obj.GetType()} is not a godo wire message", nameof(obj)),
     };
 
@@ -62,6 +68,8 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         SnapshotRequestManifest => Read(bytes, Json.SnapshotRequest),
         AgentUnreachableManifest => Read(bytes, Json.AgentUnreachable),
         FeedManifest => Read(bytes, Json.HostFeed),
+        SnapshotChunkManifest => Read(bytes, Json.SnapshotChunk),
+        IngestAckManifest => Read(bytes, Json.IngestAck),
         _ => throw new SerializationException($"unknown godo wire manifest '{manifest}' (a newer peer?)"),
     };
 

@@ -41,7 +41,7 @@ public sealed class AggregatorConfigSpec
 
         // the ingest actor is where agents send, and the registry knows it
         var ingest = await system.ActorSelection(GodoConstants.AgentIngestPath).ResolveOne(TimeSpan.FromSeconds(3));
-        Assert.Equal(ingest, node.App.Services.GetService(typeof(ActorRegistry)) is ActorRegistry r ? r.Get<Ingest.AgentIngestActor>() : null);
+        Assert.Equal(ingest, node.App.Services.GetService(typeof(ActorRegistry)) is ActorRegistry r ? r.Get<Godo.Aggregator.Ingest.AgentIngestActor>() : null);
     }
 
     [Fact]

@@ -319,4 +319,51 @@ public sealed class FleetStateTests
         Assert.Same(ps[0].Container, ps[1].Container);
         Assert.Same(ps[0].Exe, ps[1].Exe);
     }
+
+    [Fact]
+    public void A_down_host_keeps_its_whole_tree_only_for_the_tree_retention_then_its_summary()
+    {
+        _fleet.ApplySnapshot(Snap());
+        _now += TimeSpan.FromSeconds(31);
+        _fleet.Sweep(); // down: no heartbeat for 31 s
+        var h = _fleet.Get("h1")!;
+        Assert.Equal(HostStatus.Down, h.Status);
+        Assert.False(h.TreeReleased);
+        _now += TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1);
+        _fleet.Sweep();
+        Assert.True(h.TreeReleased);
+        Assert.Empty(h.ToTree().Processes);
+        var summary = h.Summary();
+        Assert.Equal((2, 1, true), (summary.ProcessCount, summary.ContainerCount, summary.TreeReleased)); // counts and containers stay
+        Assert.Single(_fleet.Containers("h1"));
+
+        // its agent comes back: a heartbeat asks for the tree again, and the snapshot brings it back
+        var hb = _fleet.Apply(new AgentHeartbeat("h1", "i1", 1, T0, new AgentStats()));
+        Assert.Equal(IngestOutcome.SnapshotNeeded, hb.Outcome);
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplySnapshot(Snap(seq: 2)).Outcome);
+        Assert.False(h.TreeReleased);
+        Assert.Equal(2, h.ToTree().Processes.Length);
+    }
+
+    [Fact]
+    public void The_aggregator_cuts_argv_to_its_own_cap_whatever_the_agent_sent()
+    {
+        var fleet = new FleetState(new FleetOptions
+        {
+            StaleAfter = TimeSpan.FromSeconds(6), DownAfter = TimeSpan.FromSeconds(30), Retention = TimeSpan.FromMinutes(10),
+            SnapshotRetry = TimeSpan.FromSeconds(2), Caps = new ProcessCaps { ArgvBytes = 4096 },
+        }, () => _now);
+        var huge = P(300, 1, "/bin/node", null, 1000, null, "node", new string('x', 1_000_000));
+        fleet.ApplySnapshot(Snap(ps: [P(1, 0, "/sbin/init"), huge]));
+        var exec = Assert.Single(fleet.ApplyDelta(Delta(2, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
+        Assert.True(exec.Argv.Sum(a => a.Length + 1) <= 4096, "the feed carries the capped argv");
+        // the same process again is no new exec: it is compared as kept, capped
+        Assert.DoesNotContain(fleet.ApplyDelta(Delta(3, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
+        foreach (var p in fleet.Get("h1")!.ToTree().Processes.Where(p => p.Pid >= 300))
+        {
+            Assert.True(p.ArgvTruncated);
+            Assert.Equal((1_000_006, 2), (p.ArgvBytes, p.ArgvCount));
+            Assert.True(p.Argv.Sum(a => a.Length + 1) <= 4096);
+        }
+    }
 }

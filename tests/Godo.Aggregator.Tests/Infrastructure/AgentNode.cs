@@ -48,7 +48,7 @@ public sealed class AgentNode : IAsyncDisposable
     /// <param name="tls">The agent's certificates: mutual TLS to the aggregators and the host proof on snapshots (a test
     /// may give one that names another host, or comes from another CA: the agent process itself would refuse those).</param>
     public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null,
-        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null)
+        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null, ProcessCaps? caps = null)
     {
         var stats = new PipelineStats();
         var settings = new PublisherSettings
@@ -64,7 +64,7 @@ public sealed class AgentNode : IAsyncDisposable
             .ConfigureServices(services => services.AddAkka("godo-agent", b => b
                 .AddCriticalWatch(critical ?? new Godo.Messages.Supervision.CriticalActors())
                 .AddAgentHocon()
-                .AddProcessTreeActor(new TreeActorSettings { HostName = hostName }, stats)
+                .AddProcessTreeActor(new TreeActorSettings { HostName = hostName, Caps = caps ?? ProcessCaps.Default }, stats)
                 .AddSerialRouter(new AssemblyOptions(), stats)
                 .AddAggregatorPublisher(settings)))
             .Build();

@@ -41,7 +41,8 @@ public sealed class AggregatorNode : IAsyncDisposable
         settings ??= new AggregatorSettings();
         settings = settings with
         {
-            RemoteHost = "127.0.0.1", RemotePort = 0,
+            // A test may fix the port (an aggregator that restarts where agents know it); else any free one.
+            RemoteHost = "127.0.0.1", RemotePort = settings.RemotePort == Godo.Messages.GodoConstants.DefaultRemotePort ? 0 : settings.RemotePort,
             HttpUrl = settings.HttpUrl == Godo.Messages.GodoConstants.DefaultHttpUrl ? "http://127.0.0.1:0" : settings.HttpUrl,
             Seeds = seeds.Length > 0 ? seeds.Select(s => s.ToString()).ToList() : settings.Seeds,
         };

@@ -32,7 +32,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
     private static AgentSettings Agent(Hashtable env, params string[] args)
     {
         var o = AgentCommand.CreateOptions();
-        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker, o.ExitSource };
+        var cmd = new Command("agent") { o.Source, o.HostName, o.AuditMode, o.ReconcileEvery, o.Aggregators, o.NoDocker, o.ExitSource, o.ArgvCap };
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return AgentSection.Bind(GodoConfiguration.Build(o.Flags(parse).SetList("Agent:Aggregators", parse.GetValue(o.Aggregators)), env));
@@ -148,6 +148,28 @@ public sealed class SettingsPrecedenceTests : IDisposable
         Assert.Equal(ExitSourceMode.Auto, Agent(Environment("{}", ("GODO_EXIT_SOURCE", "audit")), "--exit-source", "auto").ExitSource);
         var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--exit-source", "kernel"));
         Assert.Equal("bad --exit-source 'kernel': use auto or audit", e.Message);
+    }
+
+    [Fact]
+    public void The_argv_cap_is_32_KiB_by_default_a_size_or_off_from_any_layer_and_the_aggregator_has_its_own()
+    {
+        Assert.Equal(32 * 1024, Agent(Environment("{}")).Caps.ArgvBytes);
+        Assert.Equal(64 * 1024, Agent(Environment("{}"), "--argv-cap", "64KiB").Caps.ArgvBytes);
+        Assert.Equal(1024 * 1024, Agent(Environment("{}", ("GODO_ARGV_CAP", "1M"))).Caps.ArgvBytes);
+        Assert.False(Agent(Environment("""{ "Agent": { "ArgvCap": "off" } }""")).Caps.CapsArgv);
+        Assert.Equal(8L * 1024 * 1024, Agent(Environment("{}")).PublishBufferBytes);
+        Assert.Equal(2L * 1024 * 1024, Agent(Environment("{}", ("GODO_PUBLISH_BUFFER", "2MiB"))).PublishBufferBytes);
+        Assert.Equal(32 * 1024, Aggregator(Environment("{}", ("GODO_ARGV_CAP", "1M"))).Caps.ArgvBytes); // the agent's variable
+        Assert.Equal(4096, Aggregator(Environment("{}", ("GODO_AGGREGATOR__ARGVCAP", "4096"))).Caps.ArgvBytes);
+        Assert.Equal(TimeSpan.FromMinutes(5), Aggregator(Environment("{}")).TreeRetention);
+        Assert.Equal(TimeSpan.FromSeconds(60), Aggregator(Environment("{}", ("GODO_TREE_RETENTION", "60"))).TreeRetention);
+
+        var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--argv-cap", "100"));
+        Assert.Equal("bad --argv-cap '100': give off, or from 4KiB to 64MiB", e.Message);
+        e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--argv-cap", "lots"));
+        Assert.Equal("bad --argv-cap 'lots': give a size like 32768, 32KiB or 8MiB", e.Message);
+        e = Assert.Throws<UsageException>(() => Agent(Environment("{}", ("GODO_PUBLISH_BUFFER", "1k"))));
+        Assert.Equal("bad --publish-buffer '1k': give at least 64KiB", e.Message);
     }
 
     [Fact]

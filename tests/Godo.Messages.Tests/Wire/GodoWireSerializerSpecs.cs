@@ -58,6 +58,8 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         Assert.Equal("sr", GodoWireSerializer.Manifests[typeof(SnapshotRequest)]);
         Assert.Equal("au", GodoWireSerializer.Manifests[typeof(AgentUnreachable)]);
         Assert.Equal("hf", GodoWireSerializer.Manifests[typeof(HostFeed)]);
+        Assert.Equal("sc", GodoWireSerializer.Manifests[typeof(SnapshotChunk)]);
+        Assert.Equal("ia", GodoWireSerializer.Manifests[typeof(IngestAck)]);
         Assert.Equal(4711, GodoWireSerializer.SerializerId);
     }
 
@@ -87,6 +89,8 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         SnapshotRequest m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotRequest),
         AgentUnreachable m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.AgentUnreachable),
         HostFeed m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostFeed),
+        SnapshotChunk m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotChunk),
+        IngestAck m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.IngestAck),
         _ => throw new ArgumentException(o.GetType().Name),
     };
 }

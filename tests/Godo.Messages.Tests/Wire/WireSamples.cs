@@ -14,6 +14,7 @@ public static class WireSamples
     {
         Version = "0.1.0", StartedAt = T0, RecordsPerSecond = 1234.5, EventsPerSecond = 321.25, Records = 10, Events = 5,
         Malformed = 1, Lost = 2, Backlog = 3, Corrections = 4, Source = "netlink", ProcEvents = 6, ExitSources = ["audit", "proc-events"],
+        BufferOverflows = 7, DeltasDiscarded = 8, SnapshotsAbandoned = 9,
     };
 
     public static readonly ProcessInfo Shell = new()
@@ -23,6 +24,11 @@ public static class WireSamples
     };
 
     public static readonly ProcessInfo HostProcess = new() { Pid = 1, Ppid = 0, Comm = "systemd" };
+
+    public static readonly ProcessInfo CutArgv = new()
+    {
+        Pid = 77, Ppid = 1, Comm = "node", Argv = ["node", "-e", "x"], ArgvTruncated = true, ArgvBytes = 1_900_000, ArgvCount = 12,
+    };
 
     public static readonly ContainerInfo Container = new()
     {
@@ -49,5 +55,9 @@ public static class WireSamples
             new FeedEvent { Kind = FeedEventKind.Exit, Seq = 42, At = T0.AddSeconds(1), ReceivedAt = T0.AddSeconds(1), Pid = 1003, Ppid = 1001,
                 Exe = "/bin/sh", Argv = ["sh"], ExitCode = 0, Signal = 9, Cause = ExitCauses.Killed },
         ], Dropped: 3);
+        yield return new SnapshotChunk("web-1", "b1f0a7c2", 17, 0, [Shell, CutArgv],
+            new SnapshotHeader(T0, [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
+                new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ==")), Count: 1);
+        yield return new IngestAck("web-1", "b1f0a7c2", 17, 3, "akka.tcp://godo@10.0.0.1:4053");
     }
 }
