@@ -136,9 +136,9 @@ public class AgentKernelStateTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// `kill -9` while the agent's parent does not reap it: the state file's owner and the kernel's audit pid name a
-    /// zombie. A new agent must see it is dead, become the audit daemon itself (unicast, not multicast beside a
-    /// "daemon" that is a zombie), replace the rules, and restore on stop what the first one found.
+    /// `kill -9` while the agent's parent does not reap it: the state file's owner (and, until the kernel notices, its
+    /// audit pid) is a zombie. A new agent must see it is dead, become the audit daemon itself (unicast, not multicast
+    /// beside a "daemon" that is a zombie), replace the rules, and restore on stop what the first one found.
     /// </summary>
     [Fact]
     public void A_restart_after_a_kill_9_works_while_the_predecessor_is_an_unreaped_zombie()
@@ -152,7 +152,7 @@ public class AgentKernelStateTests(ITestOutputHelper output)
             var rules = AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length;
             first.Kill9();
             Assert.Equal('Z', GodoProcess.OwnerState(first.Pid));
-            Assert.Equal((uint)first.Pid, AuditctlStatus.Read().Pid); // the kernel still names the zombie
+            // The kernel may still name the zombie as audit daemon, or may have dropped it on a failed send already.
 
             using var second = GodoProcess.Start("agent", "--no-docker");
             second.WaitUntilDaemon();
