@@ -11,20 +11,25 @@ public static class CommandLine
 
     public static async Task<int> InvokeAsync(RootCommand root, string[] args)
     {
-        var parse = root.Parse(args);
+        // `godo` alone is a request for help, answered as `godo --help` (exit 0, as docker and kubectl do).
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"godo: {e.Message}");
+            // System.CommandLine's own messages may list choices on lines of their own.
+            foreach (var lines in parse.Errors.Select(e => e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+                Error(lines[0], lines[1..]);
             Console.Error.WriteLine("Try 'godo --help'.");
             return Usage;
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM/Ctrl-C cancels the command's token; a stop (an agent restoring the kernel's audit state, an
+            // aggregator leaving the cluster) gets its time on a loaded host rather than System.CommandLine's 2 s.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"godo: {e.Message}");
+            Error(e.Message, e.Candidates);
             return Usage;
         }
         catch (OperationCanceledException)
@@ -33,14 +38,25 @@ public static class CommandLine
         }
         catch (Exception e) when (RemotingBindFailure(e) is { } problem)
         {
-            Console.Error.WriteLine($"godo: {problem}");
+            Error(problem);
             return Usage;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"godo: {e.GetType().Name}: {e.Message}");
+            Error($"{e.GetType().Name}: {e.Message}");
             return Failed;
         }
+    }
+
+    /// <summary>
+    /// An error on stderr: one line, escaped like all output (a message may quote a name or argv from the fleet),
+    /// then the <paramref name="candidates"/> an ambiguous name matched, one indented line each.
+    /// </summary>
+    public static void Error(string message, IReadOnlyList<string>? candidates = null)
+    {
+        var text = new System.Text.StringBuilder("godo: ").Append(Output.TerminalText.Escape(message)).Append('\n');
+        foreach (var c in candidates ?? []) text.Append("  ").Append(Output.TerminalText.Escape(c)).Append('\n');
+        Console.Error.Write(text.ToString());
     }
 
     /// <summary>
@@ -61,5 +77,8 @@ public static class CommandLine
     }
 }
 
-/// <summary>Bad input from the user (a missing file, a bad time): exit code 2 with one line.</summary>
-public sealed class UsageException(string message) : Exception(message);
+/// <summary>Bad input from the user (a missing file, a bad time): exit code 2 with one line (and an ambiguous name's candidates).</summary>
+public sealed class UsageException(string message, IReadOnlyList<string>? candidates = null) : Exception(message)
+{
+    public IReadOnlyList<string> Candidates { get; } = candidates ?? [];
+}

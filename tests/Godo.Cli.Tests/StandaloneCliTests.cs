@@ -20,36 +20,44 @@ namespace Godo.Cli.Tests;
 /// A standalone godo in this process (agent pipeline + aggregator in one ActorSystem, publisher in local mode) fed
 /// the docker-basic corpus; then the client commands, run as real `godo` processes against its API.
 /// </summary>
-public sealed class StandaloneFixture : IAsyncLifetime
+public class StandaloneFixture : IAsyncLifetime
 {
     public WebApplication App { get; private set; } = null!;
     public string Url { get; private set; } = "";
     public HostTree AgentTree { get; private set; } = null!;
+    public string HostName => "standalone-host";
+    private readonly PipelineStats _stats = new();
 
-    public async Task InitializeAsync()
+    /// <summary>The audit log the agent reads at start: the first half of docker-basic, containers still running.</summary>
+    protected virtual string Log => Corpus.DockerBasicChunks(2)[0];
+
+    public virtual async Task InitializeAsync()
     {
-        var stats = new PipelineStats();
         var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0" });
-        App = StandaloneHosting.Build(settings, "standalone-host", (akka, _) => akka
+        App = StandaloneHosting.Build(settings, HostName, (akka, _) => akka
             .AddAgentHocon()
-            .AddProcessTreeActor(new TreeActorSettings { HostName = "standalone-host" }, stats)
-            .AddSerialRouter(new AssemblyOptions(), stats));
+            .AddProcessTreeActor(new TreeActorSettings { HostName = HostName }, _stats)
+            .AddSerialRouter(new AssemblyOptions(), _stats));
         await App.StartAsync();
         Url = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await FeedAsync(Log);
+    }
+
+    /// <summary>Feeds <paramref name="log"/> to the agent, then waits until the API serves the agent's tree.</summary>
+    public async Task FeedAsync(string log)
+    {
         var registry = App.Services.GetRequiredService<ActorRegistry>();
-        // the first half of the corpus: containers still running
-        var half = Corpus.DockerBasicChunks(2)[0];
-        await using var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(half));
-        await new AuditStreamFeeder(registry.Get<SerialRouterActor>(), stats).RunAsync(input);
+        await using var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(log));
+        await new AuditStreamFeeder(registry.Get<SerialRouterActor>(), _stats).RunAsync(input);
         var tree = registry.Get<ProcessTreeActor>();
         await tree.Ask<TreeProtocol.Drained>(new TreeProtocol.WaitForDrain(), TimeSpan.FromSeconds(60));
         AgentTree = await tree.Ask<HostTree>(new TreeProtocol.GetTree(), TimeSpan.FromSeconds(10));
         using var http = new HttpClient { BaseAddress = new Uri(Url) };
         await Eventually.Until(async () =>
         {
-            var resp = await http.GetAsync("/api/hosts/standalone-host/tree");
+            var resp = await http.GetAsync($"/api/hosts/{HostName}/tree");
             return resp.IsSuccessStatusCode && Corpus.Fingerprint(JsonSerializer.Deserialize(await resp.Content.ReadAsStringAsync(), GodoJsonContext.Default.HostTree)!) == Corpus.Fingerprint(AgentTree);
-        }, TimeSpan.FromSeconds(20), "the standalone API serves the agent's tree");
+        }, TimeSpan.FromSeconds(60), "the standalone API serves the agent's tree");
     }
 
     public async Task DisposeAsync()

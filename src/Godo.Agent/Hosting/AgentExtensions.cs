@@ -27,6 +27,7 @@ public static class AgentExtensions
                 SweepInterval = settings.IsLive ? TimeSpan.FromMilliseconds(100) : null,
                 ReadProc = settings.IsLive ? reader.ReadAll : null,
                 ReconcileInterval = settings.IsLive && settings.ReconcileInterval > TimeSpan.Zero ? settings.ReconcileInterval : null,
+                Users = settings.IsLive ? new UserNames() : null,
             }, stats)
             .AddSerialRouter(settings.Assembly, stats, tick: TimeSpan.FromMilliseconds(100))
             // Watched when the process runs a CriticalWatcher (AddCriticalWatch): the pipeline is nothing without them.

@@ -51,6 +51,8 @@ public sealed class AuditSourceService(
         _reading = feeder.RunAsync(input, _stop.Token).ContinueWith(t =>
         {
             input.Dispose();
+            // Stopped (SIGTERM, Ctrl-C): the read was cancelled on purpose, nothing to report.
+            if (_stop.IsCancellationRequested && (t.IsCanceled || t.Exception?.GetBaseException() is OperationCanceledException)) return;
             if (t.IsFaulted) log.LogError(t.Exception!.GetBaseException(), "reading {Source} failed", settings.SourceText);
             else log.LogInformation("end of {Source}: the tree stays as it is until godo is stopped", settings.SourceText);
         });

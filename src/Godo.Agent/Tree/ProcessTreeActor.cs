@@ -25,6 +25,8 @@ public sealed record TreeActorSettings
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
     public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
+    public Proc.UserNames? Users { get; init; }
 }
 
 /// <summary>
@@ -177,9 +179,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         return info with { Name = d.Name ?? info.Name, Image = d.Image ?? info.Image, Labels = d.Labels, State = d.State ?? info.State, StartedAt = d.StartedAt ?? info.StartedAt };
     }
 
-    private HostTree Snapshot(bool includeExited = false) =>
-        _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
+    private HostTree Snapshot(bool includeExited = false)
+    {
+        var tree = _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
             _pipeline.All(), EnrichFromDocker, includeExited);
+        return _settings.Users is { } users ? tree with { Processes = users.Name(tree.Processes) } : tree;
+    }
 
     private void PublishPending()
     {
@@ -193,7 +198,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         {
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
-            procs.Add(new ProcessChange(kind, ProcessTree.ToInfo(n)));
+            var info = ProcessTree.ToInfo(n);
+            procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info));
         }
         // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
         var ordered = procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray();

@@ -89,7 +89,7 @@ public static class FleetEndpoints
     private static ProcessRow Row(ProcessView v, string? containerName)
     {
         var p = v.Process;
-        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt);
+        return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt, p.User);
     }
 
     internal static IResult UnknownHost(string host) => ApiError.NotFound($"unknown host '{host}'");

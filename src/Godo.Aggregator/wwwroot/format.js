@@ -63,8 +63,10 @@ export function fmtArgv(argv) {
   return argv.map((a) => (a === '' || /[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
-export function fmtUser(uid) {
+/** uid and, when the host's agent knows it, the user's name. */
+export function fmtUser(uid, user) {
   if (uid === null || uid === undefined) return DASH;
+  if (user) return uid + ' ' + user;
   return uid === 0 ? '0 root' : String(uid);
 }
 

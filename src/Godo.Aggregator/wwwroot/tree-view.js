@@ -175,7 +175,7 @@ function treeRow(p, k, depth, nKids, collapsed, look) {
       collapsed && nKids ? el('span', { class: 'muted', text: ' +' + nKids }) : null),
     el('td', { text: show(p.pid) }),
     el('td', { text: show(p.nsPid) }),
-    el('td', { text: fmtUser(p.uid) }),
+    el('td', { text: fmtUser(p.uid, p.user) }),
     el('td', { title: p.startedAt || null, text: fmtTime(p.startedAt) }),
     el('td', { class: 'c-argv', title: argv || null, text: argv || show(p.exe) }));
 }

@@ -151,19 +151,30 @@ public sealed class ApiClient : IDisposable
         if (resp.IsSuccessStatusCode) return resp;
         var body = await resp.Content.ReadAsStringAsync(ct);
         resp.Dispose();
-        var message = ErrorOf(body) ?? $"{(int)resp.StatusCode} {resp.ReasonPhrase}";
+        var (error, candidates) = ErrorOf(body);
+        var message = error ?? $"{(int)resp.StatusCode} {resp.ReasonPhrase}";
         throw resp.StatusCode switch
         {
             HttpStatusCode.Unauthorized => new ServerException($"{message} (give --api-token or set {GodoConstants.ApiTokenVariable})"),
-            HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict => new UsageException(message),
+            HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict => new UsageException(message, candidates),
             _ => new ServerException($"the aggregator answered {(int)resp.StatusCode}: {message}"),
         };
     }
 
-    private static string? ErrorOf(string body)
+    /// <summary>The API's error line, and for an ambiguous container the candidates, one line each (host, id, name, image).</summary>
+    private static (string? Error, IReadOnlyList<string> Candidates) ErrorOf(string body)
     {
-        try { return JsonSerializer.Deserialize<ApiError>(body, Options)?.Error; }
-        catch (JsonException) { return null; }
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.String) return (null, []);
+            var candidates = root.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array
+                ? c.Deserialize<List<ContainerView>>(Options)!.Select(v => $"{v.Host}  {(v.Id.Length > 12 ? v.Id[..12] : v.Id)}  {v.Name?.TrimStart('/') ?? "(unnamed)"}  {v.Image ?? "-"}").ToList()
+                : [];
+            return (error.GetString(), candidates);
+        }
+        catch (JsonException) { return (null, []); }
     }
 
     /// <summary>Runs a client command: a <see cref="ServerException"/> becomes one line on stderr and exit 1.</summary>
@@ -172,7 +183,7 @@ public sealed class ApiClient : IDisposable
         try { return await body(); }
         catch (ServerException e)
         {
-            Console.Error.WriteLine($"godo: {e.Message}");
+            CommandLine.Error(e.Message);
             return CommandLine.Failed;
         }
     }

@@ -97,8 +97,7 @@ public static class AgentCommand
     /// <summary>The agent's host: its actors (plus whatever <paramref name="extra"/> adds, e.g. a publisher or an aggregator) and its record source.</summary>
     private static IHost BuildHost(AgentSettings settings, PipelineStats stats, CriticalActors critical, Action<AkkaConfigurationBuilder, IServiceProvider> extra) =>
         new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
-                .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning))
+            .ConfigureLogging(l => l.AddGodoConsole())
             .ConfigureServices(services =>
             {
                 services.AddAkka(Godo.Messages.GodoConstants.ActorSystemName, (b, sp) =>

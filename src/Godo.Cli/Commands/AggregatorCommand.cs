@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Godo.Aggregator;
 using Godo.Aggregator.Hosting;
+using Godo.Cli.Output;
 using Godo.Cli.Settings;
 using Godo.Messages;
 using Godo.Messages.Supervision;
@@ -55,7 +56,7 @@ public static class AggregatorCommand
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));
             WebApplication app;
-            try { app = AggregatorWeb.Build(settings); }
+            try { app = AggregatorWeb.Build(settings, configureWeb: web => web.Logging.AddGodoConsole()); }
             catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
             await RunAsync(app, settings, ct);
             return CommandLine.Ok;
@@ -72,7 +73,9 @@ public static class AggregatorCommand
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            throw new UsageException($"cannot listen on {settings.HttpUrl}: {e.Message}");
+            throw new UsageException(e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                ? $"cannot listen on {settings.HttpUrl}: the port is in use (another godo?); choose another with --http"
+                : $"cannot listen on {settings.HttpUrl}: {e.Message}");
         }
         var akka = app.Services.GetService(typeof(Akka.Actor.ActorSystem)) as Akka.Actor.ActorSystem;
         var self = akka is null ? "" : Akka.Cluster.Cluster.Get(akka).SelfAddress.ToString();

@@ -58,7 +58,7 @@ public static class ClusterCommand
             if (a is not null && MemberAddress.Problem(a, "address", out _) is { } problem) throw new UsageException(problem);
             var json = await api.PostAsync("/api/cluster/leave", new AddressRequest(a), ct);
             var r = JsonSerializer.Deserialize<ClusterActionResult>(json, ApiClient.Options)!;
-            Console.Out.WriteLine($"{r.Address}: leaving");
+            Console.Out.WriteLine(TerminalText.Escape($"{r.Address}: leaving"));
             return CommandLine.Ok;
         }));
         return cmd;
@@ -76,7 +76,7 @@ public static class ClusterCommand
             var a = parse.GetValue(address)!;
             var json = await api.PostAsync("/api/cluster/down", new AddressRequest(a), ct);
             var r = JsonSerializer.Deserialize<ClusterActionResult>(json, ApiClient.Options)!;
-            Console.Out.WriteLine($"{r.Address}: down");
+            Console.Out.WriteLine(TerminalText.Escape($"{r.Address}: down"));
             return CommandLine.Ok;
         }));
         return cmd;
@@ -97,7 +97,7 @@ public static class ClusterCommand
                 {
                     if (json) { Console.Out.WriteLine(data); return; }
                     var e = JsonSerializer.Deserialize<ClusterEventInfo>(data, ApiClient.Options)!;
-                    await Console.Out.WriteLineAsync($"{e.At.UtcDateTime:HH:mm:ss.fff}  {e.Kind,-18} {e.Address}" + (e.Roles.Count > 0 ? $"  [{string.Join(',', e.Roles)}]" : ""));
+                    await Console.Out.WriteLineAsync(TerminalText.Escape($"{e.At.UtcDateTime:HH:mm:ss.fff}  {e.Kind,-18} {e.Address}" + (e.Roles.Count > 0 ? $"  [{string.Join(',', e.Roles)}]" : "")));
                 }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }

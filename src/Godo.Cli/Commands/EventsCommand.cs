@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.Text.Json;
 using Godo.Cli.Client;
 using Godo.Cli.Output;
@@ -23,7 +24,7 @@ public static class EventsCommand
             var query = new List<string>();
             if (parse.GetValue(host) is { } h) query.Add($"host={Uri.EscapeDataString(h)}");
             if (parse.GetValue(container) is { } c) query.Add($"container={Uri.EscapeDataString(c)}");
-            if (parse.GetValue(kind) is { } k) query.Add($"kind={Uri.EscapeDataString(k)}");
+            if (parse.GetValue(kind) is { } k) query.Add($"kind={Uri.EscapeDataString(Kinds(k))}");
             var json = parse.GetValue(client.Json);
             try
             {
@@ -44,15 +45,30 @@ public static class EventsCommand
         return cmd;
     }
 
-    private static string Format(FleetEvent e)
+    /// <summary>Every kind the feed knows (the constants of <see cref="FleetEventKinds"/>, so a new kind needs no change here).</summary>
+    private static readonly string[] KnownKinds = typeof(FleetEventKinds).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+
+    /// <summary>The --kind list checked: a misspelt kind would otherwise follow nothing, silently, forever.</summary>
+    private static string Kinds(string list)
+    {
+        var kinds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (kinds.Length == 0) throw new UsageException($"--kind needs a kind: one or more of {string.Join(", ", KnownKinds)}");
+        foreach (var k in kinds)
+            if (!KnownKinds.Contains(k)) throw new UsageException($"unknown event kind '{k}': give one or more of {string.Join(", ", KnownKinds)}, comma-separated");
+        return string.Join(',', kinds);
+    }
+
+    /// <summary>One line per event, whatever its argv holds: every field from the fleet is escaped.</summary>
+    public static string Format(FleetEvent e)
     {
         var where = e.ContainerName?.TrimStart('/') ?? (e.Container is { } c ? TreeRenderer.Short(c) : null);
         var what = e.Kind switch
         {
-            FleetEventKinds.Exec or FleetEventKinds.Exit => $"{e.Pid} " + (e.Argv.IsDefaultOrEmpty ? e.Exe : string.Join(' ', e.Argv)),
-            FleetEventKinds.ContainerStart or FleetEventKinds.ContainerStop => $"{TreeRenderer.Short(e.Container ?? "")} {e.Image}",
-            _ => e.Reason ?? "",
+            FleetEventKinds.Exec or FleetEventKinds.Exit => $"{e.Pid} " + (e.Argv.IsDefaultOrEmpty ? TerminalText.Escape(e.Exe) : TerminalText.Command(e.Argv)),
+            FleetEventKinds.ContainerStart or FleetEventKinds.ContainerStop => $"{TreeRenderer.Short(TerminalText.Escape(e.Container))} {TerminalText.Escape(e.Image)}",
+            _ => TerminalText.Escape(e.Reason),
         };
-        return $"{e.At.UtcDateTime:HH:mm:ss.fff}  {e.Host,-16} {e.Kind,-15} {(where is null ? "" : where + "  ")}{what}";
+        return $"{e.At.UtcDateTime:HH:mm:ss.fff}  {TerminalText.Escape(e.Host),-16} {TerminalText.Escape(e.Kind),-15} {(where is null ? "" : TerminalText.Escape(where) + "  ")}{what}";
     }
 }

@@ -28,7 +28,7 @@ public static class HostsCommand
             // Another agent claiming a host is worth a line of its own: a cloned machine, or an impostor.
             foreach (var h in hosts)
                 if (h.Conflict is { } c)
-                    Console.Out.WriteLine($"conflict: {h.Host}: refused {c.Refused} message(s) from {c.AgentAddress ?? "another agent"} since {c.FirstSeen:u}: {c.Reason}");
+                    Console.Out.WriteLine(TerminalText.Escape($"conflict: {h.Host}: refused {c.Refused} message(s) from {c.AgentAddress ?? "another agent"} since {c.FirstSeen:u}: {c.Reason}"));
             return CommandLine.Ok;
         }));
         return cmd;

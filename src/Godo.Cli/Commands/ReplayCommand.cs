@@ -39,6 +39,9 @@ public static class ReplayCommand
             using var progress = parse.GetValue(quiet) ? null : Progress.Start(stats, input);
             var tree = await ReplayRunner.RunAsync(input, new ReplayOptions { HostName = parse.GetValue(hostName) ?? Environment.MachineName, UntilMs = untilMs }, stats, ct);
             progress?.Dispose();
+            // An empty file, random bytes or /etc/shadow would otherwise give an empty tree "as of 1970-01-01".
+            if (Interlocked.Read(ref stats.Records) == 0)
+                throw new UsageException($"no audit records in {(path == "-" ? "standard input" : path)}" + (stats.Malformed > 0 ? $" ({stats.Malformed} lines that are not audit records)" : ""));
             if (parse.GetValue(json))
                 Console.Out.WriteLine(JsonSerializer.Serialize(tree, GodoJsonContext.Indented.HostTree));
             else

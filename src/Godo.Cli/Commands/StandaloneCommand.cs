@@ -4,6 +4,7 @@ using Godo.Agent.Netlink;
 using Godo.Agent.Publishing;
 using Godo.Agent.Pipeline;
 using Godo.Aggregator;
+using Godo.Cli.Output;
 using Godo.Cli.Settings;
 using Godo.Cli.Standalone;
 using Godo.Messages.Supervision;
@@ -44,8 +45,7 @@ public static class StandaloneCommand
                     AgentStatsSampler.FromPipeline(stats, agent.SourceText), web =>
                     {
                         web.Services.AddAuditSource(agent, stats);
-                        web.Logging.ClearProviders().AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; })
-                            .AddFilter("Microsoft", LogLevel.Warning).AddFilter("Akka", LogLevel.Warning);
+                        web.Logging.AddGodoConsole();
                     });
             }
             catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
@@ -60,7 +60,7 @@ public static class StandaloneCommand
             }
             catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                throw new UsageException($"{settings.HttpUrl} is in use (another godo?); choose another with --http");
+                throw new UsageException($"cannot listen on {settings.HttpUrl}: the port is in use (another godo?); choose another with --http");
             }
             Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}{tlsNote}); Ctrl-C stops");
             try { await app.WaitForShutdownAsync(ct); }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Godo.Messages.Model;
 
@@ -15,6 +16,8 @@ public sealed record ProcessInfo
     public ImmutableArray<string> Argv { get; init; } = ImmutableArray<string>.Empty;
     public string? Cwd { get; init; }
     public int? Uid { get; init; }
+    /// <summary>The name of <see cref="Uid"/> on its host, when a live agent knows it (the host's /etc/passwd).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? User { get; init; }
     /// <summary>Full 64-hex container id, or null for a host process.</summary>
     public string? Container { get; init; }
     /// <summary>Pid inside the container's pid namespace, when known.</summary>
