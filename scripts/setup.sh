@@ -4,11 +4,13 @@
 #   - make sure auditd is NOT running as a service (godo itself talks to the kernel audit subsystem)
 #   - start containerd and dockerd in the background when they are not answering (no systemd here)
 #   - build the test image godo/busybox:1 from the host's static busybox when it is missing
+#   - build godo/debian-minbase:bookworm (debootstrap, no .NET) when it is missing: the package tests install the .deb in it
 # Idempotent; a second run only checks and takes about a second.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static auditd laurel chromium)
+PACKAGES=(docker.io busybox-static auditd laurel chromium debootstrap lintian)
 IMAGE="${GODO_TEST_IMAGE:-godo/busybox:1}"   # override only to test this script
+DEBIAN_IMAGE="${GODO_DEBIAN_IMAGE:-godo/debian-minbase:bookworm}"
 DOCKER_TIMEOUT="${GODO_DOCKER_TIMEOUT:-60}"
 CONTAINERD_SOCK=/run/containerd/containerd.sock
 
@@ -142,6 +144,30 @@ else
         || fail "docker import of $IMAGE failed"
     docker run --rm "$IMAGE" sh -c 'true' || fail "$IMAGE does not run"
     log "image $IMAGE built"
+fi
+
+# ---------------------------------------------------------------- a fresh Debian without .NET
+# The package tests install godo's .deb here: Debian's minimal base plus systemd (for `systemd-analyze verify`) and
+# libssl3, built once from the configured mirror and kept as an image tag.
+if docker image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1; then
+    log "image $DEBIAN_IMAGE present"
+else
+    log "building $DEBIAN_IMAGE (debootstrap --variant=minbase bookworm; a few minutes, once)"
+    mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+    [[ -n $mirror ]] || mirror=$(awk '$1 == "deb" && $2 ~ /^http/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    chroot_dir=$(mktemp -d /tmp/godo-debian.XXXXXX)
+    if ! debootstrap --variant=minbase --include=systemd,libssl3 bookworm "$chroot_dir" "$mirror" >/tmp/godo-debootstrap.log 2>&1; then
+        tail -n 20 /tmp/godo-debootstrap.log >&2
+        rm -rf "$chroot_dir"
+        fail "debootstrap failed (full log: /tmp/godo-debootstrap.log)"
+    fi
+    rm -rf "$chroot_dir"/var/cache/apt/archives/*.deb "$chroot_dir"/var/lib/apt/lists/*
+    tar -C "$chroot_dir" --numeric-owner -c . | docker import -c 'CMD ["/bin/bash"]' -m 'Debian bookworm minbase + systemd, for godo package tests' - "$DEBIAN_IMAGE" >/dev/null \
+        || { rm -rf "$chroot_dir"; fail "docker import of $DEBIAN_IMAGE failed"; }
+    rm -rf "$chroot_dir"
+    docker run --rm "$DEBIAN_IMAGE" sh -c '! command -v dotnet' || fail "$DEBIAN_IMAGE does not run, or has dotnet"
+    log "image $DEBIAN_IMAGE built"
 fi
 
 log "done"

@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Godo.Agent.Assembly;
 using Godo.Agent.Docker;
 using Godo.Agent.Proc;
@@ -49,6 +50,10 @@ public static class AgentExtensions
     {
         services.AddSingleton(settings);
         services.AddSingleton(stats);
+        // A source that cannot start (no capability, another agent holds the kernel) throws out of the host's start to
+        // the command, which says so in one line; the host's own "failed to start" error would repeat it with a stack
+        // trace. Its critical messages (a background service stopping the host) still show.
+        services.AddLogging(l => l.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical));
         return services.AddHostedService<AuditSourceService>();
     }
 }

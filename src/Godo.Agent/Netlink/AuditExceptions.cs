@@ -39,3 +39,12 @@ public sealed class AuditModeUnavailableException : InvalidOperationException
 {
     public AuditModeUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>
+/// The kernel's audit state is held by another running godo agent (its state file names a live process with the same
+/// start time and executable), or the state file cannot be written. The message is one line.
+/// </summary>
+public sealed class AuditSessionTakenException : InvalidOperationException
+{
+    public AuditSessionTakenException(string message, Exception? inner = null) : base(message, inner) { }
+}

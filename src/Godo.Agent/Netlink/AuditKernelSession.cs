@@ -21,6 +21,7 @@ public sealed class AuditKernelSession : IDisposable
     private bool _manageBacklog;
     private bool _manageWaitTime;
     private bool _ownsStateFile;
+    private uint _deadPredecessor;
     private int _disposed;
 
     private AuditKernelSession(AuditSessionOptions options) => _options = options;
@@ -97,7 +98,8 @@ public sealed class AuditKernelSession : IDisposable
         }
     }
 
-    public static bool ProcessExists(uint pid) => pid != 0 && Directory.Exists($"/proc/{pid}");
+    /// <summary>A process with this pid exists and has not exited (a zombie has: it is only waiting to be reaped).</summary>
+    public static bool IsRunning(uint pid) => pid != 0 && OwnerProcess.Read((int)pid) is { State: not ('Z' or 'X') };
 
     private static string ProcessName(uint pid)
     {
@@ -114,27 +116,16 @@ public sealed class AuditKernelSession : IDisposable
         RestoreTo = AuditKernelSnapshot.From(Found);
         Log($"audit state found: {Found}");
 
-        if (_options.StateFilePath is { } path)
-        {
-            var previous = AuditStateFile.TryRead(path);
-            if (previous is not null && previous.OwnerPid != Environment.ProcessId && ProcessExists((uint)previous.OwnerPid))
-                throw new InvalidOperationException($"another godo agent (pid {previous.OwnerPid}) owns {path}");
-            if (previous is not null)
-            {
-                // The predecessor died without restoring: what it recorded is the true original state.
-                RestoreTo = previous.Original;
-                Log($"state file {path} from crashed agent pid {previous.OwnerPid}: will restore {RestoreTo}");
-            }
-            AuditStateFile.Write(path, new AuditStateFile.Content(Environment.ProcessId, RestoreTo));
-            _ownsStateFile = true;
-        }
+        if (_options.StateFilePath is { } path) TakeStateFile(path);
         // Settings a crashed predecessor left changed are restored even if this Start fails below: Dispose deletes
         // the state file after a clean restore, so it must not forget them.
         _manageBacklog = RestoreTo.BacklogLimit != Found.BacklogLimit;
         _manageWaitTime = RestoreTo.HasBacklogWaitTime && RestoreTo.BacklogWaitTime != Found.BacklogWaitTime;
         _manageEnabled = RestoreTo.Enabled != Found.Enabled;
 
-        Mode = ChooseMode(_options.Mode, Found, _self, ProcessExists, out uint other);
+        // A registered pid that is our dead predecessor's (a zombie, or reused since) is no other daemon: the kernel tests
+        // the old connection when we register and drops it.
+        Mode = ChooseMode(_options.Mode, Found, _self, pid => pid != _deadPredecessor && IsRunning(pid), out uint other);
         OtherDaemonPid = other;
         if (Mode == AuditMode.Multicast) AuditPrivileges.Demand(needControl: false, needRead: true);
 
@@ -194,6 +185,46 @@ public sealed class AuditKernelSession : IDisposable
             KernelCall("enable auditing", () => _control.SetEnabled(AuditStatus.EnabledOn));
         }
     }
+
+    /// <summary>
+    /// Reads what a predecessor recorded and writes this session's record. A predecessor that is gone, a zombie (killed
+    /// but not yet reaped) or whose pid now names another process died without restoring: what it recorded is the true
+    /// original state, so this session restores that. Only a predecessor still running refuses the start.
+    /// </summary>
+    private void TakeStateFile(string path)
+    {
+        var previous = AuditStateFile.TryRead(path);
+        if (previous is not null && previous.OwnerPid != Environment.ProcessId)
+        {
+            var fate = OwnerProcess.Judge(previous.OwnerPid, previous.OwnerStartTicks, previous.OwnerExe, OwnerProcess.Read(previous.OwnerPid));
+            if (fate == OwnerFate.Alive)
+                throw new AuditSessionTakenException(
+                    $"another godo agent (pid {previous.OwnerPid}, {previous.OwnerExe ?? ProcessName((uint)previous.OwnerPid)}) holds the kernel audit state recorded in {path}; stop it first");
+            RestoreTo = previous.Original;
+            _deadPredecessor = (uint)previous.OwnerPid;
+            Log($"state file {path}: its agent pid {previous.OwnerPid} died without restoring ({Describe(fate)}); will restore {RestoreTo}");
+        }
+        else if (previous is not null)
+        {
+            RestoreTo = previous.Original;
+        }
+        try
+        {
+            AuditStateFile.Write(path, AuditStateFile.Content.ForThisProcess(RestoreTo));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AuditSessionTakenException($"godo cannot write its audit state file {path}: {e.Message}", e);
+        }
+        _ownsStateFile = true;
+    }
+
+    private static string Describe(OwnerFate fate) => fate switch
+    {
+        OwnerFate.Zombie => "a zombie",
+        OwnerFate.PidReused => "its pid now belongs to another process",
+        _ => "gone",
+    };
 
     /// <summary>Registers this process as the audit daemon on the event socket; false if another daemon won a race.</summary>
     private bool TryBecomeDaemon()

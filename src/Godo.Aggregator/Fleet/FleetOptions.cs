@@ -23,6 +23,12 @@ public sealed record FleetOptions
     /// </summary>
     public TimeSpan UnreachableGrace { get; init; } = TimeSpan.FromSeconds(3);
     /// <summary>
+    /// A host whose ClusterClient went unreachable is stale until it has been silent this long, then down: an agent
+    /// restarted by its supervisor (systemd's Restart=, a container's restart policy) within 10 s comes back with a
+    /// new snapshot before that, and the host is never shown down meanwhile.
+    /// </summary>
+    public TimeSpan RestartGrace { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
     /// Under TLS: the fleet CA, against which a new incarnation's snapshot must prove its host
     /// (<see cref="Godo.Messages.Security.AgentProof"/>). Null: the incarnation that holds an up host keeps it.
     /// </summary>

@@ -217,7 +217,10 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         return new IngestResult(IngestOutcome.Applied, events);
     }
 
-    /// <summary>The ClusterClient at <paramref name="agentAddress"/> went unreachable: its hosts are down (unless heard from just now).</summary>
+    /// <summary>
+    /// The ClusterClient at <paramref name="agentAddress"/> went unreachable (unless heard from just now): its hosts are
+    /// stale, and down once silent for <see cref="FleetOptions.RestartGrace"/> (see <see cref="Sweep"/>).
+    /// </summary>
     public IReadOnlyList<FleetEvent> MarkUnreachable(string agentAddress)
     {
         var now = Now;
@@ -225,7 +228,10 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         foreach (var h in _hosts.Values)
             lock (h.Gate)
                 if (h.AgentAddress == agentAddress && h.Status != HostStatus.Down && now - h.LastSeen >= Options.UnreachableGrace)
-                    SetStatus(h, HostStatus.Down, "agent disconnected", now, events);
+                {
+                    h.DisconnectedAt = now;
+                    if (h.Status == HostStatus.Up) SetStatus(h, HostStatus.Stale, "agent disconnected", now, events);
+                }
         return events;
     }
 
@@ -241,6 +247,8 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 var silent = now - h.LastSeen;
                 if (h.Status != HostStatus.Down && silent > Options.DownAfter)
                     SetStatus(h, HostStatus.Down, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
+                else if (h.Status != HostStatus.Down && h.DisconnectedAt is not null && silent > Options.RestartGrace)
+                    SetStatus(h, HostStatus.Down, "agent disconnected", now, events);
                 else if (h.Status == HostStatus.Up && silent > Options.StaleAfter)
                     SetStatus(h, HostStatus.Stale, $"no heartbeat for {silent.TotalSeconds:0}s", now, events);
                 if (h.Conflict is { } conflict && now - conflict.LastSeen > Options.DownAfter) h.Conflict = null;
@@ -290,6 +298,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         h.Status = status;
         h.StatusReason = reason;
         h.DownSince = status == HostStatus.Down ? now : null;
+        if (status == HostStatus.Up) h.DisconnectedAt = null;
         var kind = status switch { HostStatus.Up => FleetEventKinds.HostUp, HostStatus.Stale => FleetEventKinds.HostStale, _ => FleetEventKinds.HostDown };
         events.Add(new FleetEvent { Kind = kind, Host = h.Host, At = now, Reason = reason });
     }

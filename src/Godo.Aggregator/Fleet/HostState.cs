@@ -22,6 +22,8 @@ public sealed class HostState(string host)
     public string? StatusReason { get; internal set; }
     public DateTimeOffset LastSeen { get; internal set; }
     public DateTimeOffset? DownSince { get; internal set; }
+    /// <summary>When its agent's ClusterClient was reported unreachable; null once it is heard from again.</summary>
+    public DateTimeOffset? DisconnectedAt { get; internal set; }
     public DateTimeOffset AsOf { get; internal set; }
     public AgentStats Stats { get; internal set; } = new();
     public string? AgentAddress { get; internal set; }

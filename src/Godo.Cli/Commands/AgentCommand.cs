@@ -134,6 +134,10 @@ public static class AgentCommand
         {
             throw new UsageException(e.Message);
         }
+        catch (AuditSessionTakenException e)
+        {
+            throw new UsageException(e.Message);
+        }
         // Whatever happens from here on (a signal, a failed print), the host is stopped, so the kernel audit state is restored.
         try
         {

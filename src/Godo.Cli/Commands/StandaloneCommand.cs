@@ -55,7 +55,7 @@ public static class StandaloneCommand
             {
                 await app.StartAsync(ct);
             }
-            catch (Exception e) when (e is AuditPermissionException or AuditModeUnavailableException)
+            catch (Exception e) when (e is AuditPermissionException or AuditModeUnavailableException or AuditSessionTakenException)
             {
                 throw new UsageException(e.Message);
             }

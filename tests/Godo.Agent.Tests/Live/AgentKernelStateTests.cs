@@ -19,6 +19,7 @@ namespace Godo.Agent.Tests.Live;
 public class AgentKernelStateTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private const string StateFile = "/run/godo/audit-session.json"; // the agent's default
     private static readonly string TestKeyField = $"key=\"{KernelAuditGuard.TestKey}\"";
 
     private static int CountInLog(string path, string text)
@@ -133,6 +134,102 @@ public class AgentKernelStateTests(ITestOutputHelper output)
         Run.Auditctl("-e", guard.Found.Enabled.ToString());
         guard.AssertRestored();
     }
+
+    /// <summary>
+    /// `kill -9` while the agent's parent does not reap it: the state file's owner (and, until the kernel notices, its
+    /// audit pid) is a zombie. A new agent must see it is dead, become the audit daemon itself (unicast, not multicast
+    /// beside a "daemon" that is a zombie), replace the rules, and restore on stop what the first one found.
+    /// </summary>
+    [Fact]
+    public void A_restart_after_a_kill_9_works_while_the_predecessor_is_an_unreaped_zombie()
+    {
+        using var guard = new KernelAuditGuard();
+        GodoProcess.Build();
+        using var first = GodoProcess.StartUnreaped("agent", "--no-docker");
+        try
+        {
+            first.WaitUntilDaemon();
+            var rules = AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length;
+            first.Kill9();
+            Assert.Equal('Z', GodoProcess.OwnerState(first.Pid));
+            // The kernel may still name the zombie as audit daemon, or may have dropped it on a failed send already.
+
+            using var second = GodoProcess.Start("agent", "--no-docker");
+            second.WaitUntilDaemon();
+            Assert.True(second.WaitForOutput($"{rules} stale godo rules removed", Wait), second.Output);
+            Assert.Contains($"its agent pid {first.Pid} died without restoring (a zombie)", second.Output);
+            Assert.Contains("audit: Unicast mode", second.Output);
+            Assert.Equal(0, second.Terminate());
+        }
+        finally
+        {
+            output.WriteLine(first.Output);
+        }
+        guard.AssertRestored();
+        Assert.False(File.Exists(StateFile));
+    }
+
+    /// <summary>
+    /// The state file names a pid that another program holds now (pid reuse after a `kill -9`): the owner is told by
+    /// its start time and executable, so the new agent starts, and restores what the dead one recorded.
+    /// </summary>
+    [Fact]
+    public void A_restart_after_a_kill_9_works_when_the_predecessor_pid_now_belongs_to_another_program()
+    {
+        using var guard = new KernelAuditGuard();
+        GodoProcess.Build();
+        using var first = GodoProcess.Start("agent", "--no-docker", "--audit-mode", "unicast");
+        using var other = Process.Start(new ProcessStartInfo("sleep", "1000") { UseShellExecute = false })!;
+        try
+        {
+            first.WaitUntilDaemon();
+            first.Kill9();
+            // What reuse looks like to the successor: the recorded pid is alive, but is not the recorded process.
+            var recorded = File.ReadAllText(StateFile);
+            File.WriteAllText(StateFile, recorded.Replace($"\"OwnerPid\":{first.Pid},", $"\"OwnerPid\":{other.Id},", StringComparison.Ordinal));
+            Assert.Contains($"\"OwnerPid\":{other.Id},", File.ReadAllText(StateFile));
+
+            using var second = GodoProcess.Start("agent", "--no-docker", "--audit-mode", "unicast");
+            second.WaitUntilDaemon();
+            Assert.Contains($"its agent pid {other.Id} died without restoring (its pid now belongs to another process)", second.Output);
+            Assert.Equal(0, second.Terminate());
+        }
+        finally
+        {
+            other.Kill();
+            output.WriteLine(first.Output);
+        }
+        // What the first agent found, not what it set: the second restored the recorded state.
+        guard.AssertRestored();
+        Assert.False(File.Exists(StateFile));
+    }
+
+    /// <summary>A second agent while the first runs: refused in one line on stderr, no stack trace, exit 2; the first is untouched.</summary>
+    [Fact]
+    public void A_second_agent_beside_a_running_one_is_refused_in_one_line()
+    {
+        using var guard = new KernelAuditGuard();
+        GodoProcess.Build();
+        using var first = GodoProcess.Start("agent", "--no-docker", "--audit-mode", "unicast");
+        try
+        {
+            first.WaitUntilDaemon();
+            using var second = GodoProcess.Start("agent", "--no-docker");
+            Assert.Equal(2, second.WaitForExit(TimeSpan.FromSeconds(60)));
+            var errors = second.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(errors.Length == 1, $"one line on stderr expected:\n{second.Errors}");
+            Assert.StartsWith($"godo: another godo agent (pid {first.Pid}", errors[0]);
+            Assert.DoesNotContain("   at ", second.Output);
+            Assert.Equal((uint)first.Pid, AuditctlStatus.Read().Pid);
+            Assert.Equal(0, first.Terminate());
+        }
+        finally
+        {
+            output.WriteLine(first.Output);
+        }
+        guard.AssertRestored();
+        Assert.False(File.Exists(StateFile));
+    }
 }
 
 /// <summary>`./godo …` as a child process (the launcher builds Release when stale, then execs dotnet, keeping the pid).</summary>
@@ -140,18 +237,30 @@ internal sealed class GodoProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _errors = new();
+    private readonly bool _unreaped;
+    private int? _agentPid;
 
-    private GodoProcess(Process process)
+    private GodoProcess(Process process, bool unreaped = false)
     {
         _process = process;
+        _unreaped = unreaped;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_output) _output.AppendLine(e.Data);
+            lock (_errors) _errors.AppendLine(e.Data);
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
-    public int Pid => _process.Id;
+    /// <summary>The agent's pid: the launcher execs dotnet, so it is the child's; under <see cref="StartUnreaped"/>, the shell's background job.</summary>
+    public int Pid => _unreaped ? _agentPid ??= ReadAgentPid() : _process.Id;
     public string Output { get { lock (_output) return _output.ToString(); } }
+    public string Errors { get { lock (_errors) return _errors.ToString(); } }
+    public bool HasExited => _process.HasExited;
 
     private static string Launcher => Path.Combine(TestBinaries.RepoRoot(), "godo");
 
@@ -169,13 +278,42 @@ internal sealed class GodoProcess : IDisposable
         return new GodoProcess(Process.Start(psi)!);
     }
 
+    /// <summary>
+    /// `./godo ARGS` as the child of a shell that then execs `sleep` and never reaps it: killed, the agent stays a
+    /// zombie (its pid still in /proc) until this is disposed.
+    /// </summary>
+    public static GodoProcess StartUnreaped(params string[] args)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("\"$0\" \"$@\" & echo \"agent-pid $!\"; exec sleep 100000");
+        psi.ArgumentList.Add(Launcher);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return new GodoProcess(Process.Start(psi)!, unreaped: true);
+    }
+
+    private int ReadAgentPid()
+    {
+        if (!WaitForOutput("agent-pid ", TimeSpan.FromSeconds(30))) Assert.Fail($"the shell did not start the agent:\n{Output}");
+        var line = Output.Split('\n').First(l => l.StartsWith("agent-pid ", StringComparison.Ordinal));
+        return int.Parse(line["agent-pid ".Length..].Trim());
+    }
+
+    /// <summary>Waits for the process to end by itself, and returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) Assert.Fail($"./godo did not end within {timeout.TotalSeconds:0} s:\n{Output}");
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>Waits until this process is the registered audit daemon with its rules loaded.</summary>
     public void WaitUntilDaemon()
     {
         var sw = Stopwatch.StartNew();
         while (!(AuditctlStatus.Read().Pid == (uint)Pid && AuditctlStatus.RulesWithKey(GodoAuditRules.Key).Length > 0 && Output.Contains("stale godo rules removed")))
         {
-            if (_process.HasExited) Assert.Fail($"./godo agent exited ({_process.ExitCode}):\n{Output}");
+            if (_process.HasExited || (_unreaped && !Directory.Exists($"/proc/{Pid}"))) Assert.Fail($"./godo agent exited:\n{Output}");
             if (sw.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"./godo agent did not become the audit daemon in 60 s:\n{Output}");
             Thread.Sleep(100);
         }
@@ -194,9 +332,28 @@ internal sealed class GodoProcess : IDisposable
 
     public void Kill9()
     {
+        if (_unreaped)
+        {
+            // The agent only: the shell's sleep stays, so the agent is left unreaped.
+            if (_agentPid is { } pid || Output.Contains("agent-pid ", StringComparison.Ordinal)) TestBinaries.Run("kill", "-KILL", Pid.ToString());
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(20) && OwnerState(Pid) is not ('Z' or null)) Thread.Sleep(50);
+            return;
+        }
         if (_process.HasExited) return;
         _process.Kill(); // SIGKILL
         _process.WaitForExit();
+    }
+
+    /// <summary>The state letter of /proc/PID/stat, null when there is no such process.</summary>
+    public static char? OwnerState(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2];
+        }
+        catch (IOException) { return null; }
     }
 
     /// <summary>SIGTERM, then the exit code (the agent must stop within 20 s).</summary>
@@ -211,6 +368,11 @@ internal sealed class GodoProcess : IDisposable
     public void Dispose()
     {
         Kill9();
+        if (_unreaped && !_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true); // the sleep: its zombie child goes to init, which reaps it
+            _process.WaitForExit();
+        }
         _process.Dispose();
     }
 }

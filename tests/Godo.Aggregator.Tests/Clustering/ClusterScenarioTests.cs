@@ -80,7 +80,7 @@ public sealed class ClusterScenarioTests(ITestOutputHelper output)
             foreach (var a in survivors)
                 if ((await a.GetAsync<HostSummary>("/api/hosts/steady")).Status != HostStatus.Down) return false;
             return true;
-        }, TimeSpan.FromSeconds(10), "'steady' down on every aggregator");
+        }, TimeSpan.FromSeconds(40), "'steady' down on every aggregator"); // stale first: it might be restarting (RestartGrace 15 s)
         Log($"'steady' down everywhere after {stopped.Elapsed.TotalSeconds:0.0}s");
         var steadyHost = await agg2.GetAsync<HostSummary>("/api/hosts/steady");
         Assert.Equal("agent disconnected", steadyHost.StatusReason);

@@ -277,18 +277,40 @@ public sealed class FleetStateTests
     }
 
     [Fact]
-    public void An_unreachable_client_downs_its_hosts_unless_they_were_heard_from_just_now()
+    public void An_unreachable_client_makes_its_hosts_stale_and_down_only_after_the_restart_grace()
     {
         _fleet.ApplySnapshot(Snap());
         _fleet.ApplySnapshot(Snap(host: "other") with { AgentAddress = "akka.tcp://b@127.0.0.1:2" });
         Assert.Empty(_fleet.MarkUnreachable("akka.tcp://a@127.0.0.1:1")); // heard from < 3 s ago: it moved receptionist
         _now = T0.AddSeconds(4);
         var events = _fleet.MarkUnreachable("akka.tcp://a@127.0.0.1:1");
-        Assert.Equal(("h1", FleetEventKinds.HostDown, "agent disconnected"), (Assert.Single(events).Host, events[0].Kind, events[0].Reason));
+        Assert.Equal(("h1", FleetEventKinds.HostStale, "agent disconnected"), (Assert.Single(events).Host, events[0].Kind, events[0].Reason));
         Assert.Equal(HostStatus.Up, _fleet.Get("other")!.Status);
+        _now = T0.AddSeconds(14); // an agent restarting (kill -9, then its supervisor) is not down yet
+        _fleet.ApplyHeartbeat(new AgentHeartbeat("other", "i1", 1, _now, new AgentStats()));
+        Assert.DoesNotContain(_fleet.Sweep(), e => e.Host == "h1");
+        Assert.Equal(HostStatus.Stale, _fleet.Get("h1")!.Status);
+        _now = T0.AddSeconds(16);
+        var down = Assert.Single(_fleet.Sweep(), e => e.Host == "h1");
+        Assert.Equal((FleetEventKinds.HostDown, "agent disconnected"), (down.Kind, down.Reason));
         // it comes back: a heartbeat brings it up
         _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 1, _now, new AgentStats()));
         Assert.Equal(HostStatus.Up, _fleet.Get("h1")!.Status);
+    }
+
+    [Fact]
+    public void A_restarted_agent_brings_its_disconnected_host_back_up_without_a_down()
+    {
+        _fleet.ApplySnapshot(Snap());
+        _now = T0.AddSeconds(5);
+        Assert.Equal(FleetEventKinds.HostStale, Assert.Single(_fleet.MarkUnreachable("akka.tcp://a@127.0.0.1:1")).Kind);
+        _now = T0.AddSeconds(8);
+        var back = _fleet.ApplySnapshot(Snap(inc: "i2") with { AgentAddress = "akka.tcp://a@127.0.0.1:7" });
+        Assert.Equal(HostStatus.Up, _fleet.Get("h1")!.Status);
+        _now = T0.AddSeconds(25); // silent for longer than the restart grace, but the disconnection was the old incarnation's
+        Assert.All(_fleet.Sweep(), e => Assert.NotEqual(FleetEventKinds.HostDown, e.Kind));
+        Assert.Equal(HostStatus.Stale, _fleet.Get("h1")!.Status);
+        Assert.DoesNotContain(back.Events, e => e.Kind == FleetEventKinds.HostDown);
     }
 
     [Fact]
