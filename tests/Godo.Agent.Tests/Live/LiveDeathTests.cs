@@ -109,7 +109,9 @@ public class LiveDeathTests : IClassFixture<LiveAgentFixture>, IAsyncLifetime
         // An exit that came before its process's records waits up to 2 s for them before it is counted.
         await Eventually.Until(async () => await ProcEventsReported() - reported0 >= 1000, TimeSpan.FromSeconds(15),
             "the connector reported 1,000 exits");
-        await AssertExactWithProcEvents(100);
+        // How many of the 1,000 reach their first audited syscall before the kill is the scheduler's choice (a lighter
+        // agent leaves the shell more CPU, and then most die first: 41 in one run): exactness is what is asserted.
+        await AssertExactWithProcEvents(1);
     }
 
     [Fact]
