@@ -377,10 +377,11 @@ public sealed class FleetStateTests
         }, () => _now);
         var huge = P(300, 1, "/bin/node", null, 1000, null, "node", new string('x', 1_000_000));
         fleet.ApplySnapshot(Snap(ps: [P(1, 0, "/sbin/init"), huge]));
-        var exec = Assert.Single(fleet.ApplyDelta(Delta(2, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
-        Assert.True(exec.Argv.Sum(a => a.Length + 1) <= 4096, "the feed carries the capped argv");
-        // the same process again is no new exec: it is compared as kept, capped
-        Assert.DoesNotContain(fleet.ApplyDelta(Delta(3, ps: [Up(huge with { Pid = 301 })])).Events, e => e.Kind == FleetEventKinds.Exec);
+        Assert.Equal(IngestOutcome.Applied, fleet.ApplyDelta(Delta(2, ps: [Up(huge with { Pid = 301 })])).Outcome);
+        // The feed (its own messages, no longer derived from deltas) is cut to the feed's bound, whatever the agent sent.
+        var exec = Assert.Single(fleet.ApplyFeed(new HostFeed("h1", "i1", 1, [Fe(1, FeedEventKind.Exec, 301, Cid, "node", new string('x', 1_000_000))])).Events);
+        Assert.True(exec.ArgvTruncated);
+        Assert.True(exec.Argv.Sum(a => a.Length) <= FeedLimits.ArgvChars, "the feed carries a capped argv");
         foreach (var p in fleet.Get("h1")!.ToTree().Processes.Where(p => p.Pid >= 300))
         {
             Assert.True(p.ArgvTruncated);
