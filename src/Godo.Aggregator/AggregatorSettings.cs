@@ -1,4 +1,5 @@
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Storage;
 using Godo.Messages;
 using Godo.Messages.Model;
 using Godo.Messages.Security;
@@ -55,6 +56,8 @@ public sealed record AggregatorSettings
     public long FeedClientBytes { get; init; } = new FeedOptions().ClientBytes;
     /// <summary>Bytes of recent events kept for <c>GET /api/events?recent=N</c>.</summary>
     public long FeedHistoryBytes { get; init; } = new FeedOptions().HistoryBytes;
+    /// <summary>The journal, snapshot store and history: SQLite under a data directory, or a shared PostgreSQL.</summary>
+    public StorageSettings Storage { get; init; } = new();
     /// <summary>Extra HOCON appended last (tests: shorter failure detection, crash without leaving).</summary>
     public string? ExtraHocon { get; init; }
 

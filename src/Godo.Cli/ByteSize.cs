@@ -12,10 +12,20 @@ public static class ByteSize
         var lower = t.ToLowerInvariant();
         var (number, unit) = lower.EndsWith("kib") || lower.EndsWith("kb") ? (t[..^(lower.EndsWith("kib") ? 3 : 2)], 1024L)
             : lower.EndsWith("mib") || lower.EndsWith("mb") ? (t[..^(lower.EndsWith("mib") ? 3 : 2)], 1024L * 1024)
-            : lower.EndsWith('k') ? (t[..^1], 1024L) : lower.EndsWith('m') ? (t[..^1], 1024L * 1024) : (t, 1L);
+            : lower.EndsWith("gib") || lower.EndsWith("gb") ? (t[..^(lower.EndsWith("gib") ? 3 : 2)], 1024L * 1024 * 1024)
+            : lower.EndsWith('k') ? (t[..^1], 1024L) : lower.EndsWith('m') ? (t[..^1], 1024L * 1024)
+            : lower.EndsWith('g') ? (t[..^1], 1024L * 1024 * 1024) : (t, 1L);
         if (!long.TryParse(number.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / unit)
-            throw new UsageException($"bad {what} '{text}': give a size like 32768, 32KiB or 8MiB");
+            throw new UsageException($"bad {what} '{text}': give a size like 32768, 32KiB, 8MiB or 10GiB");
         return n * unit;
+    }
+
+    /// <summary>A size within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static long Parse(string text, string what, long min, long max)
+    {
+        var bytes = Parse(text, what);
+        return bytes >= min && bytes <= max ? bytes
+            : throw new UsageException($"bad {what} '{text}': give a size from {min >> 20}MiB to {max >> 30}GiB");
     }
 
     /// <summary>The argv cap as written (`--argv-cap`, Agent:ArgvCap, Aggregator:ArgvCap): a size, or off (0).</summary>

@@ -88,11 +88,13 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
     }
 
     /// <summary>Completes events whose timeout has passed by <paramref name="nowMs"/> (live streams call this on a timer).</summary>
-    public void Tick(long nowMs, List<(long, bool)> complete)
-    {
-        if (nowMs > _newestTimeMs) _newestTimeMs = nowMs;
-        FlushDue(_newestTimeMs, complete, exceptSerial: -1);
-    }
+    public void Tick(long nowMs, List<(long, bool)> complete) =>
+        // The stream's own clock is left alone: only its records move it (a wall clock a day ahead of an old log's
+        // time would otherwise cut every later event at the next serial, interleaved records and all).
+        FlushDue(Math.Max(_newestTimeMs, nowMs), complete, exceptSerial: -1);
+
+    /// <summary>Event time of the newest record offered.</summary>
+    public long NewestTimeMs => _newestTimeMs;
 
     /// <summary>End of input: everything open is complete.</summary>
     public void FlushAll(List<(long, bool)> complete)

@@ -35,6 +35,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     private int _nextAssembler;
     private long _sequence;
     private readonly TimeSpan? _tick;
+    private long _lastBatchAtMs = Environment.TickCount64;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -44,7 +45,10 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         Receive<RecordBatch>(OnBatch);
         Receive<Tick>(_ =>
         {
-            _policy.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _complete);
+            // The stream's clock, not the wall's: event time of the newest record plus the time since it came. A live
+            // stream's records are the wall's time; a file paced by event time is days behind it, and its open
+            // events must wait for their late records as a live host's would.
+            _policy.Tick(_policy.NewestTimeMs + (Environment.TickCount64 - _lastBatchAtMs), _complete);
             CompleteAll();
             SendCompletes();
             // The tick times out open serials: with none open there is nothing for it to do until the next batch.
@@ -63,6 +67,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
 
     private void OnBatch(RecordBatch batch)
     {
+        _lastBatchAtMs = Environment.TickCount64;
         foreach (ref readonly var r in batch.Records.AsSpan())
         {
             switch (_policy.Offer(r, _complete))

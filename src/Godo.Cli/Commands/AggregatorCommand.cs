@@ -17,10 +17,10 @@ public static class AggregatorCommand
     public sealed record Options(
         Option<string?> RemoteHost, Option<int?> RemotePort, Option<string?> PublicHost, Option<string[]> Seeds, ApiOptions Api,
         Option<string?> StaleAfter, Option<string?> DownAfter, Option<string?> Retention,
-        Option<bool> InsecureRemoting, TlsSection.Options Tls, Option<string?> TreeRetention, Option<string?> ArgvCap)
+        Option<bool> InsecureRemoting, TlsSection.Options Tls, Option<string?> TreeRetention, Option<string?> ArgvCap, StorageOptions Storage)
     {
         /// <summary>The flags given, as a settings layer over appsettings.json and the environment.</summary>
-        public SettingsLayer Flags(ParseResult parse) => Tls.Flags(Api.Flags(parse, new SettingsLayer()), parse)
+        public SettingsLayer Flags(ParseResult parse) => Storage.Flags(parse, Tls.Flags(Api.Flags(parse, new SettingsLayer()), parse))
             .Set("Aggregator:InsecureRemoting", parse.GetValue(InsecureRemoting), "true")
             .Set("Aggregator:RemoteHost", parse.GetValue(RemoteHost))
             .Set("Aggregator:RemotePort", parse.GetValue(RemotePort)?.ToString(CultureInfo.InvariantCulture))
@@ -45,7 +45,8 @@ public static class AggregatorCommand
         new Option<bool>("--insecure-remoting") { Description = "allow remoting off loopback without TLS (GODO_INSECURE_REMOTING=true): anyone who reaches the port can join the cluster and feed it" },
         TlsSection.Options.Create("aggregator"),
         new Option<string?>("--tree-retention") { Description = "how long a down host's whole tree is kept, then only its summary (seconds or hh:mm:ss; default 5m = 300)" },
-        new Option<string?>("--argv-cap") { Description = "argv kept per process, applied again to what agents send, e.g. 32KiB (default) or off (GODO_AGGREGATOR__ARGVCAP)" });
+        new Option<string?>("--argv-cap") { Description = "argv kept per process, applied again to what agents send, e.g. 32KiB (default) or off (GODO_AGGREGATOR__ARGVCAP)" },
+        StorageOptions.Create());
 
     public static Command Create()
     {
@@ -56,6 +57,7 @@ public static class AggregatorCommand
         };
         foreach (var option in o.Api.All) cmd.Options.Add(option);
         foreach (var option in o.Tls.All) cmd.Options.Add(option);
+        foreach (var option in o.Storage.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));

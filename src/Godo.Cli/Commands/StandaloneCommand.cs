@@ -23,15 +23,17 @@ public static class StandaloneCommand
         var o = AgentCommand.CreateOptions();
         var api = ApiOptions.Create();
         var tls = TlsSection.Options.Create("aggregator");
+        var storage = StorageOptions.Create();
         var cmd = new Command("standalone", "Run a live agent and an aggregator in one process: a one-node cluster with the API and dashboard on http://127.0.0.1:5080.")
         {
             o.Source, o.Follow, o.Pace, o.HostName, o.AuditMode, o.BacklogLimit, o.ReconcileEvery, o.NoDocker, o.Record, o.ExitSource, o.ArgvCap,
         };
         foreach (var option in api.All) cmd.Options.Add(option);
         foreach (var option in tls.All) cmd.Options.Add(option);
+        foreach (var option in storage.All) cmd.Options.Add(option);
         cmd.SetAction(async (parse, ct) =>
         {
-            var config = GodoConfiguration.Build(tls.Flags(api.Flags(parse, o.Flags(parse)), parse));
+            var config = GodoConfiguration.Build(storage.Flags(parse, tls.Flags(api.Flags(parse, o.Flags(parse)), parse)));
             // One process, one certificate: the standalone is a cluster member (role aggregator); its own agent's
             // messages never cross the wire, so they need no agent certificate.
             var agent = AgentSection.Bind(config, withTls: false);

@@ -36,6 +36,14 @@ public sealed class AggregatorSection
     public string? FeedClientBytes { get; init; }
     /// <summary>Bytes of recent events kept for ?recent=N.</summary>
     public string? FeedHistoryBytes { get; init; }
+    /// <summary>Directory of the embedded SQLite store (default /var/lib/godo).</summary>
+    public string? Data { get; init; }
+    /// <summary>postgres://USER:PASSWORD@HOST:PORT/DATABASE: a shared store for a cluster (default: SQLite under Data).</summary>
+    public string? Journal { get; init; }
+    /// <summary>How long history is kept (seconds, hh:mm:ss or d.hh:mm:ss; default 7 days).</summary>
+    public string? HistoryRetention { get; init; }
+    /// <summary>Bytes history may take (e.g. 10G).</summary>
+    public string? HistoryBytes { get; init; }
 
     /// <summary>The aggregator's settings, with its TLS certificates (section "Tls") loaded and checked.</summary>
     public static AggregatorSettings Bind(IConfiguration configuration) =>
@@ -68,11 +76,29 @@ public sealed class AggregatorSection
                 : throw new UsageException($"bad --insecure-remoting '{InsecureRemoting}': give true or false"),
             FeedClientBytes = Bytes(FeedClientBytes, "FeedClientBytes") ?? settings.FeedClientBytes,
             FeedHistoryBytes = Bytes(FeedHistoryBytes, "FeedHistoryBytes") ?? settings.FeedHistoryBytes,
+            Storage = StorageOf(settings.Storage),
         };
         // Blank items are what a shorter list leaves of a longer one below it (see SettingsLayer.Over).
         if (Seeds?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() is { Length: > 0 } seeds) settings = settings with { Seeds = seeds };
         if (HttpHosts?.Where(h => !string.IsNullOrWhiteSpace(h)).ToArray() is { Length: > 0 } hosts) settings = settings with { HttpHosts = hosts };
         return settings;
+    }
+
+    private Godo.Aggregator.Storage.StorageSettings StorageOf(Godo.Aggregator.Storage.StorageSettings d)
+    {
+        var storage = d with
+        {
+            DataDir = Data is { Length: > 0 } dir ? Path.GetFullPath(dir) : d.DataDir,
+            Journal = Journal is { Length: > 0 } j ? j : d.Journal,
+            HistoryRetention = Time(HistoryRetention, "--history-retention") ?? d.HistoryRetention,
+            HistoryBytes = HistoryBytes is null ? d.HistoryBytes : ByteSize.Parse(HistoryBytes, "--history-bytes", min: 1L << 20, max: 1L << 40),
+        };
+        if (storage.Journal is { } url)
+        {
+            try { _ = storage.Target; }
+            catch (FormatException e) { throw new UsageException(e.Message); }
+        }
+        return storage;
     }
 
     internal static int? Port(string? text) =>
@@ -100,8 +126,10 @@ public sealed class AggregatorSection
     private static TimeSpan? Time(string? text, string what)
     {
         if (text is null) return null;
+        if (text.EndsWith('d') && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days >= 0) return TimeSpan.FromDays(days);
+        if (text.EndsWith('h') && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hours) && hours >= 0) return TimeSpan.FromHours(hours);
         if (double.TryParse(text.TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) && secs >= 0) return TimeSpan.FromSeconds(secs);
         if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var ts) && ts >= TimeSpan.Zero) return ts;
-        throw new UsageException($"bad {what} '{text}': give seconds (e.g. 30) or hh:mm:ss");
+        throw new UsageException($"bad {what} '{text}': give seconds (e.g. 30), hours (12h), days (7d) or hh:mm:ss");
     }
 }

@@ -61,6 +61,24 @@ public sealed class SerialRouterActorTests : TestKit
     }
 
     [Fact]
+    public void A_log_paced_by_event_time_long_ago_keeps_an_event_open_for_its_late_records_across_ticks()
+    {
+        // A corpus from a day ago, replayed live (--pace event-time): the router's tick must time events out by the
+        // stream's clock. By the wall's, every open event was cut at the first tick, before its later records came.
+        var tree = CreateTestProbe();
+        var router = Sys.ActorOf(SerialRouterActor.Props(new AssemblyOptions(), tree.Ref, new PipelineStats(), TimeSpan.FromMilliseconds(20)));
+        var dayAgo = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds();
+        router.Tell(Batch([Line("SYSCALL", 1, "arch=c000003e syscall=57 success=yes exit=6001 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=1001 uid=0 comm=\"x\" exe=\"/x\" key=\"godo\"", dayAgo)]));
+        tree.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // many ticks: nothing is due in the stream's time
+        router.Tell(Batch([Line("PROCTITLE", 1, "proctitle=\"late\"", dayAgo), Line("EOE", 1, "", dayAgo)]));
+        router.Tell(new EndOfStream());
+        var (events, _) = Collect(tree, 1);
+        var e = Assert.Single(events);
+        Assert.Equal(1L, e.Serial);
+        Assert.Equal(["late"], e.Proctitle.IsDefault ? [] : e.Proctitle.ToArray());
+    }
+
+    [Fact]
     public void Events_come_out_with_consecutive_sequence_numbers_and_end_of_input_names_the_last()
     {
         var tree = CreateTestProbe();
