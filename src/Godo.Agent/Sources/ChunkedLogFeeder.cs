@@ -11,7 +11,8 @@ namespace Godo.Agent.Sources;
 /// Feeds a whole log to the router (a replay): reads it in line-aligned chunks, parses the chunks in parallel on the
 /// thread pool, and hands each chunk's records on in log order, so the router sees the very stream a line-by-line
 /// reader (<see cref="AuditStreamFeeder"/>) gives, with lines, malformed lines and the --until stop counted alike.
-/// At most a few chunks are in flight, so memory does not grow with the log.
+/// Memory does not grow with the log: a few chunks are parsed at a time, and at most <see cref="MaxBytesAhead"/> of
+/// the log is handed on before the router has taken it in (before it has started, too).
 /// </summary>
 public sealed class ChunkedLogFeeder
 {
@@ -19,11 +20,21 @@ public sealed class ChunkedLogFeeder
     public const int ChunkBytes = 256 * 1024;
     /// <summary>Records per batch: 2,048 records of 40 bytes keep each array out of the large object heap.</summary>
     private const int BatchRecords = 2048;
+    /// <summary>
+    /// Log bytes handed on but not yet taken in by the router. Bytes, not records: a record's body can be anything up to
+    /// 9 KB. 16 MiB is about 100 k records of a typical log, enough to overlap a replay's start-up with parsing; held
+    /// records are promoted through the GC's generations, so more only costs memory.
+    /// </summary>
+    public const long MaxBytesAhead = 16 * 1024 * 1024;
 
     private readonly RecordBatcher _batcher;
     private readonly PipelineStats _stats;
     private readonly ConcurrentQueue<byte[]> _freeBuffers = new();
     private readonly int _parallelism;
+    // Per chunk handed on: the records handed on up to its end, and the bytes. The router's count of records taken in
+    // tells how many of these have left the read-ahead.
+    private readonly Queue<(long Records, long Bytes)> _handed = new();
+    private long _recordsHanded, _bytesHanded, _bytesRouted;
 
     /// <param name="router">the router, possibly still starting: chunks are parsed meanwhile (see <see cref="RecordBatcher"/>).</param>
     public ChunkedLogFeeder(Task<IActorRef> router, PipelineStats stats, int parallelism = 0)
@@ -88,6 +99,7 @@ public sealed class ChunkedLogFeeder
             chunk = again;
             StoppedEarly = again.StoppedAt;
         }
+        WaitForRoom();
         Interlocked.Add(ref _stats.Lines, chunk.Lines);
         if (chunk.Malformed is { } malformed)
             for (var reason = 0; reason < malformed.Length; reason++)
@@ -98,9 +110,26 @@ public sealed class ChunkedLogFeeder
             var count = i == chunk.Batches.Count - 1 ? chunk.LastCount : batch.Length;
             if (count < batch.Length) batch = batch.AsSpan(0, count).ToArray();
             _batcher.AddBatch(ImmutableCollectionsMarshal.AsImmutableArray(batch));
+            _recordsHanded += count;
         }
+        _bytesHanded += chunk.Length;
+        _handed.Enqueue((_recordsHanded, _bytesHanded));
         _freeBuffers.Enqueue(chunk.Buffer!);
         return !StoppedEarly;
+    }
+
+    /// <summary>Holds the reader back while more than <see cref="MaxBytesAhead"/> of the log waits for the router.</summary>
+    private void WaitForRoom()
+    {
+        var spin = new SpinWait();
+        for (var waited = false; ; waited = true)
+        {
+            var routed = Interlocked.Read(ref _stats.RecordsRouted);
+            while (_handed.TryPeek(out var h) && h.Records <= routed) _bytesRouted = _handed.Dequeue().Bytes;
+            if (_bytesHanded - _bytesRouted <= MaxBytesAhead) return;
+            if (!waited) _batcher.SendEarly(); // records parsed before the router started reach it only then
+            spin.SpinOnce(sleep1Threshold: 10);
+        }
     }
 
     /// <summary>Parses every line of a chunk (up to the first record past <paramref name="stopAfterMs"/>) into batches; counts, but touches no shared state.</summary>

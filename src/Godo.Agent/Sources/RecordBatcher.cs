@@ -17,19 +17,12 @@ public sealed class RecordBatcher
 {
     private const long MaxRecordsAhead = 32 * 1024;
     private const long MaxEventsAhead = 32 * 1024;
-    /// <summary>
-    /// While the router is still starting, the source may parse this far ahead (about 20 MB of records and bodies):
-    /// more overlaps more of a replay's start-up, but everything held is promoted through the GC's generations, and
-    /// at 512 k records a loaded machine's slow start-up took the peak RSS past 200 MiB.
-    /// </summary>
-    private const long MaxRecordsBeforeStart = 128 * 1024;
 
     private readonly Task<IActorRef> _router;
     private readonly PipelineStats _stats;
     private readonly int _batchSize;
     private readonly object _gate = new();
     private readonly List<ImmutableArray<AuditRecord>> _beforeStart = new();
-    private long _recordsBeforeStart;
     private AuditRecord[] _batch;
     private int _count;
 
@@ -39,6 +32,7 @@ public sealed class RecordBatcher
     /// <summary>
     /// With a router that is still being started: the source parses ahead meanwhile (start-up of the actor system
     /// and parsing then share the two cores instead of taking turns), and the batches go once the router is there.
+    /// The source bounds how much it hands over meanwhile (<see cref="ChunkedLogFeeder"/>: in bytes).
     /// </summary>
     public RecordBatcher(Task<IActorRef> router, PipelineStats stats, int batchSize = 1024)
     {
@@ -103,6 +97,12 @@ public sealed class RecordBatcher
         Send(ImmutableCollectionsMarshal.AsImmutableArray(part));
     }
 
+    /// <summary>Waits for the router to start and hands it what was parsed meanwhile: for a source about to wait until the router has taken records in.</summary>
+    public void SendEarly()
+    {
+        lock (_gate) Router();
+    }
+
     public void EndOfStream()
     {
         lock (_gate)
@@ -115,10 +115,9 @@ public sealed class RecordBatcher
     // Called under _gate, so batches leave in order even when the timer's Flush and the reader race.
     private void Send(ImmutableArray<AuditRecord> records)
     {
-        if (!_router.IsCompleted && _recordsBeforeStart < MaxRecordsBeforeStart)
+        if (!_router.IsCompleted)
         {
             _beforeStart.Add(records);
-            _recordsBeforeStart += records.Length;
             return;
         }
         SendNow(Router(), records);

@@ -5,6 +5,7 @@ using Godo.Agent.Audit;
 using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Tests.Audit;
+using Godo.Tests.Shared;
 using static Godo.Agent.Assembly.AssemblyProtocol;
 
 namespace Godo.Agent.Tests.Sources;
@@ -114,5 +115,51 @@ public sealed class ChunkedLogFeederTests : TestKit
         AssertSame(want, records, stats);
         Assert.True(stopped);
         Assert.Equal(serial, records[^1].Serial);
+    }
+
+    /// <summary>A log in memory that counts what has been read of it, from the reader's thread.</summary>
+    private sealed class CountingStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        private long _read;
+        public long BytesRead => Interlocked.Read(ref _read);
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            Interlocked.Add(ref _read, n);
+            return n;
+        }
+    }
+
+    [Fact]
+    public async Task Read_ahead_is_bounded_in_bytes_while_the_router_starts_and_all_of_it_arrives_once_it_has()
+    {
+        var log = Log(120_000);
+        Assert.True(log.Length > 2 * ChunkedLogFeeder.MaxBytesAhead);
+        var want = await LineByLine(log, null);
+        var stats = new PipelineStats();
+        var router = new TaskCompletionSource<IActorRef>();
+        var input = new CountingStream(log);
+        var running = new ChunkedLogFeeder(router.Task, stats).RunAsync(input);
+
+        // The reader gets past the bound's worth of the log, then waits for the router, however long it takes to start.
+        var last = -1L;
+        await Eventually.Until(() =>
+        {
+            var read = input.BytesRead;
+            var still = read == last;
+            last = read;
+            return Task.FromResult(still && read > ChunkedLogFeeder.MaxBytesAhead);
+        }, TimeSpan.FromSeconds(60), "the reader waits once the bound's worth of the log is parsed");
+        // Beyond the bound: the chunk handed on last, the one waiting, those being parsed, the next one's start, and the
+        // line longer than two chunks, read and skipped (never handed on).
+        var over = (Environment.ProcessorCount + 3) * ChunkedLogFeeder.ChunkBytes + 3 * ChunkedLogFeeder.ChunkBytes;
+        Assert.InRange(input.BytesRead, ChunkedLogFeeder.MaxBytesAhead, ChunkedLogFeeder.MaxBytesAhead + over);
+        Assert.False(running.IsCompleted);
+
+        router.SetResult(Sys.ActorOf(Props.Create(() => new CountingRouter(stats, TestActor))));
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+        var records = new List<AuditRecord>();
+        while (ExpectMsg<object>(TimeSpan.FromSeconds(20)) is RecordBatch b) records.AddRange(b.Records);
+        AssertSame(want, records, stats);
     }
 }
