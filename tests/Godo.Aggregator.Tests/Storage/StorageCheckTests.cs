@@ -87,6 +87,26 @@ public sealed class StorageCheckTests : IClassFixture<PostgresDatabase>, IDispos
         Assert.DoesNotContain("s3cret", line);
     }
 
+    [Fact]
+    public async Task The_store_size_is_the_sqlite_pages_and_wal_or_the_postgres_database()
+    {
+        var sqlite = new StorageSettings { DataDir = _root };
+        StorageCheck.Verify(sqlite);
+        var empty = await StoreSize.MeasureAsync(sqlite.Target);
+        using (var connection = new SqliteConnection(sqlite.Target.ConnectionString))
+        {
+            connection.Open();
+            using var fill = connection.CreateCommand();
+            fill.CommandText = "CREATE TABLE t(b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO t SELECT randomblob(1000) FROM n";
+            fill.ExecuteNonQuery();
+        }
+        var full = await StoreSize.MeasureAsync(sqlite.Target);
+        Assert.InRange(full - empty, 1_000_000, 1_500_000);
+
+        var postgres = await StoreSize.MeasureAsync(new StorageSettings { Journal = _database.Url }.Target);
+        Assert.InRange(postgres, 1_000_000, 1L << 30); // an empty PostgreSQL database is a few MB of catalogs
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
