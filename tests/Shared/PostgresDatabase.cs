@@ -29,16 +29,20 @@ public sealed class PostgresDatabase : IAsyncLifetime
         await create.ExecuteNonQueryAsync();
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => DropAsync(Name);
+
+    /// <summary>Drops <paramref name="name"/> if it exists, with whatever is still connected to it.</summary>
+    public static async Task DropAsync(string name)
     {
         // The pools of this process still hold connections to it; FORCE ends those of anyone else (a killed node's).
         NpgsqlConnection.ClearAllPools();
         await using var connection = await OpenMaintenanceAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
     }
 
-    private static string UrlOf(string database)
+    /// <summary>The URL of another database on the same server (for a test that needs a second one).</summary>
+    public static string UrlOf(string database)
     {
         var server = new Uri(Server);
         return $"{server.Scheme}://{server.UserInfo}@{server.Authority}/{database}";

@@ -45,23 +45,18 @@ public sealed class StorageCheckTests : IClassFixture<PostgresDatabase>, IDispos
     }
 
     [Fact]
-    public void A_reachable_postgres_passes_and_a_missing_database_is_created()
+    public async Task A_reachable_postgres_passes_and_a_missing_database_is_created()
     {
         StorageCheck.Verify(new StorageSettings { Journal = _database.Url });
-        var missing = _database.Url + "_more";
+        var missing = _database.Name + "_more";
         try
         {
-            StorageCheck.Verify(new StorageSettings { Journal = missing });
-            StorageCheck.Verify(new StorageSettings { Journal = missing });
+            StorageCheck.Verify(new StorageSettings { Journal = PostgresDatabase.UrlOf(missing) });
+            await using var created = new Npgsql.NpgsqlConnection(PostgresUrl.ToConnectionString(PostgresDatabase.UrlOf(missing)));
+            await created.OpenAsync();
+            StorageCheck.Verify(new StorageSettings { Journal = PostgresDatabase.UrlOf(missing) }); // there now: opened as it is
         }
-        finally
-        {
-            Npgsql.NpgsqlConnection.ClearAllPools();
-            using var connection = new Npgsql.NpgsqlConnection(PostgresUrl.ToConnectionString(missing.Replace(_database.Name + "_more", "postgres")));
-            connection.Open();
-            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database.Name}_more\" WITH (FORCE)", connection);
-            drop.ExecuteNonQuery();
-        }
+        finally { await PostgresDatabase.DropAsync(missing); }
     }
 
     [Fact]
