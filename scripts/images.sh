@@ -44,6 +44,7 @@ install -d -m 755 "$rootfs"/{usr/bin,usr/lib/godo,etc/godo,run/godo,var/lib/godo
 install -d -m 1777 "$rootfs/tmp"
 # As in the .deb: the binary reads wwwroot/ and appsettings.json beside its real path, /usr/lib/godo.
 install -m 755 "$publish/godo" "$rootfs/usr/lib/godo/godo"
+install -m 644 "$publish/libe_sqlite3.so" "$rootfs/usr/lib/godo/libe_sqlite3.so"
 cp -r "$publish/wwwroot" "$rootfs/usr/lib/godo/wwwroot"
 ln -s ../lib/godo/godo "$rootfs/usr/bin/godo"
 echo '{}' > "$rootfs/etc/godo/appsettings.json"

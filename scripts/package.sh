@@ -51,7 +51,13 @@ fi
 # LMDB comes with Akka.Cluster.Sharding for durable distributed data, which godo never configures: never loaded.
 rm -f "$publish/liblmdb.so"
 # Single file bundles every managed assembly and the runtime's native parts; anything else beside it would be lost.
-extra=$(cd "$publish" && find . -maxdepth 1 -type f ! -name godo ! -name appsettings.json | sort)
+# SQLite (the aggregator's embedded store) is the one native library kept beside it: bundling it would mean extracting
+# it at run time into a writable home, which the hardened units do not have. godo loads it from its own directory.
+sqlite_lib=libe_sqlite3.so
+[[ -f $publish/$sqlite_lib ]] || die "dotnet publish made no $publish/$sqlite_lib"
+# NuGet's copy keeps its symbols (lintian: unstripped-binary-or-object); strip comes with binutils, which lintian needs.
+if command -v strip >/dev/null; then strip --strip-unneeded "$publish/$sqlite_lib"; fi
+extra=$(cd "$publish" && find . -maxdepth 1 -type f ! -name godo ! -name appsettings.json ! -name "$sqlite_lib" | sort)
 [[ -z $extra ]] || die "unexpected files beside the single-file binary: $extra"
 "$publish/godo" --version >/dev/null || die "the published binary does not run"
 
@@ -60,7 +66,7 @@ name="godo-$version-linux-x64"
 stage="$work/$name"
 rm -rf "$stage"
 mkdir -p "$stage"
-cp "$publish/godo" "$publish/appsettings.json" "$stage/"
+cp "$publish/godo" "$publish/appsettings.json" "$publish/$sqlite_lib" "$stage/"
 cp -r "$publish/wwwroot" "$stage/wwwroot"
 cp "$here/README.md" "$stage/"
 tar -C "$work" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
@@ -73,6 +79,7 @@ rm -rf "$root"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/godo" "$root/etc/godo" "$root/lib/systemd/system" \
     "$root/usr/lib/sysusers.d" "$root/usr/lib/tmpfiles.d" "$root/usr/share/doc/godo" "$root/usr/share/lintian/overrides"
 install -m 755 "$publish/godo" "$root/usr/lib/godo/godo"
+install -m 644 "$publish/$sqlite_lib" "$root/usr/lib/godo/$sqlite_lib"
 cp -r "$publish/wwwroot" "$root/usr/lib/godo/wwwroot"
 find "$root/usr/lib/godo/wwwroot" -type f -exec chmod 644 {} + && find "$root/usr/lib/godo/wwwroot" -type d -exec chmod 755 {} +
 # The binary reads appsettings.json beside its real path: that is the conffile in /etc/godo.

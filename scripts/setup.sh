@@ -5,14 +5,18 @@
 #   - start containerd and dockerd in the background when they are not answering (no systemd here)
 #   - build the test image godo/busybox:1 from the host's static busybox when it is missing
 #   - build godo/debian-minbase:bookworm (debootstrap, no .NET) when it is missing: the package tests install the .deb in it
+#   - start Debian's PostgreSQL cluster and create the role godo (CREATEDB) the storage tests make their databases with
 # Idempotent; a second run only checks and takes about a second.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static auditd laurel chromium debootstrap lintian)
+PACKAGES=(docker.io busybox-static auditd laurel chromium debootstrap lintian postgresql)
 IMAGE="${GODO_TEST_IMAGE:-godo/busybox:1}"   # override only to test this script
 DEBIAN_IMAGE="${GODO_DEBIAN_IMAGE:-godo/debian-minbase:bookworm}"
 DOCKER_TIMEOUT="${GODO_DOCKER_TIMEOUT:-60}"
 CONTAINERD_SOCK=/run/containerd/containerd.sock
+# The tests' PostgreSQL role; the password only guards a loopback cluster that exists for the tests.
+PG_ROLE=godo
+PG_PASSWORD="${GODO_PG_PASSWORD:-godo-test}"
 
 log()  { echo "setup: $*"; }
 fail() { echo "setup: ERROR: $*" >&2; exit 1; }
@@ -37,22 +41,23 @@ if ((${#missing[@]})); then
         chmod 755 /usr/sbin/policy-rc.d
         created_policy=1
     fi
+    # One apt at a time on a machine shared by several checkouts running this script.
     apt_install() {
-        apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
+        flock /tmp/godo-apt.lock apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
     }
     # apt-get update only when needed: a package unknown to the lists we have, or an install that
     # fails on stale lists (retried once after an update).
     updated=0
     if ! apt_install --simulate "${missing[@]}" >/dev/null 2>&1; then
         log "apt-get update"
-        apt-get update -qq || fail "apt-get update failed"
+        flock /tmp/godo-apt.lock apt-get update -qq || fail "apt-get update failed"
         updated=1
     fi
     if ! apt_install "${missing[@]}" >/tmp/godo-apt.log 2>&1; then
         ok=0
         if ((!updated)); then
             log "install failed on current lists; apt-get update and retry"
-            apt-get update -qq && apt_install "${missing[@]}" >/tmp/godo-apt.log 2>&1 && ok=1
+            flock /tmp/godo-apt.lock apt-get update -qq && apt_install "${missing[@]}" >/tmp/godo-apt.log 2>&1 && ok=1
         fi
         if ((!ok)); then
             tail -n 30 /tmp/godo-apt.log >&2
@@ -169,5 +174,38 @@ else
     docker run --rm "$DEBIAN_IMAGE" sh -c '! command -v dotnet' || fail "$DEBIAN_IMAGE does not run, or has dotnet"
     log "image $DEBIAN_IMAGE built"
 fi
+
+# ---------------------------------------------------------------- PostgreSQL for the storage tests
+# Debian's cluster (pg_ctlcluster: no systemd here), on loopback only, and a role godo with a password and CREATEDB:
+# each test makes a database of its own and drops it (tests/Shared/PostgresDatabase.cs).
+pg_ok() { runuser -u postgres -- psql -qAtX -c 'select 1' >/dev/null 2>&1; }
+if pg_ok; then
+    log "postgresql already answering"
+else
+    read -r pg_version pg_cluster < <(pg_lsclusters --no-header 2>/dev/null | awk 'NR == 1 {print $1, $2}') || true
+    if [[ -z ${pg_version:-} ]]; then
+        pg_version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+        pg_cluster=main
+        log "creating postgresql cluster $pg_version/$pg_cluster"
+        pg_createcluster "$pg_version" "$pg_cluster" >/dev/null || fail "pg_createcluster $pg_version $pg_cluster failed"
+    fi
+    log "starting postgresql $pg_version/$pg_cluster"
+    pg_ctlcluster "$pg_version" "$pg_cluster" start -o "-c listen_addresses=localhost" \
+        || fail "pg_ctlcluster $pg_version $pg_cluster start failed (see /var/log/postgresql/)"
+    for _ in $(seq 1 100); do pg_ok && break; sleep 0.1; done
+    pg_ok || fail "postgresql does not answer (see /var/log/postgresql/)"
+fi
+pg_sql() { runuser -u postgres -- psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+pg_role_ok() {
+    [[ $(PGPASSWORD=$PG_PASSWORD psql -qAtX -h localhost -U "$PG_ROLE" -d postgres -c 'select rolcreatedb from pg_roles where rolname = current_user' 2>/dev/null) == t ]]
+}
+if ! pg_role_ok; then
+    verb=create
+    [[ -n $(pg_sql -c "select 1 from pg_roles where rolname = '$PG_ROLE'") ]] && verb=alter
+    pg_sql -c "$verb role $PG_ROLE login createdb password '$PG_PASSWORD'" >/dev/null || fail "cannot $verb the postgresql role $PG_ROLE"
+    pg_role_ok || fail "the postgresql role $PG_ROLE cannot log in on localhost with its password (pg_hba.conf?)"
+    log "postgresql role $PG_ROLE ready"
+fi
+log "postgresql up: postgres://$PG_ROLE:***@localhost:5432/"
 
 log "done"

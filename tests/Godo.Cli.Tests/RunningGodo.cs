@@ -7,6 +7,7 @@ namespace Godo.Cli.Tests;
 internal sealed class RunningGodo : IDisposable
 {
     private readonly Process _process;
+    private string _dataDir = "";
     private readonly MemoryStream _out = new();
     private readonly StringBuilder _err = new();
     private readonly Task _copy;
@@ -33,7 +34,10 @@ internal sealed class RunningGodo : IDisposable
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "godo.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("GODO_API_TOKEN");
-        return new RunningGodo(Process.Start(psi)!);
+        // A store of its own (unless --data or --journal says otherwise), never the machine's /var/lib/godo.
+        var dataDir = Path.Combine(Path.GetTempPath(), "godo-cli-" + Guid.NewGuid().ToString("N"));
+        psi.Environment["GODO_DATA"] = dataDir;
+        return new RunningGodo(Process.Start(psi)!) { _dataDir = dataDir };
     }
 
     public byte[] Output()
@@ -64,6 +68,8 @@ internal sealed class RunningGodo : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
         _process.Dispose();
+        if (_dataDir.Length > 0 && Directory.Exists(_dataDir)) Directory.Delete(_dataDir, recursive: true);
     }
 }

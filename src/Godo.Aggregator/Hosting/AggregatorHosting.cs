@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
+using Godo.Aggregator.Storage;
 using Godo.Messages;
 using Godo.Messages.Api;
 using Godo.Messages.Security;
@@ -35,6 +36,7 @@ public static class AggregatorHosting
         var tls = settings.Tls is not null;
         builder
             .AddGodoWireSerializer()
+            .WithGodoPersistence(settings.Storage)
             // Members reach each other's cluster daemon, heartbeat receiver and pub-sub mediator, agents the
             // receptionist; under TLS an aggregator's peers are aggregators and agents of the fleet CA.
             .AddRemotingSecurity(settings.Tls, [FleetRole.Aggregator, FleetRole.Agent], RemotingSecurity.MemberPaths)

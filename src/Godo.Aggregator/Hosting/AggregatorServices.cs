@@ -1,6 +1,7 @@
 using Godo.Aggregator.Fleet;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
+using Godo.Aggregator.Storage;
 using Godo.Messages.Api;
 using Godo.Messages.Supervision;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,5 +21,6 @@ public static class AggregatorServices
         .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>(), sp.GetRequiredService<FleetFeed>()))
         .AddSingleton(new Broadcaster<ClusterEventInfo>(settings.Feed.ClientBytes, _ => 512))
         .AddSingleton(new ConnectedClients())
-        .AddSingleton(new CriticalActors());
+        .AddSingleton(new CriticalActors())
+        .AddStoreSizeSampler(settings.Storage);
 }

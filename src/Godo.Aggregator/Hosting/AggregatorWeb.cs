@@ -31,6 +31,7 @@ public static class AggregatorWeb
             Args = [],
         });
         builder.ConfigureAggregatorWeb(settings);
+        Storage.StorageCheck.Verify(settings.Storage);
         builder.Services.AddAggregatorState(settings);
         // Not ready while a critical actor (the ingest; in standalone also the agent's pipeline) is dead.
         builder.Services.AddHealthChecks().AddCheck<Godo.Aggregator.Ops.PipelineHealthCheck>("pipeline", tags: ["ready"]);

@@ -45,6 +45,10 @@ public sealed class AggregatorNode : IAsyncDisposable
             RemoteHost = "127.0.0.1", RemotePort = settings.RemotePort == Godo.Messages.GodoConstants.DefaultRemotePort ? 0 : settings.RemotePort,
             HttpUrl = settings.HttpUrl == Godo.Messages.GodoConstants.DefaultHttpUrl ? "http://127.0.0.1:0" : settings.HttpUrl,
             Seeds = seeds.Length > 0 ? seeds.Select(s => s.ToString()).ToList() : settings.Seeds,
+            // A store of its own unless the test gives one: never the machine's /var/lib/godo.
+            Storage = settings.Storage.DataDir == new Godo.Aggregator.Storage.StorageSettings().DataDir
+                ? settings.Storage with { DataDir = Path.Combine(Path.GetTempPath(), "godo-node-" + Guid.NewGuid().ToString("N")) }
+                : settings.Storage,
         };
         var app = AggregatorWeb.Build(settings);
         var node = new AggregatorNode(app, settings);
@@ -93,5 +97,10 @@ public sealed class AggregatorNode : IAsyncDisposable
         }
         catch (Exception) { /* already stopped */ }
         await App.DisposeAsync();
+        if (Settings.Storage.DataDir.StartsWith(Path.Combine(Path.GetTempPath(), "godo-node-"), StringComparison.Ordinal))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(Settings.Storage.DataDir, recursive: true); } catch (DirectoryNotFoundException) { }
+        }
     }
 }

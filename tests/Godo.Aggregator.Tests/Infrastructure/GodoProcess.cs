@@ -11,6 +11,7 @@ public sealed class GodoProcess : IAsyncDisposable
     private static readonly string GodoDll = Path.Combine(AppContext.BaseDirectory, "godo.dll");
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "godo-process-" + Guid.NewGuid().ToString("N"));
 
     public GodoProcess(string name, params string[] args)
     {
@@ -19,6 +20,8 @@ public sealed class GodoProcess : IAsyncDisposable
         psi.ArgumentList.Add(GodoDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("GODO_API_TOKEN");
+        // A store of its own (unless --data or --journal says otherwise), never the machine's /var/lib/godo.
+        psi.Environment["GODO_DATA"] = _dataDir;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
@@ -56,6 +59,7 @@ public sealed class GodoProcess : IAsyncDisposable
             try { await _process.WaitForExitAsync(cts.Token); } catch (OperationCanceledException) { Kill(); }
         }
         _process.Dispose();
+        if (Directory.Exists(_dataDir)) Directory.Delete(_dataDir, recursive: true);
     }
 
     public static int FreePort()

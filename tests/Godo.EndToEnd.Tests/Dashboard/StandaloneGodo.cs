@@ -60,6 +60,9 @@ public sealed class StandaloneGodo : IAsyncLifetime
         psi.ArgumentList.Add("standalone");
         psi.ArgumentList.Add("--http");
         psi.ArgumentList.Add(BaseUrl);
+        // Its store beside its certificates (removed with them), never the machine's /var/lib/godo.
+        psi.ArgumentList.Add("--data");
+        psi.ArgumentList.Add(Path.Combine(_certs, "data"));
         // A standalone is a one-node cluster: it runs with mutual TLS on its remoting, from certificates `godo certs` makes.
         RunGodo("certs", "init", _certs);
         RunGodo("certs", "issue", _certs, "standalone", "--role", "aggregator");
