@@ -33,6 +33,7 @@ internal sealed class RunningGodo : IDisposable
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "godo.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("GODO_API_TOKEN");
+        if (!psi.Environment.ContainsKey("GODO_DATA")) psi.Environment["GODO_DATA"] = TestData.NewDir(); // its own journal, never /var/lib/godo
         return new RunningGodo(Process.Start(psi)!);
     }
 

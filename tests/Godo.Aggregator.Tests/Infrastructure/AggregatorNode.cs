@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
-using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
+using Godo.Aggregator.Storage;
 using Godo.Aggregator.Hosting;
 using Godo.Aggregator.Ops;
 using Godo.Messages.Model;
@@ -29,7 +30,9 @@ public sealed class AggregatorNode : IAsyncDisposable
     public WebApplication App { get; }
     public AggregatorSettings Settings { get; }
     public ActorSystem System => App.Services.GetRequiredService<ActorSystem>();
-    public FleetState Fleet => App.Services.GetRequiredService<FleetState>();
+    /// <summary>The hosts whose entity runs on this member.</summary>
+    public HostsHeld Fleet => App.Services.GetRequiredService<HostsHeld>();
+    public HostDirectory Directory => App.Services.GetRequiredService<HostDirectory>();
     public AggregatorMetrics Metrics => App.Services.GetRequiredService<AggregatorMetrics>();
     public Address Address => Cluster.Get(System).SelfAddress;
     public string BaseUrl { get; private set; } = "";
@@ -45,6 +48,9 @@ public sealed class AggregatorNode : IAsyncDisposable
             RemoteHost = "127.0.0.1", RemotePort = settings.RemotePort == Godo.Messages.GodoConstants.DefaultRemotePort ? 0 : settings.RemotePort,
             HttpUrl = settings.HttpUrl == Godo.Messages.GodoConstants.DefaultHttpUrl ? "http://127.0.0.1:0" : settings.HttpUrl,
             Seeds = seeds.Length > 0 ? seeds.Select(s => s.ToString()).ToList() : settings.Seeds,
+            // A store of its own (a fresh SQLite file) unless the test gives one (a shared PostgreSQL, or a directory to restart on).
+            Storage = settings.Storage.DataDir == new StorageSettings().DataDir && settings.Storage.Journal is null
+                ? settings.Storage with { DataDir = TestData.NewDir() } : settings.Storage,
         };
         var app = AggregatorWeb.Build(settings);
         var node = new AggregatorNode(app, settings);

@@ -19,6 +19,7 @@ public sealed class GodoProcess : IAsyncDisposable
         psi.ArgumentList.Add(GodoDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("GODO_API_TOKEN");
+        if (!psi.Environment.ContainsKey("GODO_DATA")) psi.Environment["GODO_DATA"] = TestData.NewDir(); // its own journal, never /var/lib/godo
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
