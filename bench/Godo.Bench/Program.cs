@@ -223,5 +223,5 @@ sealed class SimHost : ReceiveActor, IWithTimers
     private void Snapshot() =>
         Send(new HostSnapshot(_host, _inc, ++_seq, DateTimeOffset.UtcNow, [.. _procs.Values], [.. _containers.Values], new AgentStats { Version = "bench", Source = "sim" }));
 
-    private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.SendToAll(GodoConstants.AgentIngestPath, m));
+    private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.Send(GodoConstants.AgentIngestPath, m, localAffinity: true));
 }

@@ -28,8 +28,13 @@ public static class FleetEndpoints
         // processes from its entity, wherever it lives, through the shard region.
         app.MapGet("/api/hosts", (HostDirectory fleet) => Results.Json(fleet.Hosts()));
 
-        app.MapGet("/api/hosts/{host}", (HostDirectory fleet, string host) =>
-            fleet.Get(host) is { } e ? Results.Json(e.Summary with { HeldBy = e.Member }) : UnknownHost(host));
+        // One host: fresh from its entity; from the directory while the entity does not answer (it is moving).
+        app.MapGet("/api/hosts/{host}", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts, string host) =>
+        {
+            if (fleet.Get(host) is not { } e) return UnknownHost(host);
+            var (reply, _) = await AskHost(hosts.ActorRef, new HostTreeQuery(host, SummaryOnly: true), ctx.RequestAborted);
+            return Results.Json(reply?.Summary ?? e.Summary with { HeldBy = e.Member });
+        });
 
         app.MapGet("/api/hosts/{host}/tree", async (HttpContext ctx, IRequiredActor<HostRegion> hosts, string host) =>
         {
@@ -144,7 +149,7 @@ public static class FleetEndpoints
         {
             return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
         }
-        if (reply.Tree is not null) return (reply, null);
+        if (reply.Tree is not null || reply.Summary is not null) return (reply, null);
         if (missingIsEmpty) return (null, null);
         return (null, ApiError.Status(reply.Status, reply.Problem ?? $"no tree for host '{query.Host}'"));
     }

@@ -156,6 +156,11 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
             Sender.Tell(new HostTreeReply(q.Host, null, 404, $"unknown host '{q.Host}'"));
             return;
         }
+        if (q.SummaryOnly)
+        {
+            Sender.Tell(new HostTreeReply(q.Host, null, Summary: h.Summary() with { HeldBy = _self }));
+            return;
+        }
         if (h.TreeReleased)
         {
             Sender.Tell(new HostTreeReply(q.Host, null, 410,

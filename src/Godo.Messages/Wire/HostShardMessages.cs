@@ -15,13 +15,14 @@ public sealed record HostDirectoryEntry(HostSummary Summary, ImmutableArray<Cont
 
 /// <summary>
 /// A question for one host's entity, through the shard region: its tree (live processes, or all with
-/// <see cref="IncludeExited"/>), narrowed to a container id, exe/comm and argv substrings, at most <see cref="Limit"/> processes.
+/// <see cref="IncludeExited"/>), narrowed to a container id, exe/comm and argv substrings, at most <see cref="Limit"/> processes;
+/// or, with <see cref="SummaryOnly"/>, its summary alone.
 /// </summary>
 public sealed record HostTreeQuery(string Host, bool IncludeExited = false, string? Container = null, string? Exe = null, string? Argv = null,
-    int Limit = int.MaxValue) : IGodoWireMessage;
+    int Limit = int.MaxValue, bool SummaryOnly = false) : IGodoWireMessage;
 
-/// <summary>The entity's answer: the tree, or why there is none (<see cref="Status"/> 404 unknown, 410 let go).</summary>
-public sealed record HostTreeReply(string Host, HostTree? Tree, int Status = 200, string? Problem = null) : IGodoWireMessage;
+/// <summary>The entity's answer: its summary and the tree, or why there is none (<see cref="Status"/> 404 unknown, 410 let go).</summary>
+public sealed record HostTreeReply(string Host, HostTree? Tree, int Status = 200, string? Problem = null, HostSummary? Summary = null) : IGodoWireMessage;
 
 /// <summary>Aggregator → a host's entity: the ClusterClient of the agent at <see cref="AgentAddress"/> went unreachable.</summary>
 public sealed record HostAgentLost(string Host, string AgentAddress) : IGodoWireMessage;
