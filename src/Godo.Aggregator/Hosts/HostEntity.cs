@@ -140,8 +140,9 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
             _log.Info("asking {0} for a snapshot: {1}", request.Host, request.Reason);
             Sender.Tell(request);
         }
+        // A snapshot is kept as applied (cut to this aggregator's caps), a delta as it came (small, capped on replay).
         if (result.Outcome == IngestOutcome.Applied && message is HostSnapshot or HostDelta)
-            PersistAsync(message, _ =>
+            PersistAsync(message is HostSnapshot && _state.Get(_host) is { } applied ? applied.ToSnapshot() : message, _ =>
             {
                 if (++_sinceSnapshot >= _options.SnapshotEvery) SaveState();
             });

@@ -13,7 +13,7 @@ public static class HostProtocol
         public static readonly Tick Instance = new();
     }
 
-    /// <summary>Entity id = host name; the shard by a stable hash of it (StartEntity of remember-entities included).</summary>
+    /// <summary>Entity id = host name; the shard by a stable hash of it.</summary>
     public sealed class MessageExtractor(int shards) : HashCodeMessageExtractor(shards)
     {
         public override string? EntityId(object message) => message switch

@@ -13,8 +13,9 @@ public static class HostShardingExtensions
 {
     /// <summary>
     /// The host entities' shard region (<c>/system/sharding/host</c>) over the members with role <c>aggregator</c>,
-    /// registered under <see cref="HostRegion"/>; remembered entities (in the journal) come back by themselves after a
-    /// member is lost or the whole cluster restarts. And <c>/user/host-directory</c>, which fills this member's directory.
+    /// registered under <see cref="HostRegion"/>. Entities are not remembered: each comes back (recovered from the journal)
+    /// with the next message for its host, the agent's heartbeat within 2 s or a query, so no journal write or read stands
+    /// between a member and its shards. And <c>/user/host-directory</c>, which fills this member's directory.
     /// </summary>
     public static AkkaConfigurationBuilder AddHostShards(this AkkaConfigurationBuilder builder, AggregatorSettings settings) => builder
         .WithShardRegion<HostRegion>(GodoConstants.HostShardTypeName,
@@ -23,8 +24,7 @@ public static class HostShardingExtensions
             new ShardOptions
             {
                 Role = GodoConstants.AggregatorRole,
-                RememberEntities = true,
-                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                RememberEntities = false,
                 StateStoreMode = StateStoreMode.DData,
             })
         .WithActors((system, registry, resolver) =>

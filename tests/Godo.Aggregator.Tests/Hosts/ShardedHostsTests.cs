@@ -106,7 +106,7 @@ public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
                 if (!await ServesTree(nodes[2], host)) return false;
             return true;
         }, Converge, "every host's tree recovered");
-        // Remembered entities come back by themselves: the directory lists every host, none up.
+        // Asked, each entity recovered and told the directory: it lists every host, none up.
         await Eventually.Until(() => Task.FromResult(nodes[0].Directory.Count == hosts.Count), Converge, "every host back in the directory");
         Assert.All(await nodes[0].GetAsync<List<HostSummary>>("/api/hosts"), h => Assert.NotEqual(HostStatus.Up, h.Status));
         Log("every host recovered from the journal");
