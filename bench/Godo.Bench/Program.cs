@@ -30,6 +30,10 @@ Process StartAggregator(int port, int httpPort, string? seed)
     var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
     foreach (var a in new[] { godoDll, "aggregator", "--remote-port", port.ToString(), "--http", $"http://127.0.0.1:{httpPort}" }) psi.ArgumentList.Add(a);
     if (seed is not null) { psi.ArgumentList.Add("--seed"); psi.ArgumentList.Add(seed); }
+    // A journal of its own (a fresh SQLite file), or the shared PostgreSQL given with --journal; never /var/lib/godo.
+    var data = Directory.CreateTempSubdirectory("godo-bench-").FullName;
+    psi.ArgumentList.Add("--data"); psi.ArgumentList.Add(data);
+    if (O("journal", "") is { Length: > 0 } journal) { psi.ArgumentList.Add("--journal"); psi.ArgumentList.Add(journal); }
     var p = Process.Start(psi)!;
     p.ErrorDataReceived += (_, e) => { if (e.Data is not null && !e.Data.Contains("WARNING")) Console.Error.WriteLine($"  [aggregator :{port}] {e.Data}"); };
     p.BeginErrorReadLine(); p.BeginOutputReadLine();
@@ -45,8 +49,68 @@ async Task Until(Func<Task<bool>> cond, TimeSpan timeout, string what)
 }
 long Rss(Process p) { p.Refresh(); return p.WorkingSet64; }
 
+// Issue 11: the same fleet into N aggregators (sharded hosts, shared --journal): memory per member, hosts held per
+// member, then kill -9 of the member holding most hosts and the time until all of its hosts answer again.
+async Task FleetMemory(int members)
+{
+    var ports = Enumerable.Range(0, members).Select(i => (Remote: portA + 2 * i, Http: httpA + 2 * i)).ToList();
+    var procsOf = new List<Process>();
+    foreach (var (remote, httpPort) in ports)
+        procsOf.Add(StartAggregator(remote, httpPort, remote == ports[0].Remote ? null : $"akka.tcp://godo@127.0.0.1:{ports[0].Remote}"));
+    foreach (var (_, httpPort) in ports)
+        await Until(async () => (await Json($"http://127.0.0.1:{httpPort}/api/cluster")).GetProperty("members").EnumerateArray()
+            .Count(m => m.GetProperty("status").GetString() == "up") == members, TimeSpan.FromSeconds(120), $"{members} members up");
+    using var fleetHost = new HostBuilder().ConfigureLogging(l => l.ClearProviders())
+        .ConfigureServices(s => s.AddAkka("godo-bench", b => b
+            .AddHocon("akka { loglevel = WARNING, stdout-loglevel = WARNING, log-dead-letters = 0, log-dead-letters-during-shutdown = off }", HoconAddMode.Prepend)
+            .AddAggregatorClient(new PublisherSettings { HostName = "bench", Aggregators = ports.Select(p => $"akka.tcp://godo@127.0.0.1:{p.Remote}").ToList() })))
+        .Build();
+    await fleetHost.StartAsync();
+    var system = fleetHost.Services.GetRequiredService<ActorSystem>();
+    var client = fleetHost.Services.GetRequiredService<ActorRegistry>().Get<AggregatorClientKey>();
+    await Task.Delay(2000);
+    for (var i = 0; i < hosts; i++) system.ActorOf(Props.Create(() => new SimHost($"sim-{i:000}", procs, (double)rate / hosts, client)), $"sim-{i}");
+    var url0 = $"http://127.0.0.1:{ports[0].Http}";
+    await Until(async () =>
+    {
+        var hs = await Json(url0 + "/api/hosts");
+        return hs.GetArrayLength() == hosts && hs.EnumerateArray().All(h => h.GetProperty("processCount").GetInt32() >= procs * 0.95);
+    }, TimeSpan.FromSeconds(180), "all hosts in the cluster");
+    await Task.Delay(TimeSpan.FromSeconds(loadSeconds));
+    var held = new List<int>();
+    Console.WriteLine($"{members} member(s), {hosts} hosts x ~{procs} processes, {rate} changes/s:");
+    for (var i = 0; i < members; i++)
+    {
+        var mem = await Json($"http://127.0.0.1:{ports[i].Http}/ops/memory?gc=true");
+        held.Add(mem.GetProperty("hosts").GetInt32());
+        Console.WriteLine($"  member {i}: holds {mem.GetProperty("hosts").GetInt32()} hosts, {mem.GetProperty("processes").GetInt64()} processes; " +
+                          $"managed {mem.GetProperty("managedBytes").GetInt64() / 1e6:0.0} MB, RSS {Rss(procsOf[i]) / 1e6:0.0} MB");
+    }
+    if (members < 2) return;
+    var victim = held.IndexOf(held.Max());
+    var survivor = $"http://127.0.0.1:{ports[(victim + 1) % members].Http}";
+    var moved = (await Json(survivor + "/api/hosts")).EnumerateArray()
+        .Where(h => h.TryGetProperty("heldBy", out var by) && by.GetString() == $"akka.tcp://godo@127.0.0.1:{ports[victim].Remote}")
+        .Select(h => h.GetProperty("host").GetString()!).ToList();
+    var killClock = Stopwatch.StartNew();
+    procsOf[victim].Kill();
+    var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(6) };
+    await Until(async () =>
+    {
+        foreach (var h in moved)
+            if (!(await quick.GetAsync($"{survivor}/api/hosts/{h}/tree")).IsSuccessStatusCode) return false;
+        return true;
+    }, TimeSpan.FromSeconds(120), "the killed member's hosts answer again");
+    Console.WriteLine($"  kill -9 of member {victim} ({moved.Count} hosts): all of them answer again from the others after {killClock.Elapsed.TotalSeconds:0.0}s");
+}
+
 try
 {
+    if (opt.ContainsKey("members"))
+    {
+        await FleetMemory(int.Parse(O("members", "1")));
+        return;
+    }
     var a = StartAggregator(portA, httpA, null);
     await Until(async () => (await http.GetAsync(urlA + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "aggregator A ready");
     var baseline = await Json(urlA + "/ops/memory?gc=true");
@@ -223,5 +287,5 @@ sealed class SimHost : ReceiveActor, IWithTimers
     private void Snapshot() =>
         Send(new HostSnapshot(_host, _inc, ++_seq, DateTimeOffset.UtcNow, [.. _procs.Values], [.. _containers.Values], new AgentStats { Version = "bench", Source = "sim" }));
 
-    private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.SendToAll(GodoConstants.AgentIngestPath, m));
+    private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.Send(GodoConstants.AgentIngestPath, m, localAffinity: true));
 }

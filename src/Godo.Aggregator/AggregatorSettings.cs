@@ -58,6 +58,8 @@ public sealed record AggregatorSettings
     public long FeedHistoryBytes { get; init; } = new FeedOptions().HistoryBytes;
     /// <summary>The journal, snapshot store and history: SQLite under a data directory, or a shared PostgreSQL.</summary>
     public StorageSettings Storage { get; init; } = new();
+    /// <summary>The host entities: Akka snapshots, directory pace, shards.</summary>
+    public Godo.Aggregator.Hosts.HostEntityOptions Hosts { get; init; } = new();
     /// <summary>Extra HOCON appended last (tests: shorter failure detection, crash without leaving).</summary>
     public string? ExtraHocon { get; init; }
 

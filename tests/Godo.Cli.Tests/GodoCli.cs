@@ -13,6 +13,7 @@ public static class GodoCli
         psi.ArgumentList.Add(GodoDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("GODO_API_TOKEN");
+        if (!psi.Environment.ContainsKey("GODO_DATA")) psi.Environment["GODO_DATA"] = TestData.NewDir(); // its own journal, never /var/lib/godo
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -11,10 +11,11 @@ using Godo.Messages.Wire;
 namespace Godo.Agent.Publishing;
 
 /// <summary>
-/// Feeds every aggregator with this host's tree: a snapshot (sequence S) when it starts, then a
+/// Feeds the aggregators with this host's tree: a snapshot (sequence S) when it starts, then a
 /// <see cref="HostDelta"/> per batch of changes (S+1, S+2, ... with no holes in one incarnation), and an
-/// <see cref="AgentHeartbeat"/> every 2 s; and the exec/exit feed as <see cref="HostFeed"/> batches. Sent to all aggregators through the ClusterClient (SendToAll to
-/// /user/agent-ingest), or straight to the local ingest actor in standalone. A <see cref="SnapshotRequest"/> (a gap,
+/// <see cref="AgentHeartbeat"/> every 2 s; and the exec/exit feed as <see cref="HostFeed"/> batches. Sent through the
+/// ClusterClient to /user/agent-ingest of the receptionist's own member (Send with local affinity: one hop, in order),
+/// which hands it to this host's entity wherever it lives; or straight to the local ingest actor in standalone. A <see cref="SnapshotRequest"/> (a gap,
 /// or an aggregator that does not know this incarnation) is answered with a fresh snapshot, numbered next and sent to
 /// all, so the aggregators that had no gap see none either.
 /// Over the network a snapshot goes in pieces (<see cref="SnapshotChunk"/>, see <see cref="SnapshotWindow"/>) as the
@@ -238,7 +239,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
 
     private void Send(IGodoWireMessage message)
     {
-        if (_client is not null) _client.Tell(new ClusterClient.SendToAll(GodoConstants.AgentIngestPath, message));
+        if (_client is not null) _client.Tell(new ClusterClient.Send(GodoConstants.AgentIngestPath, message, localAffinity: true));
         else if (message is IHostMessage host) Context.ActorSelection(GodoConstants.AgentIngestPath).Tell(InProcessMessage.Wrap(host));
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
-using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages.Api;
@@ -16,7 +16,7 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster", (ActorSystem system, FleetState fleet, ConnectedClients clients) => Results.Json(Show(system, fleet, clients)));
+        app.MapGet("/api/cluster", (ActorSystem system, HostDirectory fleet, ConnectedClients clients) => Results.Json(Show(system, fleet, clients)));
 
         app.MapPost("/api/cluster/leave", async (HttpContext ctx, ActorSystem system) =>
         {
@@ -39,7 +39,7 @@ public static class ClusterEndpoints
             return Results.Json(new ClusterActionResult("down", address!.ToString()), statusCode: 202);
         });
 
-        app.MapGet("/api/cluster/events", (HttpContext ctx, ActorSystem system, FleetState fleet, ConnectedClients clients, Broadcaster<ClusterEventInfo> events) =>
+        app.MapGet("/api/cluster/events", (HttpContext ctx, ActorSystem system, HostDirectory fleet, ConnectedClients clients, Broadcaster<ClusterEventInfo> events) =>
         {
             var view = Show(system, fleet, clients);
             var initial = view.Members.Select(m => new ClusterEventInfo("member-" + m.Status, m.Address, m.Roles, m.Status, DateTimeOffset.UtcNow))
@@ -51,7 +51,7 @@ public static class ClusterEndpoints
         return app;
     }
 
-    private static ClusterView Show(ActorSystem system, FleetState fleet, ConnectedClients clients)
+    private static ClusterView Show(ActorSystem system, HostDirectory fleet, ConnectedClients clients)
     {
         var cluster = Cluster.Get(system);
         var state = cluster.State;

@@ -1,7 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
+using Godo.Messages.Security;
+using Godo.Messages.Wire;
 using Godo.Aggregator.Ops;
 using Godo.Messages.Api;
 using Godo.Messages.Model;
@@ -14,42 +19,56 @@ namespace Godo.Aggregator.Api;
 /// <summary>The fleet endpoints: hosts, trees, containers, processes, and the event feed.</summary>
 public static class FleetEndpoints
 {
+    /// <summary>How long a query waits for a host's entity (it may be recovering on another member after a failover).</summary>
+    public static readonly TimeSpan EntityTimeout = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapFleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/hosts", (FleetState fleet) => Results.Json(fleet.Hosts()));
+        // The fleet-wide views answer from this member's directory (every entity's summary and containers); a host's
+        // processes from its entity, wherever it lives, through the shard region.
+        app.MapGet("/api/hosts", (HostDirectory fleet) => Results.Json(fleet.Hosts()));
 
-        app.MapGet("/api/hosts/{host}", (FleetState fleet, string host) =>
-            fleet.Get(host) is { } h ? Results.Json(h.Summary()) : UnknownHost(host));
-
-        app.MapGet("/api/hosts/{host}/tree", (HttpContext ctx, FleetState fleet, string host) =>
+        // One host: fresh from its entity; from the directory while the entity does not answer (it is moving).
+        app.MapGet("/api/hosts/{host}", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts, string host) =>
         {
-            if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
-            if (fleet.Get(host) is not { } h) return UnknownHost(host);
-            if (h.TreeReleased)
-                return ApiError.Gone($"host '{host}' is down (since {h.DownSince:u}): its tree is no longer held, only its summary (GET /api/hosts/{host}); it comes back with its agent");
-            // Exactly the document of `godo replay --json` (the public schema's own serializer).
-            return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(h.ToTree(includeExited), GodoJsonContext.Default.HostTree), "application/json");
+            if (fleet.Get(host) is not { } e) return UnknownHost(host);
+            var (reply, _) = await AskHost(hosts.ActorRef, new HostTreeQuery(host, SummaryOnly: true), ctx.RequestAborted);
+            return Results.Json(reply?.Summary ?? e.Summary with { HeldBy = e.Member });
         });
 
-        app.MapGet("/api/containers", (HttpContext ctx, FleetState fleet) =>
+        app.MapGet("/api/hosts/{host}/tree", async (HttpContext ctx, IRequiredActor<HostRegion> hosts, string host) =>
+        {
+            if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
+            if (HostNames.Problem(host) is not null) return UnknownHost(host);
+            // Not the directory: after a restart of the whole cluster the entity recovers its tree from the journal when asked.
+            var (reply, error) = await AskHost(hosts.ActorRef, new HostTreeQuery(host, includeExited), ctx.RequestAborted);
+            if (error is not null) return error;
+            // Exactly the document of `godo replay --json` (the public schema's own serializer).
+            return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(reply!.Tree!, GodoJsonContext.Default.HostTree), "application/json");
+        });
+
+        app.MapGet("/api/containers", (HttpContext ctx, HostDirectory fleet) =>
         {
             var host = Query(ctx, "host");
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             return Results.Json(fleet.Containers(host));
         });
 
-        app.MapGet("/api/containers/{key}", (HttpContext ctx, FleetState fleet, string key) =>
+        app.MapGet("/api/containers/{key}", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts, string key) =>
         {
             var host = Query(ctx, "host");
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             var found = fleet.FindContainer(key, host);
-            if (found.Detail is { } d) return Results.Json(d);
-            if (found.Ambiguous.Count > 0)
-                return ApiError.Conflict($"'{key}' matches {found.Ambiguous.Count} containers: give more of the id, or --host", found.Ambiguous);
-            return ApiError.NotFound($"no container '{key}'" + (host is null ? " in the fleet" : $" on host '{host}'"));
+            if (found.Count > 1)
+                return ApiError.Conflict($"'{key}' matches {found.Count} containers: give more of the id, or --host", found);
+            if (found.Count == 0 || fleet.Get(found[0].Host)?.Containers.FirstOrDefault(c => c.Id == found[0].Id) is not { } container)
+                return ApiError.NotFound($"no container '{key}'" + (host is null ? " in the fleet" : $" on host '{host}'"));
+            var (reply, error) = await AskHost(hosts.ActorRef, new HostTreeQuery(found[0].Host, Container: container.Id), ctx.RequestAborted);
+            if (error is not null) return error;
+            return Results.Json(new ContainerDetail { Host = found[0].Host, Container = container, Processes = reply!.Tree!.Processes });
         });
 
-        app.MapGet("/api/processes", (HttpContext ctx, FleetState fleet) =>
+        app.MapGet("/api/processes", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts) =>
         {
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
@@ -61,16 +80,26 @@ public static class FleetEndpoints
             if (container is not null)
             {
                 var found = fleet.FindContainer(container, host);
-                if (found.Detail is null)
-                    return found.Ambiguous.Count > 0
-                        ? ApiError.Conflict($"'{container}' matches {found.Ambiguous.Count} containers", found.Ambiguous)
+                if (found.Count != 1)
+                    return found.Count > 1
+                        ? ApiError.Conflict($"'{container}' matches {found.Count} containers", found)
                         : ApiError.NotFound($"no container '{container}'");
-                container = found.Detail.Container.Id;
-                host ??= found.Detail.Host;
+                container = found[0].Id;
+                host ??= found[0].Host;
             }
+            // Live processes: a scatter-gather over the hosts' entities (each filters its own tree), in host order.
             var names = fleet.Containers(host).ToDictionary(c => (c.Host, c.Id), c => c.Name);
-            var rows = fleet.Processes(new ProcessQuery(host, container, Query(ctx, "exe"), Query(ctx, "argv"), limit))
-                .Select(v => Row(v, names.GetValueOrDefault((v.Host, v.Process.Container ?? ""))));
+            var targets = fleet.Entries(host).Select(e => e.Summary.Host).ToList();
+            var asks = targets.Select(h => AskHost(hosts.ActorRef, new HostTreeQuery(h, false, container, Query(ctx, "exe"), Query(ctx, "argv"), limit),
+                ctx.RequestAborted, missingIsEmpty: true)).ToList();
+            var rows = new List<ProcessRow>();
+            for (var i = 0; i < asks.Count; i++)
+            {
+                var (reply, error) = await asks[i];
+                if (error is not null) return error;
+                foreach (var p in reply?.Tree?.Processes ?? [])
+                    if (rows.Count < limit) rows.Add(Row(new ProcessView(targets[i], p), names.GetValueOrDefault((targets[i], p.Container ?? ""))));
+            }
             return Results.Json(rows);
         });
 
@@ -105,6 +134,24 @@ public static class FleetEndpoints
         var p = v.Process;
         return new ProcessRow(v.Host, p.Pid, p.Ppid, p.Comm, p.Exe, p.Argv.IsDefault ? [] : p.Argv, p.Cwd, p.Uid, p.Container, containerName, p.NsPid, p.StartedAt, p.User,
             p.ArgvTruncated, p.ArgvBytes, p.ArgvCount);
+    }
+
+    /// <summary>
+    /// The host's entity's answer, or the error to return: its 404/410 as they are (or, with <paramref name="missingIsEmpty"/>,
+    /// no tree and no error), 503 when it does not answer in time (it is moving to another member, or recovering).
+    /// </summary>
+    private static async Task<(HostTreeReply? Reply, IResult? Error)> AskHost(IActorRef hosts, HostTreeQuery query, CancellationToken ct,
+        bool missingIsEmpty = false)
+    {
+        HostTreeReply reply;
+        try { reply = await hosts.Ask<HostTreeReply>(query, EntityTimeout, ct); }
+        catch (AskTimeoutException)
+        {
+            return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
+        }
+        if (reply.Tree is not null || reply.Summary is not null) return (reply, null);
+        if (missingIsEmpty) return (null, null);
+        return (null, ApiError.Status(reply.Status, reply.Problem ?? $"no tree for host '{query.Host}'"));
     }
 
     internal static IResult UnknownHost(string host) => ApiError.NotFound($"unknown host '{host}'");

@@ -235,6 +235,23 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         return events;
     }
 
+    /// <summary>
+    /// The state was rebuilt from the journal (on this member or another): what it says is as old as its last record,
+    /// so every host is stale until its agent speaks again (down after <see cref="FleetOptions.DownAfter"/> of silence).
+    /// </summary>
+    public IReadOnlyList<FleetEvent> Recovered(string reason)
+    {
+        var now = Now;
+        var events = new List<FleetEvent>();
+        foreach (var h in _hosts.Values)
+            lock (h.Gate)
+            {
+                h.LastSeen = now;
+                if (h.Status != HostStatus.Down) SetStatus(h, HostStatus.Stale, reason, now, events);
+            }
+        return events;
+    }
+
     /// <summary>Periodic: up → stale → down on missing heartbeats; forgets down hosts after the retention.</summary>
     public IReadOnlyList<FleetEvent> Sweep()
     {

@@ -89,6 +89,14 @@ public sealed class HostState(string host)
         }
     }
 
+    /// <summary>The whole state as a snapshot of its incarnation (exited processes included): what an Akka snapshot of the host's entity keeps.</summary>
+    public HostSnapshot ToSnapshot()
+    {
+        lock (Gate)
+            return new HostSnapshot(Host, Incarnation, Sequence, AsOf, Processes.Values.OrderBy(p => p.Pid).ToImmutableArray(),
+                OrderedContainers().ToImmutableArray(), Stats, AgentAddress);
+    }
+
     /// <summary>The agent's order: by start time (unknown first), then id.</summary>
     internal IEnumerable<ContainerInfo> OrderedContainers() =>
         Containers.Values.OrderBy(c => c.StartedAt ?? DateTimeOffset.MinValue).ThenBy(c => c.Id, StringComparer.Ordinal);

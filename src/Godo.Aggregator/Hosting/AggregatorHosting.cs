@@ -5,7 +5,9 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Godo.Aggregator.Hosts;
 using Godo.Aggregator.Ingest;
+using Godo.Aggregator.Storage;
 using Godo.Aggregator.Ops;
 using Godo.Aggregator.Storage;
 using Godo.Messages;
@@ -25,7 +27,8 @@ public static class AggregatorHosting
     /// Makes this ActorSystem an aggregator: a cluster member with role <c>aggregator</c> (seed nodes from the settings,
     /// or a cluster of its own when there are none), keep-majority split brain resolver, graceful leave through
     /// CoordinatedShutdown (Akka.Hosting runs it when the host stops), the godo wire serializer, a ClusterClient
-    /// receptionist with <c>/user/agent-ingest</c> registered, and the health checks. The ActorSystem must be named
+    /// receptionist with <c>/user/agent-ingest</c> registered in front of the host entities (sharded, persisted in
+    /// the store of <see cref="AggregatorSettings.Storage"/>), and the health checks. The ActorSystem must be named
     /// <see cref="GodoConstants.ActorSystemName"/> ("godo"): agents and seeds address it by that name. The actors take
     /// the state they share with the HTTP side from the services (<see cref="AggregatorServices.AddAggregatorState"/>).
     /// </summary>
@@ -65,7 +68,8 @@ public static class AggregatorHosting
                 if (system.Name != GodoConstants.ActorSystemName)
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
-            .AddAgentIngestActor(settings.SweepInterval)
+            .AddHostShards(settings)
+            .AddAgentIngestActor()
             .WatchCritical<AgentIngestActor>("the agent ingest")
             .AddClusterEventsActor()
             .WithActors((system, _) =>

@@ -1,4 +1,5 @@
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Aggregator.Storage;
@@ -16,9 +17,10 @@ public static class AggregatorServices
     /// </summary>
     public static IServiceCollection AddAggregatorState(this IServiceCollection services, AggregatorSettings settings) => services
         .AddSingleton(settings)
-        .AddSingleton(new FleetState(settings.Fleet))
+        .AddSingleton(new HostDirectory())
+        .AddSingleton(new HostsHeld())
         .AddSingleton(new FleetFeed(settings.Feed))
-        .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>(), sp.GetRequiredService<FleetFeed>()))
+        .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<HostDirectory>(), sp.GetRequiredService<FleetFeed>(), sp.GetRequiredService<HostsHeld>()))
         .AddSingleton(new Broadcaster<ClusterEventInfo>(settings.Feed.ClientBytes, _ => 512))
         .AddSingleton(new ConnectedClients())
         .AddSingleton(new CriticalActors())

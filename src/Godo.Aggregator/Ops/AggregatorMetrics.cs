@@ -1,4 +1,5 @@
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
 using Prometheus;
 using Godo.Messages.Api;
 
@@ -23,7 +24,7 @@ public sealed class AggregatorMetrics
     public Histogram ApiLatency { get; }
     private readonly Gauge _hostRecords, _hostEvents, _hostLost, _hostProcesses, _hostContainers, _hosts, _processes, _heap;
 
-    public AggregatorMetrics(FleetState fleet, FleetFeed? feed = null)
+    public AggregatorMetrics(HostDirectory fleet, FleetFeed? feed = null, HostsHeld? held = null)
     {
         var f = Metrics.WithCustomRegistry(Registry);
         Deltas = f.CreateCounter("godo_deltas_total", "Host deltas applied.");
@@ -48,6 +49,7 @@ public sealed class AggregatorMetrics
         _hosts = f.CreateGauge("godo_hosts", "Hosts known, by status.", "status");
         _processes = f.CreateGauge("godo_tree_processes_total", "Live processes across the fleet.");
         _heap = f.CreateGauge("godo_managed_heap_bytes", "Managed heap in use (GC.GetTotalMemory).");
+        var hostsHeld = f.CreateGauge("godo_hosts_held", "Hosts whose entity (live tree) this aggregator holds: about 1/N of the fleet with N aggregators.");
         var feedClients = f.CreateGauge("godo_feed_clients", "Event-stream clients following the fleet's events.");
         var feedOverflows = f.CreateCounter("godo_feed_overflows_total", "Event-stream clients cut off for reading too slowly.");
         var feedPeak = f.CreateGauge("godo_feed_client_queue_peak_bytes", "The most one event-stream client ever had queued (estimated bytes).");
@@ -59,6 +61,7 @@ public sealed class AggregatorMetrics
                 feedOverflows.IncTo(feed.Live.Overflows);
                 feedPeak.Set(feed.Live.PeakQueuedBytes);
             }
+            if (held is not null) hostsHeld.Set(held.Count);
             var hosts = fleet.Hosts();
             var seen = new HashSet<string>();
             foreach (var h in hosts)

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Godo.Aggregator.Api;
-using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
 using Godo.Messages.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,12 +19,12 @@ public static class OpsEndpoints
             return Results.Json(new ActorHierarchy(paths.Count, paths));
         });
 
-        app.MapGet("/ops/memory", (HttpContext ctx, FleetState fleet) =>
+        app.MapGet("/ops/memory", (HttpContext ctx, HostsHeld fleet) =>
         {
             var gc = FleetEndpoints.Query(ctx, "gc") is "1" or "true";
             var managed = GC.GetTotalMemory(forceFullCollection: gc);
             var processes = fleet.TotalProcesses;
-            return Results.Json(new MemoryView(managed, Rss(), processes, fleet.HostCount, processes > 0 ? Math.Round((double)managed / processes, 1) : null));
+            return Results.Json(new MemoryView(managed, Rss(), processes, fleet.Count, processes > 0 ? Math.Round((double)managed / processes, 1) : null));
         });
 
         app.MapGet("/metrics", async (HttpContext ctx, AggregatorMetrics metrics) =>

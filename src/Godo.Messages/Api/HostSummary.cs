@@ -27,6 +27,8 @@ public sealed record HostSummary
     public HostConflict? Conflict { get; init; }
     /// <summary>The host's agent proved its name with a fleet certificate (TLS).</summary>
     public bool Verified { get; init; }
+    /// <summary>The aggregator (member address) whose entity holds this host's tree.</summary>
+    public string? HeldBy { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<HostStatus>))]

@@ -21,10 +21,12 @@ public static class RemotingSecurity
 
     /// <summary>
     /// What cluster members must reach of each other by actor selection: joining and gossip (the cluster daemon),
-    /// heartbeats, the pub-sub mediator; and agents the ClusterClient receptionist.
+    /// heartbeats, the pub-sub mediator, the host shards' coordinator (its singleton manager, the coordinator, and the
+    /// replicator of its state); and agents the ClusterClient receptionist.
     /// </summary>
     public static readonly IReadOnlyList<string> MemberPaths =
-        ["/system/cluster/core/daemon", "/system/cluster/heartbeatReceiver", "/system/distributedPubSubMediator", "/system/receptionist"];
+        ["/system/cluster/core/daemon", "/system/cluster/heartbeatReceiver", "/system/distributedPubSubMediator", "/system/receptionist",
+         "/system/sharding/hostCoordinator", "/system/sharding/hostCoordinator/singleton/coordinator", "/system/sharding/aggregatorReplicator"];
 
     /// <summary>An agent takes nothing by selection: replies come to its ClusterClient's own actors, by reference.</summary>
     public static readonly IReadOnlyList<string> AgentPaths = [];

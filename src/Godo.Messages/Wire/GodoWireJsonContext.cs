@@ -19,4 +19,9 @@ namespace Godo.Messages.Wire;
 [JsonSerializable(typeof(HostFeed))]
 [JsonSerializable(typeof(SnapshotChunk))]
 [JsonSerializable(typeof(IngestAck))]
+[JsonSerializable(typeof(HostDirectoryEntry))]
+[JsonSerializable(typeof(HostTreeQuery))]
+[JsonSerializable(typeof(HostTreeReply))]
+[JsonSerializable(typeof(HostAgentLost))]
+[JsonSerializable(typeof(FleetEventBatch))]
 public sealed partial class GodoWireJsonContext : JsonSerializerContext;

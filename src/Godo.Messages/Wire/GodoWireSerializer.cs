@@ -25,6 +25,11 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
     public const string FeedManifest = "hf";
     public const string SnapshotChunkManifest = "sc";
     public const string IngestAckManifest = "ia";
+    public const string HostDirectoryManifest = "hx";
+    public const string HostTreeQueryManifest = "tq";
+    public const string HostTreeReplyManifest = "tr";
+    public const string HostAgentLostManifest = "hl";
+    public const string FleetEventBatchManifest = "fe";
 
     public override int Identifier => SerializerId;
 
@@ -41,6 +46,11 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(HostFeed)] = FeedManifest,
         [typeof(SnapshotChunk)] = SnapshotChunkManifest,
         [typeof(IngestAck)] = IngestAckManifest,
+        [typeof(HostDirectoryEntry)] = HostDirectoryManifest,
+        [typeof(HostTreeQuery)] = HostTreeQueryManifest,
+        [typeof(HostTreeReply)] = HostTreeReplyManifest,
+        [typeof(HostAgentLost)] = HostAgentLostManifest,
+        [typeof(FleetEventBatch)] = FleetEventBatchManifest,
     };
 
     public override string Manifest(object o) =>
@@ -57,6 +67,11 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         HostFeed m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostFeed),
         SnapshotChunk m => JsonSerializer.SerializeToUtf8Bytes(m, Json.SnapshotChunk),
         IngestAck m => JsonSerializer.SerializeToUtf8Bytes(m, Json.IngestAck),
+        HostDirectoryEntry m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostDirectoryEntry),
+        HostTreeQuery m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostTreeQuery),
+        HostTreeReply m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostTreeReply),
+        HostAgentLost m => JsonSerializer.SerializeToUtf8Bytes(m, Json.HostAgentLost),
+        FleetEventBatch m => JsonSerializer.SerializeToUtf8Bytes(m, Json.FleetEventBatch),
         _ => throw new ArgumentException($"{obj.GetType()} is not a godo wire message", nameof(obj)),
     };
 
@@ -70,6 +85,11 @@ public sealed class GodoWireSerializer(ExtendedActorSystem system) : SerializerW
         FeedManifest => Read(bytes, Json.HostFeed),
         SnapshotChunkManifest => Read(bytes, Json.SnapshotChunk),
         IngestAckManifest => Read(bytes, Json.IngestAck),
+        HostDirectoryManifest => Read(bytes, Json.HostDirectoryEntry),
+        HostTreeQueryManifest => Read(bytes, Json.HostTreeQuery),
+        HostTreeReplyManifest => Read(bytes, Json.HostTreeReply),
+        HostAgentLostManifest => Read(bytes, Json.HostAgentLost),
+        FleetEventBatchManifest => Read(bytes, Json.FleetEventBatch),
         _ => throw new SerializationException($"unknown godo wire manifest '{manifest}' (a newer peer?)"),
     };
 

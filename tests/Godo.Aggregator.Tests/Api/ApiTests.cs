@@ -42,7 +42,7 @@ public sealed class ApiFixture : IAsyncLifetime
         var ingest = Node.System.ActorSelection(GodoConstants.AgentIngestPath);
         ingest.Tell(Alpha);
         ingest.Tell(Beta);
-        await Eventually.Until(() => Task.FromResult(Node.Fleet.HostCount == 2), TimeSpan.FromSeconds(5), "two hosts");
+        await Eventually.Until(() => Task.FromResult(Node.Fleet.Count == 2), TimeSpan.FromSeconds(60), "two hosts");
     }
 
     public async Task DisposeAsync()

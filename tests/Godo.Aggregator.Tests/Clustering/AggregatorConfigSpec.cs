@@ -30,7 +30,7 @@ public sealed class AggregatorConfigSpec
         Assert.Equal([GodoConstants.AggregatorRole], config.GetStringList("akka.cluster.roles"));
         Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
         Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
-        Assert.Equal(TimeSpan.FromSeconds(20), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
         Assert.Equal(GodoConstants.AggregatorRole, config.GetString("akka.cluster.client.receptionist.role"));
         Assert.Equal(GodoConstants.AggregatorRole, config.GetString("akka.cluster.pub-sub.role"));
         Assert.Equal(TimeSpan.FromSeconds(4), config.GetTimeSpan("akka.cluster.client.receptionist.acceptable-heartbeat-pause"));

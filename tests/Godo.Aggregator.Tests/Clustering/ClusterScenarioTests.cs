@@ -57,9 +57,9 @@ public sealed class ClusterScenarioTests(ITestOutputHelper output)
         Log($"lossy publisher: {lossyCounters}");
         Assert.True(lossyCounters.DroppedDeltas > 0, "deltas were dropped");
         Assert.True(lossyCounters.Snapshots > 1, "the gap was healed by a new snapshot");
-        foreach (var a in aggregators)
-            Assert.True(a.Metrics.SnapshotRequests.WithLabels("gap").Value + a.Metrics.SnapshotRequests.WithLabels("behind").Value > 0
-                        || a.Fleet.Get("lossy")!.SnapshotsApplied > 1, $"{a.Address} noticed the gap");
+        // Only the member holding the host's entity sees its deltas (Send, not SendToAll): that one noticed the gap.
+        Assert.Contains(aggregators, a => a.Metrics.SnapshotRequests.WithLabels("gap").Value + a.Metrics.SnapshotRequests.WithLabels("behind").Value > 0
+                                          || a.Fleet.Get("lossy")?.SnapshotsApplied > 1);
         Assert.Equal(0, (await steady.CountersAsync()).DroppedDeltas);
 
         await agg3.CrashAsync();

@@ -39,10 +39,13 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
         var processes = new List<GodoProcess>();
         using var certs = tls ? new FleetCertsDir() : null;
         string[] Tls(string name, string role) => certs?.Flags(name, role) ?? [];
+        // One journal for the cluster (a host's entity recovers wherever it moves), as a real cluster runs.
+        var db = new Godo.Aggregator.Tests.Hosts.SharedPostgres();
+        await db.InitializeAsync();
         GodoProcess StartAggregator(Agg a, bool seed) => Track(new GodoProcess($"aggregator:{a.Remote}",
             [.. (string[])(seed ? ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url]
                  : ["aggregator", "--remote-port", a.Remote.ToString(), "--http", a.Url, "--seed", aggs[0].Address]),
-             .. Tls($"agg-{a.Remote}", "aggregator")]));
+             "--journal", db.Url, .. Tls($"agg-{a.Remote}", "aggregator")]));
         GodoProcess StartAgent(string corpus, string pace)
         {
             var args = new List<string> { "agent", "--source", $"file:{CorpusPath(corpus)}", "--pace", pace, "--host-name", corpus };
@@ -94,17 +97,17 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
             foreach (var a in aggs) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(30));
             Log("restarted agent resynced everywhere");
 
-            // kill -9 an aggregator: the others answer, and the agents' heartbeats keep them up
+            // kill -9 an aggregator: its hosts' entities start on the others (once it is downed, ~10 s; 15 s is the
+            // target on a quiet machine, bench/fleet-memory.sh measures it), and the agents' heartbeats keep them up
             aggProcs[2].Kill();
+            var aggKilled = Stopwatch.StartNew();
             Log("aggregator 3 killed");
-            await Task.Delay(TimeSpan.FromSeconds(8));
+            foreach (var a in aggs[..2]) await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(60));
+            Log($"the other two serve every tree again after {aggKilled.Elapsed.TotalSeconds:0.0}s");
             foreach (var a in aggs[..2])
-            {
-                var hosts = await http.GetFromJsonAsync<List<HostSummary>>(a.Url + "/api/hosts", Json);
-                Assert.All(hosts!, h => Assert.Equal(HostStatus.Up, h.Status));
-                await ServesReplayTrees(http, a, expected, TimeSpan.FromSeconds(10));
-            }
-            Log("the other two still serve every tree and see every agent up");
+                await Eventually.Until(async () => (await http.GetFromJsonAsync<List<HostSummary>>(a.Url + "/api/hosts", Json))!.All(h => h.Status == HostStatus.Up),
+                    TimeSpan.FromSeconds(30), $"every agent up on {a.Url}");
+            Log("and see every agent up");
 
             // restart it: it rejoins and converges
             StartAggregator(aggs[2], seed: false);
@@ -120,6 +123,7 @@ public sealed class EndToEndProcessTests(ITestOutputHelper output)
         finally
         {
             await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
+            await db.DisposeAsync();
         }
     }
 

@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
-using Godo.Aggregator.Fleet;
+using Godo.Aggregator.Hosts;
+using Godo.Aggregator.Storage;
 using Godo.Aggregator.Hosting;
 using Godo.Aggregator.Ops;
 using Godo.Messages.Model;
@@ -29,7 +30,9 @@ public sealed class AggregatorNode : IAsyncDisposable
     public WebApplication App { get; }
     public AggregatorSettings Settings { get; }
     public ActorSystem System => App.Services.GetRequiredService<ActorSystem>();
-    public FleetState Fleet => App.Services.GetRequiredService<FleetState>();
+    /// <summary>The hosts whose entity runs on this member.</summary>
+    public HostsHeld Fleet => App.Services.GetRequiredService<HostsHeld>();
+    public HostDirectory Directory => App.Services.GetRequiredService<HostDirectory>();
     public AggregatorMetrics Metrics => App.Services.GetRequiredService<AggregatorMetrics>();
     public Address Address => Cluster.Get(System).SelfAddress;
     public string BaseUrl { get; private set; } = "";
@@ -46,7 +49,7 @@ public sealed class AggregatorNode : IAsyncDisposable
             HttpUrl = settings.HttpUrl == Godo.Messages.GodoConstants.DefaultHttpUrl ? "http://127.0.0.1:0" : settings.HttpUrl,
             Seeds = seeds.Length > 0 ? seeds.Select(s => s.ToString()).ToList() : settings.Seeds,
             // A store of its own unless the test gives one: never the machine's /var/lib/godo.
-            Storage = settings.Storage.DataDir == new Godo.Aggregator.Storage.StorageSettings().DataDir
+            Storage = settings.Storage.DataDir == new Godo.Aggregator.Storage.StorageSettings().DataDir && settings.Storage.Journal is null
                 ? settings.Storage with { DataDir = Path.Combine(Path.GetTempPath(), "godo-node-" + Guid.NewGuid().ToString("N")) }
                 : settings.Storage,
         };
@@ -100,7 +103,7 @@ public sealed class AggregatorNode : IAsyncDisposable
         if (Settings.Storage.DataDir.StartsWith(Path.Combine(Path.GetTempPath(), "godo-node-"), StringComparison.Ordinal))
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(Settings.Storage.DataDir, recursive: true); } catch (DirectoryNotFoundException) { }
+            try { global::System.IO.Directory.Delete(Settings.Storage.DataDir, recursive: true); } catch (DirectoryNotFoundException) { }
         }
     }
 }

@@ -72,6 +72,7 @@ public sealed class StandaloneGodo : IAsyncLifetime
             psi.ArgumentList.Add(Path.Combine(_certs, file));
         }
         psi.Environment["GODO_API_TOKEN"] = Token;
+        psi.Environment["GODO_DATA"] = TestData.NewDir(); // its own journal, never /var/lib/godo
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start ./godo standalone");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
