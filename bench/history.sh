@@ -17,7 +17,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB" >&2
 rm -f "$out"/godo.db*
 echo "== SQLite ($out/godo.db)"
 dotnet "$out/bin/HistoryBench.dll" --data "$out" "$@"
-pg="${GODO_BENCH_POSTGRES:-postgres://godo:godo@127.0.0.1:5432/godo_bench}"
+pg="${GODO_BENCH_POSTGRES:-postgres://godo:godo-test@127.0.0.1:5432/godo_bench}"
 if command -v psql >/dev/null && psql "${pg%/*}/postgres" -qtAc 'select 1' >/dev/null 2>&1; then
   psql "${pg%/*}/postgres" -qtAc "create database ${pg##*/}" >/dev/null 2>&1 || true
   echo "== PostgreSQL (${pg##*@})"

@@ -56,6 +56,11 @@ public sealed class ProcessNode
     public long LastChangeMs { get; set; }
     /// <summary>Event time of its first change since the changes were last drained: when what the next delta says of it began.</summary>
     public long ChangedSinceMs { get; set; }
+    /// <summary>
+    /// While changes are tracked: what it became at each change since the last drain (one per event time), so a delta
+    /// carries a fork and the exec 3 ms later as two states, and history knows the tree at any moment, not per batch.
+    /// </summary>
+    public List<(long AtMs, Godo.Messages.Model.ProcessInfo Info)>? Steps { get; set; }
 
     public HashSet<ProcessNode> Children { get; } = new();
     public bool Alive => ExitMs is null;

@@ -218,6 +218,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void PublishPending()
     {
         if (_subscribers.Count == 0) return;
+        // The steps each node went through since the last batch (DrainChanges lets them go).
+        var steps = _tree.PendingSteps();
         var changed = _tree.DrainChanges();
         // Containers are made of the tree's processes and Docker's metadata: with neither changed they are as sent.
         if (changed.Count == 0 && !_dockerChanged) return;
@@ -230,8 +232,18 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
             var info = ProcessTree.ToInfo(n);
-            // Several changes of one process within a batch are sent as one: its new state began with the first of them.
             var at = n.ChangedSinceMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.ChangedSinceMs) : (DateTimeOffset?)null;
+            // What it was at each earlier change of this batch, in order, then what it is (a removal is all that counts).
+            if (kind != ProcessChangeKind.Removed && steps.TryGetValue(n, out var earlier) && earlier.Count > 1)
+            {
+                for (var i = 0; i < earlier.Count - 1; i++)
+                {
+                    var (ms, step) = earlier[i];
+                    procs.Add(new ProcessChange(step.ExitedAt is null ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited,
+                        _settings.Users?.Name(step) ?? step, DateTimeOffset.FromUnixTimeMilliseconds(ms), n.ExitNote?.ExitCode, n.ExitNote?.Signal));
+                }
+                at = DateTimeOffset.FromUnixTimeMilliseconds(earlier[^1].AtMs);
+            }
             procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info, at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
             if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
         }

@@ -38,6 +38,8 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
     {
         public readonly Dictionary<(int Pid, long Started), ProcessVersionRow> Open = new();
         public readonly Dictionary<string, ContainerVersionRow> Containers = new(StringComparer.Ordinal);
+        /// <summary>Processes whose exit is recorded, until their removal: a repeated exit changes nothing.</summary>
+        public readonly HashSet<(int Pid, long Started)> Exited = new();
         public long? FirstAt;
         public long LastAt;
         public long? LastKeyframe;
@@ -140,6 +142,9 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
                 }
                 case ProcessChangeKind.Exited:
                 {
+                    if (open is null && h.Exited.Contains((row.Pid, row.StartedAt))) break;
+                    if (h.Exited.Count > 100_000) h.Exited.Clear(); // bounded: removals normally empty it
+                    h.Exited.Add((row.Pid, row.StartedAt));
                     var exitedAt = row.ExitedAt ?? at;
                     if (open is not null && !SameContent(open, row))
                     {
@@ -163,6 +168,7 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
                     break;
                 }
                 case ProcessChangeKind.Removed:
+                    h.Exited.Remove((row.Pid, row.StartedAt));
                     // Deleted after its exit (already closed), or gone without a seen exit: gone from then on.
                     if (open is not null) Close(h, batch, open, Math.Max(at, open.ValidFrom));
                     break;

@@ -58,6 +58,8 @@ public sealed class HistoryRecorderTests
         var v = Assert.Single(batch.Processes);
         Assert.Equal((Ms(50), (long?)Ms(700), (long?)Ms(700), (int?)9), (v.ValidFrom, v.ValidTo, v.ExitedAt, v.Signal));
         Assert.Empty(r.OpenVersions("h"));
+        // The same exit again (touched after its exit) writes nothing.
+        Assert.Empty(r.Record(Delta(900, new ProcessChange(ProcessChangeKind.Exited, exited, At(850)))).Processes);
         // Its deletion a second later changes nothing.
         Assert.Empty(r.Record(Delta(1800, new ProcessChange(ProcessChangeKind.Removed, exited, At(1700)))).Processes);
     }
