@@ -41,9 +41,19 @@ public sealed class HistoryCorpusFixture : IAsyncLifetime
         Url = $"http://127.0.0.1:{httpPort}";
         Aggregator = Track(new GodoProcess("aggregator", "aggregator", "--remote-port", remote.ToString(CultureInfo.InvariantCulture), "--http", Url, "--data", _dataDir));
         await Godo.Tests.Shared.Eventually.Until(async () => (await Http.GetAsync(Url + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the aggregator is ready");
+        // Each agent follows a log that is empty until the aggregator holds its host, as on a live host whose agent
+        // runs before anything happens; then the whole corpus is appended and paced by its event times.
+        Directory.CreateDirectory(_dataDir);
         foreach (var c in Corpora)
-            Track(new GodoProcess($"agent:{c}", "agent", "--source", $"file:{CorpusPath(c)}", "--pace", "event-time", "--host-name", c,
+        {
+            File.WriteAllText(Followed(c), "");
+            Track(new GodoProcess($"agent:{c}", "agent", "--source", $"file:{Followed(c)}", "--follow", "--pace", "event-time", "--host-name", c,
                 "--aggregator", $"akka.tcp://godo@127.0.0.1:{remote}"));
+        }
+        foreach (var c in Corpora)
+            await Godo.Tests.Shared.Eventually.Until(async () => (await Http.GetAsync($"{Url}/api/hosts/{c}")).IsSuccessStatusCode,
+                TimeSpan.FromSeconds(90), $"the aggregator holds host {c}");
+        foreach (var c in Corpora) File.AppendAllText(Followed(c), File.ReadAllText(CorpusPath(c)));
         // The expected trees, while the agents replay their logs in real time.
         foreach (var c in Corpora)
         {
@@ -62,6 +72,8 @@ public sealed class HistoryCorpusFixture : IAsyncLifetime
                 return Godo.Tests.Shared.Corpus.Fingerprint(live) == Godo.Tests.Shared.Corpus.Fingerprint(FullReplay[c]);
             }, TimeSpan.FromSeconds(240), $"the aggregator holds {c}'s whole replayed tree");
     }
+
+    private string Followed(string corpus) => Path.Combine(_dataDir, corpus + ".log");
 
     private static async Task<HostTree> Replay(string corpus, long? untilMs)
     {
