@@ -137,9 +137,11 @@ public sealed class HistoryStore
                 where v.ValidTo == null || v.ValidTo > at
                 select v);
         }
+        // From the keyframe's own millisecond on: a change recorded after the keyframe may bear its very time.
         var after = k ?? long.MinValue;
-        rows.AddRange(versions.Where(v => v.Host == host && v.ValidFrom > after && v.ValidFrom <= at && (v.ValidTo == null || v.ValidTo > at)));
-        // One process per pid: should two overlap (a reused pid seen late), the newer start wins.
+        rows.AddRange(versions.Where(v => v.Host == host && v.ValidFrom >= after && v.ValidFrom <= at && (v.ValidTo == null || v.ValidTo > at)));
+        // One process per pid (a version in the keyframe and at its millisecond is read twice; should two overlap, a
+        // reused pid seen late, the newer start wins).
         return rows.GroupBy(r => r.Pid).Select(g => g.MaxBy(r => r.StartedAt)!).OrderBy(r => r.Pid).ToList();
     }
 
