@@ -40,6 +40,8 @@ public sealed class ProcessNode
     public long CreatedSerial { get; }
     public long? ExitMs { get; set; }
     public long ExitSerial { get; set; }
+    /// <summary>How it exited, where the tree knows (exit code or signal), for what aggregators keep of it.</summary>
+    public ExitNote? ExitNote { get; set; }
 
     /// <summary>In a container's pid namespace: its clone/fork return values are namespace pids, not host pids.</summary>
     public bool InContainerPidNs { get; set; }
@@ -52,6 +54,13 @@ public sealed class ProcessNode
     public long ProcStartTicks { get; set; }
     /// <summary>Event time of the last change, so reconciliation leaves alone what just changed.</summary>
     public long LastChangeMs { get; set; }
+    /// <summary>Event time of its first change since the changes were last drained: when what the next delta says of it began.</summary>
+    public long ChangedSinceMs { get; set; }
+    /// <summary>
+    /// While changes are tracked: what it became at each change since the last drain (one per event time), so a delta
+    /// carries a fork and the exec 3 ms later as two states, and history knows the tree at any moment, not per batch.
+    /// </summary>
+    public List<(long AtMs, Godo.Messages.Model.ProcessInfo Info)>? Steps { get; set; }
 
     public HashSet<ProcessNode> Children { get; } = new();
     public bool Alive => ExitMs is null;

@@ -259,8 +259,9 @@ public sealed partial class ProcessTree
     {
         if (!p.Alive) return;
         p.ExitMs = timeMs; p.ExitSerial = serial;
+        p.ExitNote = note ?? new ExitNote(ExitCauses.ExitGroup);
         Stats.Exits++;
-        FeedExit(p, timeMs, note ?? new ExitNote(ExitCauses.ExitGroup));
+        FeedExit(p, timeMs, p.ExitNote.Value);
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
         _nsBatches.Remove(p.Pid);
@@ -475,7 +476,20 @@ public sealed partial class ProcessTree
     private void Touch(ProcessNode n)
     {
         n.LastChangeMs = NowMs;
-        if (TrackChanges) _dirty.Add(n);
+        if (!TrackChanges) return;
+        if (_dirty.Add(n)) n.ChangedSinceMs = NowMs;
+        var steps = n.Steps ??= new List<(long, ProcessInfo)>(2);
+        // Several touches of one event are one step: the last state of that moment.
+        if (steps.Count > 0 && steps[^1].AtMs == NowMs) steps[^1] = (NowMs, ToInfo(n));
+        else steps.Add((NowMs, ToInfo(n)));
+    }
+
+    /// <summary>The steps of the changed nodes (see <see cref="ProcessNode.Steps"/>), before <see cref="DrainChanges"/> lets them go.</summary>
+    public Dictionary<ProcessNode, List<(long AtMs, ProcessInfo Info)>> PendingSteps()
+    {
+        var result = new Dictionary<ProcessNode, List<(long, ProcessInfo)>>(_dirty.Count);
+        foreach (var n in _dirty) if (n.Steps is { } s) result[n] = s;
+        return result;
     }
 
     /// <summary>Whether nodes changed since the last <see cref="DrainChanges"/>.</summary>
@@ -489,6 +503,7 @@ public sealed partial class ProcessTree
     {
         var list = _dirty.ToArray();
         _dirty.Clear();
+        foreach (var n in list) n.Steps = null;
         return list;
     }
 

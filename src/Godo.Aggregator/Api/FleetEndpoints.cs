@@ -36,8 +36,9 @@ public static class FleetEndpoints
             return Results.Json(reply?.Summary ?? e.Summary with { HeldBy = e.Member });
         });
 
-        app.MapGet("/api/hosts/{host}/tree", async (HttpContext ctx, IRequiredActor<HostRegion> hosts, string host) =>
+        app.MapGet("/api/hosts/{host}/tree", async (HttpContext ctx, IRequiredActor<HostRegion> hosts, HostDirectory fleet, History.HistoryStore history, string host) =>
         {
+            if (Query(ctx, "at") is { } at) return HistoryEndpoints.TreeAt(fleet, history, host, at);
             if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
             if (HostNames.Problem(host) is not null) return UnknownHost(host);
             // Not the directory: after a restart of the whole cluster the entity recovers its tree from the journal when asked.
@@ -68,7 +69,7 @@ public static class FleetEndpoints
             return Results.Json(new ContainerDetail { Host = found[0].Host, Container = container, Processes = reply!.Tree!.Processes });
         });
 
-        app.MapGet("/api/processes", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts) =>
+        app.MapGet("/api/processes", async (HttpContext ctx, HostDirectory fleet, IRequiredActor<HostRegion> hosts, History.HistoryStore history) =>
         {
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
@@ -76,6 +77,7 @@ public static class FleetEndpoints
             var limit = 10_000;
             if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1_000_000))
                 return ApiError.BadRequest($"bad limit '{limitText}': give a number from 1 to 1000000");
+            if (Query(ctx, "from") is not null || Query(ctx, "to") is not null) return HistoryEndpoints.Window(ctx, fleet, history, limit);
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             if (container is not null)
             {
@@ -140,7 +142,7 @@ public static class FleetEndpoints
     /// The host's entity's answer, or the error to return: its 404/410 as they are (or, with <paramref name="missingIsEmpty"/>,
     /// no tree and no error), 503 when it does not answer in time (it is moving to another member, or recovering).
     /// </summary>
-    private static async Task<(HostTreeReply? Reply, IResult? Error)> AskHost(IActorRef hosts, HostTreeQuery query, CancellationToken ct,
+    internal static async Task<(HostTreeReply? Reply, IResult? Error)> AskHost(IActorRef hosts, HostTreeQuery query, CancellationToken ct,
         bool missingIsEmpty = false)
     {
         HostTreeReply reply;

@@ -6,10 +6,10 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Godo.Aggregator.Hosts;
+using Godo.Aggregator.History;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Storage;
 using Godo.Aggregator.Ops;
-using Godo.Aggregator.Storage;
 using Godo.Messages;
 using Godo.Messages.Api;
 using Godo.Messages.Security;
@@ -68,6 +68,7 @@ public static class AggregatorHosting
                 if (system.Name != GodoConstants.ActorSystemName)
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
+            .AddHistoryWriter(settings.Storage.HistoryOptions() with { Caps = settings.Fleet.Caps })
             .AddHostShards(settings)
             .AddAgentIngestActor()
             .WatchCritical<AgentIngestActor>("the agent ingest")

@@ -23,6 +23,8 @@ public static class AggregatorServices
         .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<HostDirectory>(), sp.GetRequiredService<FleetFeed>(), sp.GetRequiredService<HostsHeld>()))
         .AddSingleton(new Broadcaster<ClusterEventInfo>(settings.Feed.ClientBytes, _ => 512))
         .AddSingleton(new ConnectedClients())
+        .AddSingleton(_ => new History.HistoryStore(settings.Storage.Target, settings.Storage.DataDir))
+        .AddSingleton(new History.HistoryTap())
         .AddSingleton(new CriticalActors())
         .AddStoreSizeSampler(settings.Storage);
 }

@@ -33,6 +33,7 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     private readonly SnapshotAssembly _assembly;
     private readonly AggregatorMetrics _metrics;
     private readonly HostsHeld _held;
+    private readonly History.HistoryTap _history;
     private readonly HostEntityOptions _options;
     private readonly TimeSpan _tick;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -47,9 +48,10 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => "host-" + _host;
 
-    public HostEntity(string host, AggregatorSettings settings, AggregatorMetrics metrics, HostsHeld held)
+    public HostEntity(string host, AggregatorSettings settings, AggregatorMetrics metrics, HostsHeld held, History.HistoryTap history)
     {
         _host = host;
+        _history = history;
         _state = new FleetState(settings.Fleet);
         _assembly = new SnapshotAssembly(settings.Fleet.Caps, settings.Fleet.SnapshotAssemblyTimeout);
         _metrics = metrics;
@@ -140,6 +142,8 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
             _log.Info("asking {0} for a snapshot: {1}", request.Host, request.Reason);
             Sender.Tell(request);
         }
+        // What was applied goes to the history too (the one writer of this host's versions: its entity).
+        if (result.Outcome == IngestOutcome.Applied) _history.Applied(message);
         // A snapshot is kept as applied (cut to this aggregator's caps), a delta as it came (small, capped on replay).
         if (result.Outcome == IngestOutcome.Applied && message is HostSnapshot or HostDelta)
             PersistAsync(message is HostSnapshot && _state.Get(_host) is { } applied ? applied.ToSnapshot() : message, _ =>
