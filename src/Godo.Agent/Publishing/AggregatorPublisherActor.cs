@@ -161,12 +161,12 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         if (!Remote)
         {
             // In one process nothing limits a message's size.
-            Send(new HostSnapshot(_settings.HostName, _incarnation, sequence, tree.AsOf, tree.Processes, tree.Containers, Stats(), _address, proof));
+            Send(new HostSnapshot(_settings.HostName, _incarnation, sequence, tree.AsOf, tree.Processes, tree.Containers, Stats(), _address, proof, tree.EventTime));
             _sentSequence = sequence;
             _lastSnapshotAt = DateTime.UtcNow;
             return;
         }
-        _header = new SnapshotHeader(tree.AsOf, tree.Containers, Stats(), _address, proof);
+        _header = new SnapshotHeader(tree.AsOf, tree.Containers, Stats(), _address, proof, tree.EventTime);
         _sending = new SnapshotWindow(sequence, tree.Processes, _settings.ChunkBytes, _settings.ChunkProcesses, _settings.ChunkWindow, _settings.AckTimeout, DateTime.UtcNow);
         Pump();
     }
@@ -226,7 +226,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
                 bytes += WireSize.Of(processes[end++].Process);
             var last = end >= processes.Length;
             var delta = new HostDelta(_settings.HostName, _incarnation, ++_sequence, changes.AsOf,
-                processes.Slice(start, end - start), last ? containers : []);
+                processes.Slice(start, end - start), last ? containers : [], changes.EventTime);
             start = end;
             _sentSequence = _sequence;
             if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }

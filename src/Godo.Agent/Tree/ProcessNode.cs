@@ -40,6 +40,8 @@ public sealed class ProcessNode
     public long CreatedSerial { get; }
     public long? ExitMs { get; set; }
     public long ExitSerial { get; set; }
+    /// <summary>How it exited, where the tree knows (exit code or signal), for what aggregators keep of it.</summary>
+    public ExitNote? ExitNote { get; set; }
 
     /// <summary>In a container's pid namespace: its clone/fork return values are namespace pids, not host pids.</summary>
     public bool InContainerPidNs { get; set; }

@@ -259,8 +259,9 @@ public sealed partial class ProcessTree
     {
         if (!p.Alive) return;
         p.ExitMs = timeMs; p.ExitSerial = serial;
+        p.ExitNote = note ?? new ExitNote(ExitCauses.ExitGroup);
         Stats.Exits++;
-        FeedExit(p, timeMs, note ?? new ExitNote(ExitCauses.ExitGroup));
+        FeedExit(p, timeMs, p.ExitNote.Value);
         _deletions.Enqueue(p, timeMs + DeletionDelayMs);
         _pendingNsChildren.Remove(p.Pid);
         _nsBatches.Remove(p.Pid);

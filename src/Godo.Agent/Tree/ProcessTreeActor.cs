@@ -208,8 +208,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         var tree = _tree.Snapshot(_settings.HostName, DateTimeOffset.FromUnixTimeMilliseconds(_settings.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : _tree.NowMs),
             _pipeline.All(), EnrichFromDocker, includeExited);
+        tree = tree with { EventTime = EventTime() };
         return _settings.Users is { } users ? tree with { Processes = users.Name(tree.Processes) } : tree;
     }
+
+    /// <summary>The kernel time of the newest event applied; null before the first.</summary>
+    private DateTimeOffset? EventTime() => _tree.NowMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(_tree.NowMs) : null;
 
     private void PublishPending()
     {
@@ -219,24 +223,31 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (changed.Count == 0 && !_dockerChanged) return;
         _dockerChanged = false;
         var procs = ImmutableArray.CreateBuilder<ProcessChange>();
+        // A container changes when its members do: its change takes the event time of the latest member change.
+        var containerAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var n in changed)
         {
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
             var info = ProcessTree.ToInfo(n);
-            procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info));
+            var at = n.LastChangeMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.LastChangeMs) : (DateTimeOffset?)null;
+            procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info, at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
+            if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
         }
         // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
         var ordered = procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray();
         var containers = ImmutableArray.CreateBuilder<ContainerChange>();
         var now = _tree.Snapshot(_settings.HostName, DateTimeOffset.UtcNow, enrich: EnrichFromDocker).Containers.ToDictionary(c => c.Id);
+        var eventTime = EventTime();
+        DateTimeOffset? ContainerAt(string id) =>
+            containerAt.TryGetValue(id, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : eventTime;
         foreach (var (id, info) in now)
-            if (!_sentContainers.TryGetValue(id, out var old) || !SameContainer(old, info)) containers.Add(new ContainerChange(ContainerChangeKind.Upsert, info));
+            if (!_sentContainers.TryGetValue(id, out var old) || !SameContainer(old, info)) containers.Add(new ContainerChange(ContainerChangeKind.Upsert, info, ContainerAt(id)));
         foreach (var (id, info) in _sentContainers)
-            if (!now.ContainsKey(id)) containers.Add(new ContainerChange(ContainerChangeKind.Gone, info));
+            if (!now.ContainsKey(id)) containers.Add(new ContainerChange(ContainerChangeKind.Gone, info, ContainerAt(id)));
         _sentContainers = now;
         if (ordered.IsEmpty && containers.Count == 0) return;
-        var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers.ToImmutable());
+        var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers.ToImmutable(), eventTime);
         foreach (var s in _subscribers) s.Tell(changes);
     }
 

@@ -34,7 +34,9 @@ public static class TreeProtocol
     /// </summary>
     public sealed record FeedChanges(long First, ImmutableArray<FeedEvent> Events, long Dropped);
 
-    public sealed record TreeChanges(DateTimeOffset AsOf, ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers);
+    /// <summary>A batch of changes: <paramref name="AsOf"/> on the wall clock, <paramref name="EventTime"/> the tree's event time (null before any event).</summary>
+    public sealed record TreeChanges(DateTimeOffset AsOf, ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers,
+        DateTimeOffset? EventTime = null);
 
     /// <summary>Load /proc into the tree before events are applied (the live agent's bootstrap).</summary>
     public sealed record Seed(Proc.ProcSnapshot Snapshot);

@@ -76,6 +76,7 @@ public static class AggregatorApi
         }
 
         app.MapFleetApi();
+        app.MapHistoryApi();
         app.MapClusterApi();
         app.MapOpsApi();
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("liveness") }).WithMetadata(ProbeMethods);

@@ -21,8 +21,9 @@ public static class FleetEndpoints
         app.MapGet("/api/hosts/{host}", (FleetState fleet, string host) =>
             fleet.Get(host) is { } h ? Results.Json(h.Summary()) : UnknownHost(host));
 
-        app.MapGet("/api/hosts/{host}/tree", (HttpContext ctx, FleetState fleet, string host) =>
+        app.MapGet("/api/hosts/{host}/tree", (HttpContext ctx, FleetState fleet, History.HistoryStore history, string host) =>
         {
+            if (Query(ctx, "at") is { } at) return HistoryEndpoints.TreeAt(fleet, history, host, at);
             if (!Flag(ctx, "includeExited", out var includeExited, out var bad)) return bad!;
             if (fleet.Get(host) is not { } h) return UnknownHost(host);
             if (h.TreeReleased)
@@ -49,7 +50,7 @@ public static class FleetEndpoints
             return ApiError.NotFound($"no container '{key}'" + (host is null ? " in the fleet" : $" on host '{host}'"));
         });
 
-        app.MapGet("/api/processes", (HttpContext ctx, FleetState fleet) =>
+        app.MapGet("/api/processes", (HttpContext ctx, FleetState fleet, History.HistoryStore history) =>
         {
             var host = Query(ctx, "host");
             var container = Query(ctx, "container");
@@ -57,6 +58,7 @@ public static class FleetEndpoints
             var limit = 10_000;
             if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1_000_000))
                 return ApiError.BadRequest($"bad limit '{limitText}': give a number from 1 to 1000000");
+            if (Query(ctx, "from") is not null || Query(ctx, "to") is not null) return HistoryEndpoints.Window(ctx, fleet, history, limit);
             if (host is not null && fleet.Get(host) is null) return UnknownHost(host);
             if (container is not null)
             {

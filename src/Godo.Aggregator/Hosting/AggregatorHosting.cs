@@ -5,6 +5,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Godo.Aggregator.History;
 using Godo.Aggregator.Ingest;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
@@ -63,6 +64,7 @@ public static class AggregatorHosting
                 if (system.Name != GodoConstants.ActorSystemName)
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
+            .AddHistoryWriter(settings.Storage.HistoryOptions() with { Caps = settings.Fleet.Caps })
             .AddAgentIngestActor(settings.SweepInterval)
             .WatchCritical<AgentIngestActor>("the agent ingest")
             .AddClusterEventsActor()

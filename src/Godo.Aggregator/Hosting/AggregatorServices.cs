@@ -20,5 +20,7 @@ public static class AggregatorServices
         .AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<FleetState>(), sp.GetRequiredService<FleetFeed>()))
         .AddSingleton(new Broadcaster<ClusterEventInfo>(settings.Feed.ClientBytes, _ => 512))
         .AddSingleton(new ConnectedClients())
+        .AddSingleton(_ => new History.HistoryStore(settings.Storage.Target, settings.Storage.DataDir))
+        .AddSingleton(new History.HistoryTap())
         .AddSingleton(new CriticalActors());
 }

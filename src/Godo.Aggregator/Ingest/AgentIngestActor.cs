@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Godo.Aggregator.Fleet;
+using Godo.Aggregator.History;
 using Godo.Aggregator.Ops;
 using Godo.Messages;
 using Godo.Messages.Api;
@@ -28,6 +29,7 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
     private readonly AggregatorMetrics _metrics;
     private readonly FleetFeed _events;
     private readonly ConnectedClients _clients;
+    private readonly HistoryTap _history;
     private readonly TimeSpan _sweepInterval;
     private readonly SnapshotAssembly _assembly;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -36,8 +38,9 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public AgentIngestActor(FleetState fleet, AggregatorMetrics metrics, FleetFeed events, ConnectedClients clients, TimeSpan sweepInterval)
+    public AgentIngestActor(FleetState fleet, AggregatorMetrics metrics, FleetFeed events, ConnectedClients clients, HistoryTap history, TimeSpan sweepInterval)
     {
+        _history = history;
         _fleet = fleet;
         _metrics = metrics;
         _events = events;
@@ -125,6 +128,8 @@ public sealed class AgentIngestActor : ReceiveActor, IWithTimers
     {
         var result = _fleet.Apply(message, inProcess);
         _metrics.Count(result, message);
+        // What the fleet applied, history records (by event time, off this actor's thread).
+        if (result.Outcome == IngestOutcome.Applied) _history.Applied(message);
         if (result.Refusal is { } refusal)
         {
             if (result.NewConflict) _log.Warning("{0}", refusal);

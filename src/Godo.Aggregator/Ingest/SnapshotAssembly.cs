@@ -61,7 +61,7 @@ public sealed class SnapshotAssembly(ProcessCaps caps, TimeSpan timeout)
         var processes = ImmutableArray.CreateBuilder<ProcessInfo>(p.Pieces.Values.Sum(x => x.Length));
         for (var i = 0; i < all; i++) processes.AddRange(p.Pieces[i]);
         return new ChunkResult(ChunkOutcome.Completed, new HostSnapshot(c.Host, p.Incarnation, p.Sequence, h.AsOf, processes.MoveToImmutable(),
-            h.Containers, h.Stats, h.AgentAddress, h.Identity));
+            h.Containers, h.Stats, h.AgentAddress, h.Identity, h.EventTime));
     }
 
     /// <summary>Drops the snapshots whose pieces stopped coming; returns how many.</summary>

@@ -35,12 +35,14 @@ public sealed record AgentStats
 
 /// <summary>
 /// Everything the agent knows of its host, at <see cref="Sequence"/>; deltas continue from it. Under TLS,
-/// <see cref="Identity"/> proves the incarnation is the host's agent (see Security/AgentProof).
+/// <see cref="Identity"/> proves the incarnation is the host's agent (see Security/AgentProof). <see cref="AsOf"/> is
+/// the agent's wall clock; <see cref="EventTime"/> the kernel time of the last event the tree applied (null: none yet,
+/// or an agent older than issue 11), the time history files the snapshot under.
 /// </summary>
 public sealed record HostSnapshot(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
     ImmutableArray<ProcessInfo> Processes, ImmutableArray<ContainerInfo> Containers, AgentStats Stats,
-    string? AgentAddress = null, AgentIdentity? Identity = null) : IHostMessage;
+    string? AgentAddress = null, AgentIdentity? Identity = null, DateTimeOffset? EventTime = null) : IHostMessage;
 
 /// <summary>
 /// One piece of a <see cref="HostSnapshot"/> (snapshot id: <see cref="Incarnation"/> and <see cref="Sequence"/>), so a
@@ -55,7 +57,8 @@ public sealed record SnapshotChunk(
 
 /// <summary>A snapshot without its processes: the first <see cref="SnapshotChunk"/> carries it.</summary>
 public sealed record SnapshotHeader(
-    DateTimeOffset AsOf, ImmutableArray<ContainerInfo> Containers, AgentStats Stats, string? AgentAddress = null, AgentIdentity? Identity = null);
+    DateTimeOffset AsOf, ImmutableArray<ContainerInfo> Containers, AgentStats Stats, string? AgentAddress = null, AgentIdentity? Identity = null,
+    DateTimeOffset? EventTime = null);
 
 /// <summary>
 /// Aggregator → agent: piece <see cref="Chunk"/> of snapshot <see cref="Sequence"/> arrived (its window moves on), or,
@@ -69,20 +72,26 @@ public sealed record AgentIdentity(string CertificatePem, DateTimeOffset SignedA
 
 public enum ProcessChangeKind { Upsert = 0, Exited = 1, Removed = 2 }
 
-/// <summary>A process as it now is (added or changed), exited (kept for its last second), or removed.</summary>
-public sealed record ProcessChange(ProcessChangeKind Kind, ProcessInfo Process);
+/// <summary>
+/// A process as it now is (added or changed), exited (kept for its last second), or removed. <see cref="At"/>: the
+/// event time of the process's last change (fork, exec, exit, reparent, container), and with an exit its code or
+/// signal where the tree knows them; all null from agents older than issue 11.
+/// </summary>
+public sealed record ProcessChange(ProcessChangeKind Kind, ProcessInfo Process, DateTimeOffset? At = null, int? ExitCode = null, int? Signal = null);
 
 public enum ContainerChangeKind { Upsert = 0, Gone = 1 }
 
-public sealed record ContainerChange(ContainerChangeKind Kind, ContainerInfo Container);
+/// <summary>A container as it now is, or gone; <see cref="At"/>: the event time of the change (null from older agents).</summary>
+public sealed record ContainerChange(ContainerChangeKind Kind, ContainerInfo Container, DateTimeOffset? At = null);
 
 /// <summary>
 /// Changes since the previous message of this incarnation. <see cref="Sequence"/> is exactly one more than the
 /// last one sent: a receiver that sees a gap asks for a snapshot. Changes are batched (a burst of execs is one delta).
+/// <see cref="AsOf"/> is the agent's wall clock, <see cref="EventTime"/> the tree's event time when the batch was cut.
 /// </summary>
 public sealed record HostDelta(
     string Host, string Incarnation, long Sequence, DateTimeOffset AsOf,
-    ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers) : IHostMessage;
+    ImmutableArray<ProcessChange> Processes, ImmutableArray<ContainerChange> Containers, DateTimeOffset? EventTime = null) : IHostMessage;
 
 /// <summary>
 /// Sent every few seconds; <see cref="LastSequence"/> lets a receiver notice a lost trailing delta.

@@ -72,6 +72,24 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
     }
 
     [Fact]
+    public void Event_times_are_optional_so_an_older_agents_delta_and_snapshot_still_read()
+    {
+        var serializer = new GodoWireSerializer((Akka.Actor.ExtendedActorSystem)Sys);
+        // What an agent from before issue 11 sends: no eventTime, no per-change at, exit code or signal.
+        var delta = (HostDelta)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(
+            """{"host":"h","incarnation":"i","sequence":2,"asOf":"2026-11-30T10:00:00+00:00","processes":[{"kind":0,"process":{"pid":5,"ppid":1}}],"containers":[{"kind":1,"container":{"id":"c"}}]}"""),
+            GodoWireSerializer.DeltaManifest);
+        Assert.Null(delta.EventTime);
+        Assert.Null(delta.Processes[0].At);
+        Assert.Null(delta.Processes[0].ExitCode);
+        Assert.Null(delta.Containers[0].At);
+        var chunk = (SnapshotChunk)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(
+            """{"host":"h","incarnation":"i","sequence":1,"index":0,"processes":[],"header":{"asOf":"2026-11-30T10:00:00+00:00","containers":[],"stats":{}},"count":1}"""),
+            GodoWireSerializer.SnapshotChunkManifest);
+        Assert.Null(chunk.Header!.EventTime);
+    }
+
+    [Fact]
     public void Payload_is_compact_json_without_type_names()
     {
         var delta = WireSamples.All().OfType<HostDelta>().First();

@@ -38,13 +38,15 @@ public static class WireSamples
 
     public static IEnumerable<IGodoWireMessage> All()
     {
-        yield return new HostSnapshot("web-1", "b1f0a7c2", 17, T0, [Shell, HostProcess], [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
+        yield return new HostSnapshot("web-1", "b1f0a7c2", 17, T0, [Shell, HostProcess], [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
+            EventTime: T0.AddMilliseconds(-250));
         yield return new HostSnapshot("web-2", "c0ffee", 1, T0, [], [], Stats, "akka.ssl.tcp://godo@10.0.0.2:4100",
             new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ=="));
         yield return new HostSnapshot("empty", "inc", 1, T0, [], [], new AgentStats());
         yield return new HostDelta("web-1", "b1f0a7c2", 18, T0,
-            [new ProcessChange(ProcessChangeKind.Upsert, Shell), new ProcessChange(ProcessChangeKind.Exited, HostProcess), new ProcessChange(ProcessChangeKind.Removed, Shell)],
-            [new ContainerChange(ContainerChangeKind.Upsert, Container), new ContainerChange(ContainerChangeKind.Gone, Container)]);
+            [new ProcessChange(ProcessChangeKind.Upsert, Shell, T0), new ProcessChange(ProcessChangeKind.Exited, HostProcess, T0.AddMilliseconds(5), ExitCode: 1, Signal: 15),
+             new ProcessChange(ProcessChangeKind.Removed, Shell)],
+            [new ContainerChange(ContainerChangeKind.Upsert, Container, T0), new ContainerChange(ContainerChangeKind.Gone, Container)], EventTime: T0.AddMilliseconds(7));
         yield return new AgentHeartbeat("web-1", "b1f0a7c2", 18, T0, Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
         yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21");
         yield return new AgentUnreachable("akka.tcp://godo-agent@127.0.0.1:4100", T0);
@@ -57,7 +59,7 @@ public static class WireSamples
         ], Dropped: 3);
         yield return new SnapshotChunk("web-1", "b1f0a7c2", 17, 0, [Shell, CutArgv],
             new SnapshotHeader(T0, [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
-                new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ==")), Count: 1);
+                new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ=="), T0.AddMilliseconds(-250)), Count: 1);
         yield return new IngestAck("web-1", "b1f0a7c2", 17, 3, "akka.tcp://godo@10.0.0.1:4053");
     }
 }

@@ -1,0 +1,155 @@
+using Akka.Actor;
+using Akka.Event;
+using static Godo.Aggregator.History.HistoryProtocol;
+
+namespace Godo.Aggregator.History;
+
+/// <summary>How the history is written and kept.</summary>
+public sealed record HistoryOptions
+{
+    /// <summary>A keyframe of each host's open versions every this much of its event time: the most a tree at T reads past one.</summary>
+    public TimeSpan KeyframeEvery { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Rows gather this long before they are written in one transaction.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>Rows waiting for the store beyond this many bytes are dropped (counted and logged): ingest never waits for the disk.</summary>
+    public long QueueBytes { get; init; } = 64L << 20;
+    public TimeSpan SweepEvery { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+    public long MaxBytes { get; init; } = 10L << 30;
+    /// <summary>The aggregator's caps, applied again to what is kept (as the fleet does).</summary>
+    public Godo.Messages.Model.ProcessCaps Caps { get; init; } = Godo.Messages.Model.ProcessCaps.Default;
+}
+
+/// <summary>
+/// `/user/history`: records every applied snapshot and delta (<see cref="HistoryRecorder"/>) and writes the rows in
+/// batches off the actor's thread, one write at a time, so ingest never waits on the store. A failed write is counted
+/// and logged in one line; what waits beyond <see cref="HistoryOptions.QueueBytes"/> is dropped, counted and logged.
+/// Sweeps retention periodically.
+/// </summary>
+public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
+{
+    private sealed record FlushTick;
+    private sealed record Written(int Rows, Exception? Error);
+    private sealed record SweepTick;
+    private sealed record Swept(long Rows, Exception? Error, IActorRef? ReplyTo);
+
+    private readonly HistoryStore _store;
+    private readonly HistoryOptions _options;
+    private readonly HistoryRecorder _recorder;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private HistoryBatch _pending = new();
+    private long _pendingBytes;
+    private bool _writing;
+    private long _written, _failed, _dropped;
+    private DateTime _lastDropLog = DateTime.MinValue;
+    private readonly List<IActorRef> _flushWaiters = new();
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public HistoryWriterActor(HistoryStore store, HistoryOptions options)
+    {
+        _store = store;
+        _options = options;
+        _recorder = new HistoryRecorder(options.KeyframeEvery) { Caps = options.Caps };
+        Receive<Applied>(m => OnApplied(m.Message));
+        Receive<FlushTick>(_ => StartWrite());
+        Receive<Written>(OnWritten);
+        Receive<Flush>(_ =>
+        {
+            _flushWaiters.Add(Sender);
+            if (!_writing) StartWrite();
+        });
+        Receive<SweepTick>(_ => StartSweep(null));
+        Receive<SweepNow>(_ => StartSweep(Sender));
+        Receive<Swept>(m =>
+        {
+            if (m.Error is not null) _log.Warning("history: retention sweep failed: {0}", OneLine(m.Error));
+            else if (m.Rows > 0) _log.Info("history: retention deleted {0} rows", m.Rows);
+            m.ReplyTo?.Tell(m.Rows);
+        });
+    }
+
+    protected override void PreStart()
+    {
+        try
+        {
+            var (hosts, open, containers, keyframes) = _store.LoadOpen();
+            _recorder.Restore(hosts, open, containers, keyframes);
+            _log.Info("history in {0}: {1} hosts, {2} open process versions", _store.Target.Describe(), hosts.Count, open.Count);
+        }
+        catch (Exception e)
+        {
+            // The live views work without it; writes retry the store and count their failures.
+            _log.Warning("history: cannot read the store ({0}): {1}", _store.Target.Describe(), OneLine(e));
+        }
+        Timers.StartPeriodicTimer("sweep", new SweepTick(), _options.SweepEvery);
+    }
+
+    private void OnApplied(Godo.Messages.Wire.IHostMessage message)
+    {
+        var batch = _recorder.Record(message);
+        if (batch.IsEmpty) return;
+        var bytes = Bytes(batch);
+        if (_pendingBytes + bytes > _options.QueueBytes)
+        {
+            _dropped += batch.Processes.Count + batch.Containers.Count + batch.Keyframes.Count;
+            if (DateTime.UtcNow - _lastDropLog > TimeSpan.FromMinutes(1))
+            {
+                _lastDropLog = DateTime.UtcNow;
+                _log.Warning("history: the store is behind by more than {0} bytes: {1} rows dropped so far", _options.QueueBytes, _dropped);
+            }
+            return;
+        }
+        _pending.Add(batch);
+        _pendingBytes += bytes;
+        if (!_writing && !Timers.IsTimerActive("flush")) Timers.StartSingleTimer("flush", new FlushTick(), _options.FlushInterval);
+    }
+
+    private void StartWrite()
+    {
+        if (_writing) return;
+        if (_pending.IsEmpty)
+        {
+            foreach (var w in _flushWaiters) w.Tell(new Flushed(_written, _failed, _dropped));
+            _flushWaiters.Clear();
+            return;
+        }
+        var batch = _pending;
+        _pending = new HistoryBatch();
+        _pendingBytes = 0;
+        _writing = true;
+        var rows = batch.Processes.Count + batch.Containers.Count + batch.Keyframes.Count;
+        var store = _store;
+        Task.Run(() => { store.Write(batch); return new Written(rows, null); })
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new Written(rows, t.Exception?.GetBaseException()), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private void OnWritten(Written m)
+    {
+        _writing = false;
+        if (m.Error is null) _written += m.Rows;
+        else
+        {
+            _failed += m.Rows;
+            _log.Warning("history: writing {0} rows to {1} failed ({2} so far): {3}", m.Rows, _store.Target.Describe(), _failed, OneLine(m.Error));
+        }
+        StartWrite();
+    }
+
+    private void StartSweep(IActorRef? replyTo)
+    {
+        var (store, options) = (_store, _options);
+        Task.Run(() => new Swept(store.Sweep(options.Retention, options.MaxBytes), null, replyTo))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new Swept(0, t.Exception?.GetBaseException(), replyTo), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private static long Bytes(HistoryBatch b) =>
+        b.Processes.Sum(p => 96L + p.Argv.Length + (p.Exe?.Length ?? 0) + (p.Cwd?.Length ?? 0) + (p.Container?.Length ?? 0) + p.Host.Length)
+        + b.Containers.Sum(c => 128L + c.Labels.Length) + b.Keyframes.Count * 40L + b.Hosts.Count * 40L;
+
+    private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ");
+
+    public static Props Props(HistoryStore store, HistoryOptions options) => Akka.Actor.Props.Create(() => new HistoryWriterActor(store, options));
+}
