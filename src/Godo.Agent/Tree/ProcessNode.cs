@@ -54,6 +54,8 @@ public sealed class ProcessNode
     public long ProcStartTicks { get; set; }
     /// <summary>Event time of the last change, so reconciliation leaves alone what just changed.</summary>
     public long LastChangeMs { get; set; }
+    /// <summary>Event time of its first change since the changes were last drained: when what the next delta says of it began.</summary>
+    public long ChangedSinceMs { get; set; }
 
     public HashSet<ProcessNode> Children { get; } = new();
     public bool Alive => ExitMs is null;

@@ -476,7 +476,7 @@ public sealed partial class ProcessTree
     private void Touch(ProcessNode n)
     {
         n.LastChangeMs = NowMs;
-        if (TrackChanges) _dirty.Add(n);
+        if (TrackChanges && _dirty.Add(n)) n.ChangedSinceMs = NowMs;
     }
 
     /// <summary>Whether nodes changed since the last <see cref="DrainChanges"/>.</summary>

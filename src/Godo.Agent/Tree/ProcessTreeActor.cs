@@ -230,7 +230,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             var current = _tree.Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
             var info = ProcessTree.ToInfo(n);
-            var at = n.LastChangeMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.LastChangeMs) : (DateTimeOffset?)null;
+            // Several changes of one process within a batch are sent as one: its new state began with the first of them.
+            var at = n.ChangedSinceMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.ChangedSinceMs) : (DateTimeOffset?)null;
             procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info, at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
             if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
         }

@@ -87,9 +87,12 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
             {
                 if (SameContent(open, row)) continue;
                 Close(h, batch, open, at);
+                Open(h, batch, row with { ValidFrom = Math.Max(at, open.ValidFrom) });
+                continue;
             }
-            // What started since the last record began then; anything older is known only from now.
-            var from = h.FirstAt is null ? at : Math.Clamp(row.StartedAt, h.LastAt, at);
+            // New to the history: it lived from its start (a resync after a gap), within what the history covers; the
+            // first record of a host knows only the present.
+            var from = h.FirstAt is { } firstAt ? Math.Clamp(row.StartedAt, firstAt, at) : at;
             Open(h, batch, row with { ValidFrom = from });
         }
         foreach (var open in h.Open.Values.Where(o => !seen.Contains((o.Pid, o.StartedAt))).ToList())
@@ -140,10 +143,12 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
                     var exitedAt = row.ExitedAt ?? at;
                     if (open is not null && !SameContent(open, row))
                     {
-                        Close(h, batch, open, Math.Clamp(at, open.ValidFrom, Math.Max(open.ValidFrom, exitedAt)));
-                        open = null;
+                        // Changed on its way out (reparented as its parent died, say): the last version begins then.
+                        var changedAt = Math.Clamp(at, open.ValidFrom, Math.Max(open.ValidFrom, exitedAt));
+                        Close(h, batch, open, changedAt);
+                        open = row with { ValidFrom = changedAt };
                     }
-                    if (open is null)
+                    else if (open is null)
                     {
                         var from = Math.Min(row.StartedAt, exitedAt);
                         CloseOthersOnPid(h, batch, row, from);

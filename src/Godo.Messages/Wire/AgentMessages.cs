@@ -74,8 +74,9 @@ public enum ProcessChangeKind { Upsert = 0, Exited = 1, Removed = 2 }
 
 /// <summary>
 /// A process as it now is (added or changed), exited (kept for its last second), or removed. <see cref="At"/>: the
-/// event time of the process's last change (fork, exec, exit, reparent, container), and with an exit its code or
-/// signal where the tree knows them; all null from agents older than issue 11.
+/// event time of its change (fork, exec, exit, reparent, container): of the first, when it changed several times since
+/// the previous delta, so what happened at or before T shows at T. With an exit, its code or signal where the tree knows
+/// them. All null from agents older than issue 11.
 /// </summary>
 public sealed record ProcessChange(ProcessChangeKind Kind, ProcessInfo Process, DateTimeOffset? At = null, int? ExitCode = null, int? Signal = null);
 

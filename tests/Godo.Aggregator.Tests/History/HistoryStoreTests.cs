@@ -1,0 +1,151 @@
+using Godo.Aggregator.History;
+using Godo.Aggregator.Storage;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+using Xunit.Abstractions;
+
+namespace Godo.Aggregator.Tests.History;
+
+/// <summary>The store on a real SQLite file: trees at T across keyframes, windows, and retention keeping its size flat.</summary>
+public sealed class HistoryStoreTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_795_928_672_000);
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "godo-history-store-" + Guid.NewGuid().ToString("N")[..8]);
+    private long _seq;
+
+    private HistoryStore Store() =>
+        new(new StorageSettings { DataDir = _dir }.Target, _dir);
+
+    private HostDelta Delta(string host, long ms, params ProcessChange[] changes) =>
+        new(host, "i", ++_seq, DateTimeOffset.UtcNow, [.. changes], [], T0.AddMilliseconds(ms));
+
+    private static ProcessInfo P(int pid, long startMs, string exe) =>
+        new() { Pid = pid, Ppid = 1, Exe = exe, Comm = Path.GetFileName(exe), Argv = [exe, "--flag"], StartedAt = T0.AddMilliseconds(startMs) };
+
+    [Fact]
+    public void The_tree_at_T_is_what_was_alive_then_across_keyframes()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder(TimeSpan.FromSeconds(1));
+        void Apply(IHostMessage m) => store.Write(rec.Record(m));
+        Apply(new HostSnapshot("h", "i", 0, DateTimeOffset.UtcNow, [P(1, -5000, "/sbin/init")], [], new AgentStats(), EventTime: T0));
+        // pid 100+i starts at i s and exits at i s + 2.5 s, for 20 s: several keyframes pass.
+        for (var i = 1; i <= 20; i++)
+        {
+            var ms = i * 1000L;
+            var changes = new List<ProcessChange> { new(ProcessChangeKind.Upsert, P(100 + i, ms, "/bin/sleep"), T0.AddMilliseconds(ms)) };
+            if (i > 2)
+            {
+                var dead = P(100 + i - 2, ms - 2000, "/bin/sleep") with { ExitedAt = T0.AddMilliseconds(ms + 500) };
+                changes.Add(new ProcessChange(ProcessChangeKind.Exited, dead, dead.ExitedAt, ExitCode: 0));
+            }
+            Apply(Delta("h", ms + 600, [.. changes]));
+        }
+        foreach (var t in new long[] { 0, 999, 1000, 2500, 3499, 3500, 10_250, 19_999, 25_000 })
+        {
+            var tree = store.TreeAt("h", T0.AddMilliseconds(t)).Tree!;
+            var expected = new List<int> { 1 };
+            for (var i = 1; i <= 20; i++)
+            {
+                var start = i * 1000L;
+                var exit = i <= 18 ? start + 2500 : long.MaxValue;
+                if (start <= t && t < exit) expected.Add(100 + i);
+            }
+            Assert.Equal(expected, tree.Processes.Select(p => p.Pid));
+            Assert.All(tree.Processes, p => Assert.Null(p.ExitedAt));
+        }
+        Assert.NotNull(store.TreeAt("h", T0.AddMilliseconds(-1)).Missing);
+        Assert.NotNull(store.TreeAt("nobody", T0).Missing);
+        // A window sees the exited with their exit.
+        var lives = store.Processes(new HistoryQuery(T0.AddMilliseconds(3000).ToUnixTimeMilliseconds(), T0.AddMilliseconds(3200).ToUnixTimeMilliseconds(), "h"));
+        Assert.Equal([103, 102, 101, 1], lives.Select(l => l.Process.Pid));
+        Assert.Equal(T0.AddMilliseconds(3500), lives.Single(l => l.Process.Pid == 101).Process.ExitedAt);
+        Assert.Equal(0, lives.Single(l => l.Process.Pid == 101).ExitCode);
+    }
+
+    [Fact]
+    public void Writing_the_same_rows_twice_keeps_one_copy()
+    {
+        var store = Store();
+        var batch = new HistoryRecorder().Record(Delta("h", 100, new ProcessChange(ProcessChangeKind.Upsert, P(10, 50, "/bin/sh"), T0.AddMilliseconds(50))));
+        store.Write(batch);
+        store.Write(batch); // a second aggregator recording the same host
+        Assert.Equal([10], store.TreeAt("h", T0.AddMilliseconds(100)).Tree!.Processes.Select(p => p.Pid));
+        Assert.Single(store.Processes(new HistoryQuery(long.MinValue, long.MaxValue, "h")));
+    }
+
+    [Fact]
+    public void Under_steady_load_with_a_tiny_retention_the_store_stays_the_same_size()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder(TimeSpan.FromSeconds(10));
+        var retention = TimeSpan.FromSeconds(30);
+        var file = Path.Combine(_dir, StorageSettings.SqliteFileName);
+        long ms = 0;
+        var pid = 1000;
+        var sizes = new List<(long Bytes, long File)>();
+        // 10 short-lived processes per second of event time, 6 rounds of 60 s (written 10 s at a time); a sweep after each round.
+        for (var round = 0; round < 6; round++)
+        {
+            var batch = new HistoryBatch();
+            for (var s = 0; s < 60; s++, ms += 1000)
+            {
+                var changes = new List<ProcessChange>();
+                for (var k = 0; k < 10; k++, pid++)
+                {
+                    var p = P(pid, ms + k, "/usr/bin/worker-" + (k % 7)) with { ExitedAt = T0.AddMilliseconds(ms + k + 400) };
+                    changes.Add(new ProcessChange(ProcessChangeKind.Exited, p, p.ExitedAt, ExitCode: k % 3));
+                }
+                batch.Add(rec.Record(Delta("steady", ms + 999, [.. changes])));
+                if (s % 10 == 9) { store.Write(batch); batch = new HistoryBatch(); }
+            }
+            store.Sweep(retention, long.MaxValue);
+            // The file as it stands once the write-ahead log is folded in (SQLite does so by itself every 1,000 pages).
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                cmd.ExecuteNonQuery();
+            }
+            sizes.Add((store.SizeBytes(), new FileInfo(file).Length));
+        }
+        output.WriteLine(string.Join("\n", sizes.Select((s, i) => $"round {i}: history {s.Bytes} bytes, file {s.File} bytes")));
+        // Nothing older than the retention (before the host's newest event time) is left.
+        var edge = T0.AddMilliseconds(ms - 1 - retention.TotalMilliseconds).ToUnixTimeMilliseconds();
+        Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, edge - 1, "steady")));
+        Assert.NotNull(store.TreeAt("steady", T0.AddMilliseconds(ms - 120_000)).Missing);
+        Assert.NotEmpty(store.Processes(new HistoryQuery(edge + 1000, long.MaxValue, "steady")));
+        // Flat: from the second round on, the history and the file stop growing (freed pages are reused).
+        var steady = sizes.Skip(2).ToList();
+        Assert.True(steady.Max(s => s.Bytes) <= sizes[1].Bytes * 1.3, "the history's size grows under steady load");
+        Assert.True(steady.Max(s => s.File) <= Math.Max(sizes[2].File, sizes[1].File) * 1.3, "the file grows under steady load");
+    }
+
+    [Fact]
+    public void Past_its_bytes_the_oldest_history_goes_first()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder(TimeSpan.FromSeconds(10));
+        long ms = 0;
+        var batch = new HistoryBatch();
+        for (var pid = 1; pid <= 20_000; pid++, ms += 10)
+        {
+            var p = P(pid, ms, "/bin/true") with { ExitedAt = T0.AddMilliseconds(ms + 5) };
+            batch.Add(rec.Record(Delta("big", ms + 6, new ProcessChange(ProcessChangeKind.Exited, p, p.ExitedAt, ExitCode: 0))));
+            if (pid % 2000 == 0) { store.Write(batch); batch = new HistoryBatch(); }
+        }
+        var before = store.SizeBytes();
+        store.Sweep(TimeSpan.FromDays(7), before / 2);
+        Assert.True(store.SizeBytes() <= before / 2 + (before / 10), $"{store.SizeBytes()} bytes left of {before}, limit {before / 2}");
+        // The newest is kept, the oldest gone.
+        Assert.NotEmpty(store.Processes(new HistoryQuery(T0.AddMilliseconds(ms - 1000).ToUnixTimeMilliseconds(), long.MaxValue, "big")));
+        Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, T0.AddMilliseconds(1000).ToUnixTimeMilliseconds(), "big")));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
