@@ -231,7 +231,7 @@ function refreshAll() {
 }
 
 // ------------------------------------------------------------------ process history: a window's processes, a lineage
-const searchState = { lives: [], picked: null };
+const searchState = { lives: [], to: null };
 
 async function search() {
   const now = Date.now();
@@ -246,6 +246,7 @@ async function search() {
   try {
     const lives = await getJson('/api/processes?' + q.toString());
     searchState.lives = Array.isArray(lives) ? lives : [];
+    searchState.to = to;
     byId('search-count').textContent = drawSearch(searchState.lives, pickLife) + ' between ' + fmtMoment(from) + ' and ' + fmtMoment(to);
     empty.textContent = 'No process lived then that matches.';
     empty.hidden = searchState.lives.length > 0;
@@ -259,12 +260,16 @@ async function search() {
   byId('lineage').hidden = true;
 }
 
-/** A process's lineage as it was when it started (it lived then, and so did its parents). */
+/**
+ * A process's lineage as the row shows it: at its last moment in the window (the window's end, or just before it
+ * exited), not at its start, when it was still its parent's fork and had not exec'd yet.
+ */
 async function pickLife(life) {
   const p = life.process || {};
-  const at = Date.parse(p.startedAt);
+  const exited = Date.parse(p.exitedAt);
+  const at = Math.min(searchState.to ?? Date.now(), isNaN(exited) ? Infinity : exited - 1);
   for (const tr of byId('search').tBodies[0].rows) tr.classList.toggle('picked', tr.dataset.host === life.host && tr.dataset.pid === String(p.pid));
-  const path = '/api/hosts/' + encodeURIComponent(life.host) + '/processes/' + encodeURIComponent(p.pid) + (isNaN(at) ? '' : '?at=' + encodeURIComponent(toQuery(at)));
+  const path = '/api/hosts/' + encodeURIComponent(life.host) + '/processes/' + encodeURIComponent(p.pid) + (isFinite(at) ? '?at=' + encodeURIComponent(toQuery(at)) : '');
   try {
     const lineage = await getJson(path);
     drawLineage(lineage, () => {
