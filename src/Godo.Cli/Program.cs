@@ -11,6 +11,7 @@ root.Subcommands.Add(HostsCommand.Create());
 root.Subcommands.Add(ContainersCommand.Create());
 root.Subcommands.Add(TreeCommand.Create());
 root.Subcommands.Add(PsCommand.Create());
+root.Subcommands.Add(LineageCommand.Create());
 root.Subcommands.Add(EventsCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());

@@ -27,13 +27,15 @@ public class StandaloneFixture : IAsyncLifetime
     public HostTree AgentTree { get; private set; } = null!;
     public string HostName => "standalone-host";
     private readonly PipelineStats _stats = new();
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("godo-cli-data-");
 
     /// <summary>The audit log the agent reads at start: the first half of docker-basic, containers still running.</summary>
     protected virtual string Log => Corpus.DockerBasicChunks(2)[0];
 
     public virtual async Task InitializeAsync()
     {
-        var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0" });
+        // its own history store: never the machine's /var/lib/godo, nor another fixture's
+        var settings = StandaloneHosting.Settings(new AggregatorSettings { HttpUrl = "http://127.0.0.1:0", Storage = new() { DataDir = _data.FullName } });
         App = StandaloneHosting.Build(settings, HostName, (akka, _) => akka
             .AddAgentHocon()
             .AddProcessTreeActor(new TreeActorSettings { HostName = HostName }, _stats)
@@ -64,6 +66,7 @@ public class StandaloneFixture : IAsyncLifetime
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        _data.Delete(recursive: true);
     }
 }
 

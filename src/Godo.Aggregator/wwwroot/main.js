@@ -3,15 +3,18 @@
 // Data: GET /api/cluster, /api/hosts, /api/containers, /api/hosts/{host}/tree?includeExited=true, and the
 // Server-Sent Events of GET /api/events (exec, exit, container-start/stop, host-up/stale/down/removed).
 // The open tree is refetched on every event that concerns it, so a `docker exec` shows up within a second.
+// The past (history.js): the tree at a moment (tree?at=, the moment in the URL), and processes over a window.
 import { getJson, followEvents, isRefused, onRefused, Unauthorized } from './api.js';
 import { byId, el } from './format.js';
 import { hostNames, findContainer, drawCluster, drawHosts, drawSummary, drawContainers } from './fleet.js';
 import { newTreeMemory, treeHeading, rootKeysWithChildren, drawTree } from './tree-view.js';
 import { createFeed } from './feed.js';
+import { toLocalInput, fromLocalInput, toQuery, fmtMoment, drawSearch, drawLineage } from './history.js';
 
 const S = {
   cluster: null, hosts: [], containers: [],
   sel: null,                 // { host, id } ; id null: the whole host
+  at: null,                  // ms of the moment shown; null: live
   tree: null, treeFor: '', treeError: null,
   treeMemory: newTreeMemory(),
   errors: new Map(),         // what -> message of its last failed refresh
@@ -80,7 +83,7 @@ const refreshCluster = coalesced('cluster', async () => { S.cluster = await getJ
 const refreshHosts = coalesced('hosts', async () => {
   const hosts = await getJson('/api/hosts');
   S.hosts = Array.isArray(hosts) ? hosts : [];
-  drawHosts(S.hosts); drawSummary(S.hosts, S.containers); feed.drawFilters();
+  drawHosts(S.hosts); drawSummary(S.hosts, S.containers); feed.drawFilters(); drawSearchHosts();
 }, 500);
 
 const refreshContainers = coalesced('containers', async () => {
@@ -100,19 +103,45 @@ function select(host, id) {
   if (S.treeFor !== host) { S.tree = null; S.treeFor = host; }
   S.treeError = null;
   try {
-    const q = new URLSearchParams({ host });
-    if (id) q.set('container', id);
-    history.replaceState(history.state, '', location.pathname + location.search + '#' + q.toString());
+    writeHash();
   } catch (_) { /* ignore */ }
   renderContainers();
   renderTree();
   refreshTree(0);
 }
 
+/** The selection and the moment in the URL's #host=…&container=…&at=…, so a link shares them. */
+function writeHash() {
+  if (!S.sel) return;
+  const q = new URLSearchParams({ host: S.sel.host });
+  if (S.sel.id) q.set('container', S.sel.id);
+  if (S.at !== null) q.set('at', toQuery(S.at));
+  const hash = '#' + q.toString();
+  if (location.hash !== hash) history.replaceState(history.state, '', location.pathname + location.search + hash);
+}
+
 function selectionFromHash() {
   const q = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const host = q.get('host');
-  if (host) select(host, q.get('container'));
+  const parsed = q.get('at') ? Date.parse(q.get('at')) : NaN;
+  const at = isNaN(parsed) ? null : parsed;
+  const moved = at !== S.at;
+  setMoment(at, false);
+  const host = q.get('host'), id = q.get('container') || null;
+  if (host && !(S.sel && S.sel.host === host && S.sel.id === id)) select(host, id);
+  else if (moved) { writeHash(); renderTree(); if (S.sel) refreshTree(0); }
+}
+
+// ------------------------------------------------------------------ time control: live, or the tree at a moment
+function setMoment(at, fetch = true) {
+  if (at === S.at) return;
+  S.at = at;
+  byId('time-live').checked = at === null;
+  if (at !== null) byId('time-at').value = toLocalInput(at);
+  byId('tree-card').toggleAttribute('data-past', at !== null);
+  S.tree = null; S.treeError = null;
+  S.treeMemory = newTreeMemory();
+  writeHash();
+  if (fetch) { renderTree(); refreshTree(0); }
 }
 
 /** The selected container as the fleet lists it, else as the tree document does; null for a whole host or a gone one. */
@@ -125,16 +154,16 @@ function selectedContainer() {
 // ------------------------------------------------------------------ process tree
 const refreshTree = coalesced('tree', async () => {
   if (!S.sel) return;
-  const host = S.sel.host;
+  const host = S.sel.host, at = S.at;
   let doc;
   try {
-    doc = await getJson('/api/hosts/' + encodeURIComponent(host) + '/tree?includeExited=true');
+    doc = await getJson('/api/hosts/' + encodeURIComponent(host) + '/tree?' + (at === null ? 'includeExited=true' : 'at=' + encodeURIComponent(toQuery(at))));
   } catch (e) {
-    if (S.sel && S.sel.host === host) { S.treeError = e.message; renderTree(); }
+    if (S.sel && S.sel.host === host && S.at === at) { S.treeError = e.message; S.tree = null; renderTree(); }
     if (!(e instanceof Unauthorized)) return; // shown in the tree card, not as a page error
     throw e;
   }
-  if (!S.sel || S.sel.host !== host) return;
+  if (!S.sel || S.sel.host !== host || S.at !== at) return;
   S.tree = doc; S.treeFor = host; S.treeError = null;
   renderTree();
 }, 150);
@@ -142,7 +171,7 @@ const refreshTree = coalesced('tree', async () => {
 function renderTreeHeader() {
   const { title, meta } = treeHeading(S.sel, selectedContainer());
   byId('tree-title').textContent = title;
-  byId('tree-meta').textContent = meta;
+  byId('tree-meta').textContent = S.sel && S.at !== null ? 'as of ' + fmtMoment(S.at) + ' \u00b7 ' + meta : meta;
 }
 
 function toggle(key) {
@@ -173,14 +202,15 @@ function renderTree() {
   tb.replaceChildren(...view.rows);
   count.textContent = view.count;
   if (view.empty) {
-    empty.textContent = !sel.id || selectedContainer() ? 'No live processes.' : 'This container is gone.';
+    empty.textContent = S.at !== null ? 'No processes at ' + fmtMoment(S.at) + '.'
+      : !sel.id || selectedContainer() ? 'No live processes.' : 'This container is gone.';
     empty.hidden = false;
   } else empty.hidden = true;
 }
 
 // ------------------------------------------------------------------ live updates
 function onEvent(e) {
-  const sel = S.sel;
+  const sel = S.at === null ? S.sel : null; // the tree of a past moment does not change
   if (e.kind === 'exec' || e.kind === 'exit') {
     if (sel && e.host === sel.host && (!sel.id || e.container === sel.id)) refreshTree(30);
     refreshContainers(400);
@@ -200,6 +230,73 @@ function refreshAll() {
   if (S.sel) refreshTree(0);
 }
 
+// ------------------------------------------------------------------ process history: a window's processes, a lineage
+const searchState = { lives: [], to: null };
+
+async function search() {
+  const now = Date.now();
+  const to = fromLocalInput(byId('search-to').value) ?? now;
+  const from = fromLocalInput(byId('search-from').value) ?? to - 15 * 60 * 1000;
+  const q = new URLSearchParams({ from: toQuery(from), to: toQuery(to), limit: '500' });
+  for (const [k, id] of [['argv', 'search-argv'], ['exe', 'search-exe'], ['host', 'search-host']]) {
+    const v = byId(id).value.trim();
+    if (v) q.set(k, v);
+  }
+  const empty = byId('search-empty');
+  try {
+    const lives = await getJson('/api/processes?' + q.toString());
+    searchState.lives = Array.isArray(lives) ? lives : [];
+    searchState.to = to;
+    byId('search-count').textContent = drawSearch(searchState.lives, pickLife) + ' between ' + fmtMoment(from) + ' and ' + fmtMoment(to);
+    empty.textContent = 'No process lived then that matches.';
+    empty.hidden = searchState.lives.length > 0;
+  } catch (e) {
+    if (e instanceof Unauthorized) return;
+    byId('search').tBodies[0].replaceChildren();
+    byId('search-count').textContent = '';
+    empty.textContent = 'Cannot search: ' + e.message;
+    empty.hidden = false;
+  }
+  byId('lineage').hidden = true;
+}
+
+/**
+ * A process's lineage as the row shows it: at its last moment in the window (the window's end, or just before it
+ * exited), not at its start, when it was still its parent's fork and had not exec'd yet.
+ */
+async function pickLife(life) {
+  const p = life.process || {};
+  const exited = Date.parse(p.exitedAt);
+  const at = Math.min(searchState.to ?? Date.now(), isNaN(exited) ? Infinity : exited - 1);
+  for (const tr of byId('search').tBodies[0].rows) tr.classList.toggle('picked', tr.dataset.host === life.host && tr.dataset.pid === String(p.pid));
+  const path = '/api/hosts/' + encodeURIComponent(life.host) + '/processes/' + encodeURIComponent(p.pid) + (isFinite(at) ? '?at=' + encodeURIComponent(toQuery(at)) : '');
+  try {
+    const lineage = await getJson(path);
+    drawLineage(lineage, () => {
+      const moment = Date.parse(lineage.at);
+      setMoment(isNaN(moment) ? null : moment, false);
+      const sel = S.sel;
+      if (sel && sel.host === life.host && sel.id === (p.container || null)) { writeHash(); renderTree(); refreshTree(0); }
+      else select(life.host, p.container || null);
+    });
+  } catch (e) {
+    if (e instanceof Unauthorized) return;
+    const box = byId('lineage');
+    box.replaceChildren('No lineage of ' + p.pid + ' on ' + life.host + ': ' + e.message);
+    box.hidden = false;
+  }
+}
+
+function drawSearchHosts() {
+  const sel = byId('search-host');
+  const names = hostNames(S.hosts, S.containers);
+  const have = [...sel.options].slice(1).map((o) => o.value);
+  if (have.join('\n') === names.join('\n')) return;
+  const value = sel.value;
+  sel.replaceChildren(el('option', { value: '', text: 'all hosts' }), ...names.map((n) => el('option', { value: n, text: n })));
+  sel.value = names.includes(value) ? value : '';
+}
+
 // ------------------------------------------------------------------ wiring
 byId('container-filter').addEventListener('input', renderContainers);
 byId('container-filter').addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.target.value = ''; renderContainers(); } });
@@ -209,6 +306,16 @@ byId('collapse-all').addEventListener('click', () => {
   renderTree();
 });
 window.addEventListener('hashchange', selectionFromHash);
+byId('time-live').addEventListener('change', (ev) => {
+  // leaving live without a moment picked shows the tree of now, kept still
+  if (ev.target.checked) setMoment(null);
+  else setMoment(fromLocalInput(byId('time-at').value) ?? Date.now());
+});
+byId('time-at').addEventListener('change', (ev) => {
+  const t = fromLocalInput(ev.target.value);
+  if (t !== null) setMoment(t);
+});
+byId('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
 
 drawCluster(S.cluster); drawHosts(S.hosts); renderContainers(); renderTree(); feed.render();
 selectionFromHash();
@@ -222,7 +329,7 @@ followEvents({
 });
 setInterval(() => { refreshHosts(0); refreshCluster(0); }, 2000);
 setInterval(() => refreshContainers(0), 5000);
-setInterval(() => { if (S.sel) refreshTree(0); }, 5000);
+setInterval(() => { if (S.sel && S.at === null) refreshTree(0); }, 5000);
 setInterval(() => { drawHosts(S.hosts); feed.drawCount(); }, 1000);
 // expose a little for the browser tests and for curious people in the console
-window.godo = { state: S, feedEvents: feed.events, refreshAll };
+window.godo = { state: S, feedEvents: feed.events, refreshAll, search: searchState };

@@ -169,8 +169,10 @@ public sealed class ApiClient : IDisposable
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.String) return (null, []);
+            // candidates are containers (host, id, name, image), or plain ids where only those are known (the history's)
             var candidates = root.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array
-                ? c.Deserialize<List<ContainerView>>(Options)!.Select(v => $"{v.Host}  {(v.Id.Length > 12 ? v.Id[..12] : v.Id)}  {v.Name?.TrimStart('/') ?? "(unnamed)"}  {v.Image ?? "-"}").ToList()
+                ? c.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()!
+                    : v.Deserialize<ContainerView>(Options) is { } cv ? $"{cv.Host}  {(cv.Id.Length > 12 ? cv.Id[..12] : cv.Id)}  {cv.Name?.TrimStart('/') ?? "(unnamed)"}  {cv.Image ?? "-"}" : "?").ToList()
                 : [];
             return (error.GetString(), candidates);
         }

@@ -26,7 +26,7 @@ public static class ReplayCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u) : null;
+            long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u, "--until") : null;
             // The agent's setting (flag, GODO_ARGV_CAP, appsettings.json): a replay keeps what the agent keeps.
             var config = GodoConfiguration.Build(new SettingsLayer().Set("Agent:ArgvCap", parse.GetValue(argvCap)));
             var caps = ByteSize.ArgvCap(config["Agent:ArgvCap"], "--argv-cap");

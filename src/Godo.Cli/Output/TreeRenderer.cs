@@ -51,18 +51,26 @@ public static class TreeRenderer
 
     private static void Render(StringBuilder sb, ProcessInfo p, Dictionary<int, List<ProcessInfo>> children, string indent, bool last, bool root, int? width)
     {
-        var head = new StringBuilder(indent);
-        if (!root) head.Append(last ? "└─ " : "├─ ");
-        head.Append(p.Pid);
-        if (p.NsPid is { } ns && ns != p.Pid) head.Append($" [{ns}]");
-        head.Append(' ');
         var tail = p.StartedAt is { } s ? $"   (started {s.UtcDateTime:HH:mm:ss.fff}, ppid {p.Ppid})" : "";
-        var argv = Argv(p);
-        if (width is { } w) argv = TerminalText.Cut(argv, Math.Max(MinArgv, w - head.Length - tail.Length));
-        sb.Append(head).Append(argv).Append(tail).Append('\n');
+        AppendLine(sb, indent + (root ? "" : last ? "└─ " : "├─ "), p, tail, width);
         if (!children.TryGetValue(p.Pid, out var kids)) return;
         var childIndent = root ? indent : indent + (last ? "   " : "│  ");
         for (var i = 0; i < kids.Count; i++) Render(sb, kids[i], children, childIndent, i == kids.Count - 1, false, width);
+    }
+
+    /// <summary>
+    /// One process on one line: <paramref name="prefix"/> (indent and branch), pid, [pid in its container], the
+    /// command line cut so that the line fits <paramref name="width"/>, then <paramref name="tail"/>.
+    /// </summary>
+    public static void AppendLine(StringBuilder sb, string prefix, ProcessInfo p, string tail, int? width)
+    {
+        var head = new StringBuilder(prefix);
+        head.Append(p.Pid);
+        if (p.NsPid is { } ns && ns != p.Pid) head.Append($" [{ns}]");
+        head.Append(' ');
+        var argv = Argv(p);
+        if (width is { } w) argv = TerminalText.Cut(argv, Math.Max(MinArgv, w - head.Length - tail.Length));
+        sb.Append(head).Append(argv).Append(tail).Append('\n');
     }
 
     /// <summary>However deep the tree or narrow the terminal, a command line keeps this much.</summary>

@@ -15,7 +15,7 @@ namespace Godo.EndToEnd.Tests.Dashboard;
 /// them, their trees and the live feed without a reload, with no console errors.
 /// </summary>
 [Collection(KernelAuditCollection.Name)]
-public sealed class DashboardTests(DashboardFixture f, ITestOutputHelper output) : IClassFixture<DashboardFixture>
+public sealed partial class DashboardTests(DashboardFixture f, ITestOutputHelper output) : IClassFixture<DashboardFixture>
 {
     /// <summary>"Within a few seconds": the page aims at 1 s; the measured times are printed.</summary>
     private const int LiveTimeoutMs = 3_000;

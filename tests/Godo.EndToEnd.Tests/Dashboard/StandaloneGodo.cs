@@ -25,6 +25,8 @@ public sealed class StandaloneGodo : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private string _rulesBefore = "";
     private readonly string _certs = Path.Combine(Path.GetTempPath(), "godo-ui-certs-" + Guid.NewGuid().ToString("N")[..8]);
+    /// <summary>Its history store: its own, never the machine's /var/lib/godo.</summary>
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "godo-ui-data-" + Guid.NewGuid().ToString("N")[..8]);
 
     public string RepoRoot { get; } = FindRepoRoot();
     public string BaseUrl { get; private set; } = "";
@@ -60,9 +62,8 @@ public sealed class StandaloneGodo : IAsyncLifetime
         psi.ArgumentList.Add("standalone");
         psi.ArgumentList.Add("--http");
         psi.ArgumentList.Add(BaseUrl);
-        // Its store beside its certificates (removed with them), never the machine's /var/lib/godo.
         psi.ArgumentList.Add("--data");
-        psi.ArgumentList.Add(Path.Combine(_certs, "data"));
+        psi.ArgumentList.Add(_data);
         // A standalone is a one-node cluster: it runs with mutual TLS on its remoting, from certificates `godo certs` makes.
         RunGodo("certs", "init", _certs);
         RunGodo("certs", "issue", _certs, "standalone", "--role", "aggregator");
@@ -72,7 +73,6 @@ public sealed class StandaloneGodo : IAsyncLifetime
             psi.ArgumentList.Add(Path.Combine(_certs, file));
         }
         psi.Environment["GODO_API_TOKEN"] = Token;
-        psi.Environment["GODO_DATA"] = TestData.NewDir(); // its own journal, never /var/lib/godo
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start ./godo standalone");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
@@ -148,6 +148,7 @@ public sealed class StandaloneGodo : IAsyncLifetime
             _process?.Dispose();
             _lock?.Dispose();
             if (Directory.Exists(_certs)) Directory.Delete(_certs, true);
+            if (Directory.Exists(_data)) Directory.Delete(_data, true);
         }
         if (problems.Count > 0) throw new InvalidOperationException(string.Join("\n", problems));
     }
