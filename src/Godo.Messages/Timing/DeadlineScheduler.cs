@@ -12,15 +12,20 @@ namespace Godo.Messages.Timing;
 /// HashedWheelTimerScheduler ticks every <c>tick-duration</c> for as long as the system lives, due or not (10 times a
 /// second at 100 ms, each tick a timer-thread wake-up and a thread-pool hop before any message moves); a .NET timer
 /// per entry would wake the timer thread and a pool thread for each. Here a due timer costs one wake-up of this thread
-/// (plus the receiving actor's own). Deadlines are exact, where the wheel rounds them up to its next tick.
-/// Same contract as the wheel: a repeated action runs again <c>interval</c> after its previous run (never twice at
-/// once), a cancelled one never runs again, and what is still pending when the system stops runs once, here (as the
-/// wheel does, so nothing awaiting a scheduled completion hangs). Actions run on this thread, as they ran on the
-/// wheel's: they are Tells and completions, short by contract.
+/// (plus the receiving actor's own). One-shot deadlines are exact, where the wheel rounds them up to its next tick.
+/// Periodic ticks of half a second or more (Akka's and godo's housekeeping: heartbeats, gossip, reapers, sweeps, a
+/// dozen of them in an aggregator) run on a shared half-second grid from their second run on, at most that much late
+/// once, so that they fire together: two wake-ups a second for all of them instead of one each.
+/// Otherwise the wheel's contract: a repeated action runs every <c>interval</c> (never twice at once; runs missed while
+/// the process stalled are skipped, not made up), a cancelled one never runs again, and what is still pending when
+/// the system stops runs once, here (as the wheel does, so nothing awaiting a scheduled completion hangs). Actions run
+/// on this thread, as they ran on the wheel's: they are Tells and completions, short by contract.
 /// </summary>
 public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeProvider, IDisposable
 {
     private static readonly Stopwatch Clock = Stopwatch.StartNew();
+    /// <summary>Periodic ticks at least this far apart share deadlines on a grid of this step.</summary>
+    public static readonly TimeSpan Grid = TimeSpan.FromMilliseconds(500);
 
     private readonly object _gate = new();
     private readonly PriorityQueue<Entry, TimeSpan> _queue = new();
@@ -79,6 +84,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
             // Wake the thread only if this deadline comes before the one it sleeps for.
             var earliest = _queue.TryPeek(out _, out var first) ? first : TimeSpan.MaxValue;
             entry.Queued = true;
+            entry.Due = due;
             _queue.Enqueue(entry, due);
             if (due < earliest) Monitor.Pulse(_gate);
         }
@@ -137,13 +143,27 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
                 RunOnce(entry);
                 if (entry.Interval > TimeSpan.Zero && !entry.IsCancelled)
                 {
-                    try { Enqueue(entry, Clock.Elapsed + entry.Interval); }
+                    try { Enqueue(entry, NextDue(entry.Due, entry.Interval, Clock.Elapsed)); }
                     catch (SchedulerException) { return; }
                 }
                 else entry.OnCancel.Dispose();
             }
             due.Clear();
         }
+    }
+
+    /// <summary>
+    /// The next run of a periodic entry last due at <paramref name="due"/>: one interval on (fixed rate, so it does not
+    /// drift by how late each run was), past <paramref name="now"/> (runs missed in a stall are skipped), and for
+    /// intervals of <see cref="Grid"/> or more, rounded up onto the grid.
+    /// </summary>
+    public static TimeSpan NextDue(TimeSpan due, TimeSpan interval, TimeSpan now)
+    {
+        var next = due + interval;
+        if (next <= now) next = now + interval;
+        if (interval < Grid) return next;
+        var rest = next.Ticks % Grid.Ticks;
+        return rest == 0 ? next : next + TimeSpan.FromTicks(Grid.Ticks - rest);
     }
 
     private void RunOnce(Entry entry)
@@ -182,6 +202,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         public CancellationTokenRegistration OnCancel;
         // Guarded by the owner's gate: in the queue, and counted there as cancelled.
         public bool Queued, Counted;
+        public TimeSpan Due;
     }
 
     private sealed class ScheduledTell(ICanTell receiver, object message, IActorRef sender) : IRunnable

@@ -59,6 +59,26 @@ public sealed class DeadlineSchedulerTests() : TestKit(ConfigurationFactory.Pars
     }
 
     [Fact]
+    public void Slow_ticks_run_on_a_shared_grid_without_drift_and_skip_what_a_stall_missed()
+    {
+        static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
+        Assert.Equal(Ms(10_100), DeadlineScheduler.NextDue(Ms(10_000), Ms(100), Ms(10_050)));  // fast ticks stay exact
+        Assert.Equal(Ms(11_500), DeadlineScheduler.NextDue(Ms(10_300), Ms(1000), Ms(10_310))); // onto the grid, once
+        Assert.Equal(Ms(12_500), DeadlineScheduler.NextDue(Ms(11_500), Ms(1000), Ms(11_900))); // then every second
+        Assert.Equal(Ms(13_500), DeadlineScheduler.NextDue(Ms(11_500), Ms(2000), Ms(11_600)));
+        Assert.Equal(Ms(16_500), DeadlineScheduler.NextDue(Ms(10_000), Ms(1000), Ms(15_200))); // a stall: no burst
+        Assert.Equal(Ms(15_300), DeadlineScheduler.NextDue(Ms(10_000), Ms(100), Ms(15_200)));
+    }
+
+    [Fact]
+    public void A_slow_tick_repeats()
+    {
+        var cancel = Sys.Scheduler.ScheduleTellRepeatedlyCancelable(TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TestActor, "slow", ActorRefs.NoSender);
+        for (var i = 0; i < 3; i++) ExpectMsg("slow", Long);
+        cancel.Cancel();
+    }
+
+    [Fact]
     public void An_action_that_throws_does_not_stop_its_repetition()
     {
         var runs = 0;
