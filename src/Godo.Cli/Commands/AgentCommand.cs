@@ -86,6 +86,7 @@ public static class AgentCommand
             TimeSpan? every = parse.GetValue(printEvery) is { } p ? Duration.Parse(p, "--print-every") : null;
             var stats = new PipelineStats();
             var critical = new CriticalActors();
+            NativeHeap.LimitArenas();
             using var host = BuildHost(settings, stats, critical, (builder, _) =>
             {
                 // --aggregator: report the tree to the aggregators (ClusterClient, snapshot + deltas + heartbeats)
@@ -138,6 +139,7 @@ public static class AgentCommand
         {
             throw new UsageException(e.Message);
         }
+        NativeHeap.TrimAfter(TimeSpan.FromSeconds(15));
         // Whatever happens from here on (a signal, a failed print), the host is stopped, so the kernel audit state is restored.
         try
         {

@@ -61,6 +61,7 @@ public static class AggregatorCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AggregatorSection.Bind(GodoConfiguration.Build(o.Flags(parse)));
+            NativeHeap.LimitArenas();
             WebApplication app;
             try { app = AggregatorWeb.Build(settings, configureWeb: web => web.Logging.AddGodoConsole()); }
             catch (AggregatorConfigException e) { throw new UsageException(e.Message); }
@@ -76,6 +77,7 @@ public static class AggregatorCommand
         try
         {
             await app.StartAsync(ct);
+            NativeHeap.TrimAfter(TimeSpan.FromSeconds(15));
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {

@@ -41,6 +41,7 @@ public static class StandaloneCommand
             var settings = StandaloneHosting.Settings(AggregatorSection.Bind(config)) with { Caps = agent.Caps };
             var tlsNote = settings.Tls is null ? "" : ", mutual TLS";
             var stats = new PipelineStats();
+            NativeHeap.LimitArenas();
             WebApplication app;
             try
             {
@@ -65,6 +66,7 @@ public static class StandaloneCommand
             {
                 throw new UsageException($"cannot listen on {settings.HttpUrl}: the port is in use (another godo?); choose another with --http");
             }
+            NativeHeap.TrimAfter(TimeSpan.FromSeconds(15));
             Console.Error.WriteLine($"godo: standalone on {settings.HttpUrl} (host {agent.HostName}, source {agent.SourceText}{tlsNote}); Ctrl-C stops");
             try { await app.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }
