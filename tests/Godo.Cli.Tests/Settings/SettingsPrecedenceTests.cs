@@ -167,7 +167,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
         var e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--argv-cap", "100"));
         Assert.Equal("bad --argv-cap '100': give off, or from 4KiB to 64MiB", e.Message);
         e = Assert.Throws<UsageException>(() => Agent(Environment("{}"), "--argv-cap", "lots"));
-        Assert.Equal("bad --argv-cap 'lots': give a size like 32768, 32KiB or 8MiB", e.Message);
+        Assert.Equal("bad --argv-cap 'lots': give a size like 32768, 32KiB, 8MiB or 10GiB", e.Message);
         e = Assert.Throws<UsageException>(() => Agent(Environment("{}", ("GODO_PUBLISH_BUFFER", "1k"))));
         Assert.Equal("bad --publish-buffer '1k': give at least 64KiB", e.Message);
     }
@@ -184,7 +184,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
         e = Assert.Throws<UsageException>(() => Aggregator(Environment("{}", ("GODO_REMOTE_PORT", "70000"))));
         Assert.Equal("bad --remote-port '70000': give a port number (0-65535)", e.Message);
         e = Assert.Throws<UsageException>(() => Aggregator(Environment("""{ "Aggregator": { "StaleAfter": "later" } }""")));
-        Assert.Equal("bad --stale-after 'later': give seconds (e.g. 30) or hh:mm:ss", e.Message);
+        Assert.Equal("bad --stale-after 'later': give seconds (e.g. 30), hours (12h), days (7d) or hh:mm:ss", e.Message);
     }
 
     [Fact]
