@@ -10,6 +10,10 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 bash scripts/setup.sh || { echo "test.sh: setup failed" >&2; exit 1; }
+# The tests run ./godo as users do. Its first run builds the Release binary (ReadyToRun of every library, minutes on
+# two cores): build it here, once, rather than inside the first test that happens to start it.
+echo "test.sh: building ./godo" >&2
+./godo --help > /dev/null || { echo "test.sh: ./godo does not build" >&2; exit 1; }
 
 results="$here/TestResults"
 rm -rf "$results"
