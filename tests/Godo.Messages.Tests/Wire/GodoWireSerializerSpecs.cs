@@ -14,6 +14,8 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
     {
         Godo.Messages.Wire.HostSnapshot { Identity: not null } => "(proof)",
         Godo.Messages.Wire.HostSnapshot { Processes.Length: 0 } => "(empty)",
+        HostDirectoryEntry { Removed: true } => "(removed)",
+        HostTreeReply { Tree: null } => "(none)",
         _ => "",
     });
 
@@ -109,6 +111,11 @@ public sealed class GodoWireSerializerSpecs() : TestKit(ConfigurationFactory.Par
         HostFeed m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostFeed),
         SnapshotChunk m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.SnapshotChunk),
         IngestAck m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.IngestAck),
+        HostDirectoryEntry m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostDirectoryEntry),
+        HostTreeQuery m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostTreeQuery),
+        HostTreeReply m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostTreeReply),
+        HostAgentLost m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.HostAgentLost),
+        FleetEventBatch m => JsonSerializer.Serialize(m, GodoWireJsonContext.Default.FleetEventBatch),
         _ => throw new ArgumentException(o.GetType().Name),
     };
 }

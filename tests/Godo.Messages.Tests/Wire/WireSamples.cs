@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 
@@ -61,5 +62,14 @@ public static class WireSamples
             new SnapshotHeader(T0, [Container], Stats, "akka.tcp://godo-agent@127.0.0.1:4100",
                 new AgentIdentity("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", T0, "MEUCIQ=="), T0.AddMilliseconds(-250)), Count: 1);
         yield return new IngestAck("web-1", "b1f0a7c2", 17, 3, "akka.tcp://godo@10.0.0.1:4053");
+        // Between aggregators: the host entities' directory, queries and answers, and their fleet events.
+        var summary = new HostSummary { Host = "web-1", Status = HostStatus.Up, LastSeen = T0, AsOf = T0, ProcessCount = 2, ContainerCount = 1, Sequence = 18, Stats = Stats };
+        yield return new HostDirectoryEntry(summary, [Container], "akka.tcp://godo@10.0.0.1:4053");
+        yield return new HostDirectoryEntry(summary with { Status = HostStatus.Down }, [], "akka.tcp://godo@10.0.0.2:4053", Removed: true);
+        yield return new HostTreeQuery("web-1", IncludeExited: true, Container: Container.Id, Exe: "sh", Argv: "-c", Limit: 100);
+        yield return new HostTreeReply("web-1", new HostTree { Host = "web-1", AsOf = T0, Processes = [Shell, CutArgv], Containers = [Container] }, Summary: summary);
+        yield return new HostTreeReply("gone", null, 410, "its tree is no longer held");
+        yield return new HostAgentLost("web-1", "akka.tcp://godo-agent@127.0.0.1:4100");
+        yield return new FleetEventBatch([new FleetEvent { Kind = FleetEventKinds.Exec, Host = "web-1", At = T0, Pid = 42, Container = Container.Id }]);
     }
 }
