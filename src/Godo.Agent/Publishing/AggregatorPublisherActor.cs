@@ -40,6 +40,9 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     private long _sequence;
     /// <summary>The last sequence wholly handed to the transport (a snapshot counts once its last piece is).</summary>
     private long _sentSequence;
+    private const int MaxFeedWaitingEvents = 50_000;
+    private readonly Queue<HostFeed> _feedWaiting = new();
+    private int _feedWaitingEvents;
     private bool _snapshotPending;
     /// <summary>What the aggregators have is no longer enough (held deltas dropped, a snapshot given up): a snapshot goes next, once one answers.</summary>
     private bool _snapshotNeeded;
@@ -78,7 +81,16 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         Receive<HostTree>(SendSnapshot);
         Receive<TreeProtocol.TreeChanges>(OnChanges);
         // The feed has its own numbering: it needs no snapshot, and a lost batch shows as a gap, not as a resync.
-        Receive<TreeProtocol.FeedChanges>(f => Send(new HostFeed(_settings.HostName, _incarnation, f.First, f.Events, f.Dropped)));
+        Receive<TreeProtocol.FeedChanges>(f =>
+        {
+            var feed = new HostFeed(_settings.HostName, _incarnation, f.First, f.Events, f.Dropped);
+            // An aggregator takes a host's feed only once it holds the host: before the first snapshot has gone out,
+            // batches wait here (bounded; a batch let go is a gap the aggregator reports as dropped).
+            if (_sentSequence > 0) { Send(feed); return; }
+            _feedWaiting.Enqueue(feed);
+            _feedWaitingEvents += f.Events.Length;
+            while (_feedWaitingEvents > MaxFeedWaitingEvents && _feedWaiting.TryDequeue(out var old)) _feedWaitingEvents -= old.Events.Length;
+        });
         Receive<SnapshotRequest>(r =>
         {
             _requests++;
@@ -165,6 +177,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             Send(new HostSnapshot(_settings.HostName, _incarnation, sequence, tree.AsOf, tree.Processes, tree.Containers, Stats(), _address, proof, tree.EventTime));
             _sentSequence = sequence;
             _lastSnapshotAt = DateTime.UtcNow;
+            FlushFeed();
             return;
         }
         _header = new SnapshotHeader(tree.AsOf, tree.Containers, Stats(), _address, proof, tree.EventTime);
@@ -173,6 +186,13 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     }
 
     private SnapshotHeader? _header;
+
+    /// <summary>The feed batches that waited for the first snapshot, after it.</summary>
+    private void FlushFeed()
+    {
+        while (_feedWaiting.TryDequeue(out var feed)) Send(feed);
+        _feedWaitingEvents = 0;
+    }
 
     /// <summary>Sends what may go: the snapshot's pieces the window allows, then held deltas, or a snapshot that is due.</summary>
     private void Pump()
@@ -190,6 +210,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             _header = null;
             _sentSequence = s.Sequence;
             _lastSnapshotAt = DateTime.UtcNow;
+            FlushFeed();
         }
         if (_snapshotNeeded && !_snapshotPending && _tree is not null && DateTime.UtcNow - _answeredAt <= _settings.AnswerTimeout)
         {
