@@ -11,8 +11,6 @@ public sealed class HistoryCliTests(HostileFixture f) : IClassFixture<HostileFix
 {
     private const string BeforeExits = "1795930000.024";   // the last exec; the two that exit later still live
     private const string AfterExits = "2026-11-29T05:26:40.030Z";
-    /// <summary>Found here, for the history's store: a process forked as root that execs as 65534 is uid 0 in the tree at T until it exits.</summary>
-    private const string UidAfterExec = "history bug: tree?at= keeps the fork's uid (0) where replay --until has the exec's (65534)";
 
     [Fact]
     public async Task Tree_at_T_shows_the_tree_of_then_with_the_processes_that_exited_since()
@@ -33,8 +31,8 @@ public sealed class HistoryCliTests(HostileFixture f) : IClassFixture<HostileFix
     }
 
     [Theory]
-    [InlineData("1795930000.010", Skip = UidAfterExec)]
-    [InlineData(BeforeExits, Skip = UidAfterExec)]
+    [InlineData("1795930000.010")]
+    [InlineData(BeforeExits)]
     [InlineData(AfterExits)]
     public async Task Tree_at_T_is_what_replay_until_T_gives(string at)
     {
