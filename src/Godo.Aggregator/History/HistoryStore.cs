@@ -166,18 +166,19 @@ public sealed class HistoryStore
         return new HistoryTree(new HostTree { Host = host, AsOf = at, Processes = infos, Containers = containers, Stats = stats }, null);
     }
 
-    /// <summary>Every process that lived at some moment of [From, To], as last seen in it, newest start first.</summary>
+    /// <summary>Every process that lived at some moment of [From, To], as last seen in it (matching the filters), newest start first.</summary>
     public List<ProcessLife> Processes(HistoryQuery q)
     {
         using var db = Open();
         var rows = db.GetTable<ProcessVersionRow>().Where(v => v.ValidFrom <= q.To && (v.ValidTo == null || v.ValidTo >= q.From));
         if (q.Host is not null) rows = rows.Where(v => v.Host == q.Host);
         if (q.ContainerId is not null) rows = rows.Where(v => v.Container == q.ContainerId);
+        // A life matches when any of its versions in the window does (`sh -c 'rm -rf …'` that then execs something
+        // else ran `rm -rf` all the same), and shows as it last matched.
         var lives = rows.ToList()
             .GroupBy(v => (v.Host, v.Pid, v.StartedAt))
-            .Select(g => g.MaxBy(v => v.ValidFrom)!)
-            .Where(v => q.Exe is null || (v.Exe ?? "").Contains(q.Exe, StringComparison.Ordinal) || (v.Comm ?? "").Contains(q.Exe, StringComparison.Ordinal))
-            .Where(v => q.Argv is null || string.Join(' ', HistoryRecorder.Info(v, false).Argv).Contains(q.Argv, StringComparison.Ordinal))
+            .Select(g => g.Where(v => Matches(q, v)).MaxBy(v => v.ValidFrom))
+            .OfType<ProcessVersionRow>()
             .OrderByDescending(v => v.StartedAt).ThenBy(v => v.Host, StringComparer.Ordinal).ThenBy(v => v.Pid)
             .Take(q.Limit).ToList();
         var names = ContainerNames(db, lives.Where(l => l.Container is not null).Select(l => (l.Host, l.Container!)).ToHashSet());
@@ -194,6 +195,11 @@ public sealed class HistoryStore
         }
         return result;
     }
+
+    /// <summary>exe: a part of the executable's path or of comm; argv: a part of the arguments joined by single spaces.</summary>
+    private static bool Matches(HistoryQuery q, ProcessVersionRow v) =>
+        (q.Exe is null || (v.Exe ?? "").Contains(q.Exe, StringComparison.Ordinal) || (v.Comm ?? "").Contains(q.Exe, StringComparison.Ordinal))
+        && (q.Argv is null || string.Join(' ', HistoryRecorder.Info(v, false).Argv).Contains(q.Argv, StringComparison.Ordinal));
 
     private static Dictionary<(string, string), string?> ContainerNames(DataConnection db, HashSet<(string Host, string Id)> keys)
     {

@@ -1,5 +1,6 @@
 using Godo.Aggregator.History;
 using Godo.Aggregator.Storage;
+using Godo.Messages.Api;
 using Godo.Messages.Model;
 using Godo.Messages.Wire;
 using Xunit.Abstractions;
@@ -61,6 +62,28 @@ public sealed class HistoryStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([103, 102, 101, 1], lives.Select(l => l.Process.Pid));
         Assert.Equal(T0.AddMilliseconds(3500), lives.Single(l => l.Process.Pid == 101).Process.ExitedAt);
         Assert.Equal(0, lives.Single(l => l.Process.Pid == 101).ExitCode);
+    }
+
+    [Fact]
+    public void A_window_search_finds_a_life_by_any_of_its_versions_in_the_window_and_shows_the_one_that_matched()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder();
+        var sh = P(20, 100, "/bin/sh") with { Argv = ["sh", "-c", "rm -rf /tmp/x; exec sleep 5"] };
+        var sleep = sh with { Exe = "/bin/sleep", Comm = "sleep", Argv = ["sleep", "5"] };
+        store.Write(rec.Record(Delta("h", 100, new ProcessChange(ProcessChangeKind.Upsert, sh, T0.AddMilliseconds(100)))));
+        store.Write(rec.Record(Delta("h", 300, new ProcessChange(ProcessChangeKind.Upsert, sleep, T0.AddMilliseconds(300)))));
+        List<ProcessLife> Find(long from, long to, string? exe = null, string? argv = null) =>
+            store.Processes(new HistoryQuery(T0.AddMilliseconds(from).ToUnixTimeMilliseconds(), T0.AddMilliseconds(to).ToUnixTimeMilliseconds(), "h", Exe: exe, Argv: argv));
+        // it ran `rm -rf` before its exec: found, as it was then
+        Assert.Equal(["sh", "-c", "rm -rf /tmp/x; exec sleep 5"], Assert.Single(Find(0, 1000, argv: "rm -rf")).Process.Argv.ToArray());
+        Assert.Equal("/bin/sh", Assert.Single(Find(0, 1000, exe: "/bin/sh")).Process.Exe);
+        // no filter, or one its last version matches: as last seen in the window
+        Assert.Equal(["sleep", "5"], Assert.Single(Find(0, 1000)).Process.Argv.ToArray());
+        Assert.Equal(["sleep", "5"], Assert.Single(Find(0, 1000, argv: "5")).Process.Argv.ToArray());
+        // a window after its exec holds no `rm -rf`; one before it no `sleep 5`
+        Assert.Empty(Find(400, 1000, argv: "rm -rf"));
+        Assert.Empty(Find(100, 200, exe: "sleep"));
     }
 
     [Fact]
