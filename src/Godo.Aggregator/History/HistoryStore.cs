@@ -265,8 +265,14 @@ public sealed class HistoryStore
     {
         using var db = Open();
         if (Target.Provider == StorageProvider.Postgres)
-            return db.Execute<long>("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relname IN " +
-                                    "('godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts') AND c.relkind = 'r'");
+            // A deleted row's space stays in its table for reuse (VACUUM does not shrink files), so the relations' size
+            // does not fall after a sweep: count each table's share that its live rows fill (rows and widths as of its
+            // last ANALYZE, and 32 bytes a row of header and line pointer; all of it before the first ANALYZE).
+            return db.Execute<long>(
+                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid) * CASE WHEN c.relpages > 0 AND c.reltuples >= 0 AND w.width IS NOT NULL " +
+                "THEN LEAST(1.0, c.reltuples * (32 + w.width) / (c.relpages * current_setting('block_size')::float8)) ELSE 1.0 END), 0)::bigint " +
+                "FROM pg_class c LEFT JOIN (SELECT tablename, SUM(avg_width) AS width FROM pg_stats WHERE schemaname = current_schema() GROUP BY tablename) w " +
+                "ON w.tablename = c.relname WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname IN (" + HistoryTables + ")");
         try
         {
             return db.Execute<long?>("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'godo\\_%' ESCAPE '\\' OR name LIKE 'sqlite_autoindex_godo\\_%' ESCAPE '\\'") ?? 0;
@@ -296,6 +302,8 @@ public sealed class HistoryStore
                 deleted += DeleteBefore(db, h.Host, cutoff);
             }
         }
+        if (Target.Provider == StorageProvider.Postgres && SizeBytes() > maxBytes)
+            using (var db = Open()) Analyze(db); // over by stale counts, or really
         for (var round = 0; round < 100 && SizeBytes() > maxBytes; round++)
         {
             using var db = Open();
@@ -307,10 +315,16 @@ public sealed class HistoryStore
             foreach (var h in db.GetTable<HistoryHostRow>().ToList()) removed += DeleteBefore(db, h.Host, cutoff + 1);
             deleted += removed;
             if (removed == 0) break;
-            if (Target.Provider == StorageProvider.Postgres) db.Execute("VACUUM godo_process_versions");
+            if (Target.Provider == StorageProvider.Postgres) Analyze(db);
         }
         return deleted;
     }
+
+    private const string HistoryTables = "'godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts'";
+
+    /// <summary>PostgreSQL: frees the deleted rows' space for reuse and counts the live rows again (what <see cref="SizeBytes"/> reads).</summary>
+    private static void Analyze(DataConnection db) =>
+        db.Execute("VACUUM (ANALYZE) godo_process_versions, godo_container_versions, godo_history_keyframes, godo_history_hosts");
 
     /// <summary>Forgets what ended before <paramref name="cutoff"/> on a host; its history then begins there.</summary>
     private static long DeleteBefore(DataConnection db, string host, long cutoff)

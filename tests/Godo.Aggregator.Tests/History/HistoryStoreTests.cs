@@ -8,19 +8,80 @@ using Xunit.Abstractions;
 namespace Godo.Aggregator.Tests.History;
 
 /// <summary>The store on a real SQLite file: trees at T across keyframes, windows, and retention keeping its size flat.</summary>
-public sealed class HistoryStoreTests(ITestOutputHelper output) : IDisposable
+public sealed class HistoryStoreTests(ITestOutputHelper output) : HistoryStoreChecks, IDisposable
 {
-    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_795_928_672_000);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "godo-history-store-" + Guid.NewGuid().ToString("N")[..8]);
-    private long _seq;
 
-    private HistoryStore Store() =>
+    protected override HistoryStore Store() =>
         new(new StorageSettings { DataDir = _dir }.Target, _dir);
 
-    private HostDelta Delta(string host, long ms, params ProcessChange[] changes) =>
+    [Fact]
+    public void Under_steady_load_with_a_tiny_retention_the_store_stays_the_same_size()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder(TimeSpan.FromSeconds(10));
+        var retention = TimeSpan.FromSeconds(30);
+        var file = Path.Combine(_dir, StorageSettings.SqliteFileName);
+        long ms = 0;
+        var pid = 1000;
+        var sizes = new List<(long Bytes, long File)>();
+        // 10 short-lived processes per second of event time, 6 rounds of 60 s (written 10 s at a time); a sweep after each round.
+        for (var round = 0; round < 6; round++)
+        {
+            var batch = new HistoryBatch();
+            for (var s = 0; s < 60; s++, ms += 1000)
+            {
+                var changes = new List<ProcessChange>();
+                for (var k = 0; k < 10; k++, pid++)
+                {
+                    var p = P(pid, ms + k, "/usr/bin/worker-" + (k % 7)) with { ExitedAt = T0.AddMilliseconds(ms + k + 400) };
+                    changes.Add(new ProcessChange(ProcessChangeKind.Exited, p, p.ExitedAt, ExitCode: k % 3));
+                }
+                batch.Add(rec.Record(Delta("steady", ms + 999, [.. changes])));
+                if (s % 10 == 9) { store.Write(batch); batch = new HistoryBatch(); }
+            }
+            store.Sweep(retention, long.MaxValue);
+            // The file as it stands once the write-ahead log is folded in (SQLite does so by itself every 1,000 pages).
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                cmd.ExecuteNonQuery();
+            }
+            sizes.Add((store.SizeBytes(), new FileInfo(file).Length));
+        }
+        output.WriteLine(string.Join("\n", sizes.Select((s, i) => $"round {i}: history {s.Bytes} bytes, file {s.File} bytes")));
+        // Nothing older than the retention (before the host's newest event time) is left.
+        var edge = T0.AddMilliseconds(ms - 1 - retention.TotalMilliseconds).ToUnixTimeMilliseconds();
+        Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, edge - 1, "steady")));
+        Assert.NotNull(store.TreeAt("steady", T0.AddMilliseconds(ms - 120_000)).Missing);
+        Assert.NotEmpty(store.Processes(new HistoryQuery(edge + 1000, long.MaxValue, "steady")));
+        // Flat: from the second round on, the history and the file stop growing (freed pages are reused).
+        var steady = sizes.Skip(2).ToList();
+        Assert.True(steady.Max(s => s.Bytes) <= sizes[1].Bytes * 1.3, "the history's size grows under steady load");
+        Assert.True(steady.Max(s => s.File) <= Math.Max(sizes[2].File, sizes[1].File) * 1.3, "the file grows under steady load");
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The store's rules, on each database it runs on.</summary>
+public abstract class HistoryStoreChecks
+{
+    protected static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_795_928_672_000);
+    private long _seq;
+
+    protected abstract HistoryStore Store();
+
+    protected HostDelta Delta(string host, long ms, params ProcessChange[] changes) =>
         new(host, "i", ++_seq, DateTimeOffset.UtcNow, [.. changes], [], T0.AddMilliseconds(ms));
 
-    private static ProcessInfo P(int pid, long startMs, string exe) =>
+    protected static ProcessInfo P(int pid, long startMs, string exe) =>
         new() { Pid = pid, Ppid = 1, Exe = exe, Comm = Path.GetFileName(exe), Argv = [exe, "--flag"], StartedAt = T0.AddMilliseconds(startMs) };
 
     [Fact]
@@ -98,54 +159,6 @@ public sealed class HistoryStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Under_steady_load_with_a_tiny_retention_the_store_stays_the_same_size()
-    {
-        var store = Store();
-        var rec = new HistoryRecorder(TimeSpan.FromSeconds(10));
-        var retention = TimeSpan.FromSeconds(30);
-        var file = Path.Combine(_dir, StorageSettings.SqliteFileName);
-        long ms = 0;
-        var pid = 1000;
-        var sizes = new List<(long Bytes, long File)>();
-        // 10 short-lived processes per second of event time, 6 rounds of 60 s (written 10 s at a time); a sweep after each round.
-        for (var round = 0; round < 6; round++)
-        {
-            var batch = new HistoryBatch();
-            for (var s = 0; s < 60; s++, ms += 1000)
-            {
-                var changes = new List<ProcessChange>();
-                for (var k = 0; k < 10; k++, pid++)
-                {
-                    var p = P(pid, ms + k, "/usr/bin/worker-" + (k % 7)) with { ExitedAt = T0.AddMilliseconds(ms + k + 400) };
-                    changes.Add(new ProcessChange(ProcessChangeKind.Exited, p, p.ExitedAt, ExitCode: k % 3));
-                }
-                batch.Add(rec.Record(Delta("steady", ms + 999, [.. changes])));
-                if (s % 10 == 9) { store.Write(batch); batch = new HistoryBatch(); }
-            }
-            store.Sweep(retention, long.MaxValue);
-            // The file as it stands once the write-ahead log is folded in (SQLite does so by itself every 1,000 pages).
-            using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
-            {
-                c.Open();
-                using var cmd = c.CreateCommand();
-                cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-                cmd.ExecuteNonQuery();
-            }
-            sizes.Add((store.SizeBytes(), new FileInfo(file).Length));
-        }
-        output.WriteLine(string.Join("\n", sizes.Select((s, i) => $"round {i}: history {s.Bytes} bytes, file {s.File} bytes")));
-        // Nothing older than the retention (before the host's newest event time) is left.
-        var edge = T0.AddMilliseconds(ms - 1 - retention.TotalMilliseconds).ToUnixTimeMilliseconds();
-        Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, edge - 1, "steady")));
-        Assert.NotNull(store.TreeAt("steady", T0.AddMilliseconds(ms - 120_000)).Missing);
-        Assert.NotEmpty(store.Processes(new HistoryQuery(edge + 1000, long.MaxValue, "steady")));
-        // Flat: from the second round on, the history and the file stop growing (freed pages are reused).
-        var steady = sizes.Skip(2).ToList();
-        Assert.True(steady.Max(s => s.Bytes) <= sizes[1].Bytes * 1.3, "the history's size grows under steady load");
-        Assert.True(steady.Max(s => s.File) <= Math.Max(sizes[2].File, sizes[1].File) * 1.3, "the file grows under steady load");
-    }
-
-    [Fact]
     public void Past_its_bytes_the_oldest_history_goes_first()
     {
         var store = Store();
@@ -165,10 +178,16 @@ public sealed class HistoryStoreTests(ITestOutputHelper output) : IDisposable
         Assert.NotEmpty(store.Processes(new HistoryQuery(T0.AddMilliseconds(ms - 1000).ToUnixTimeMilliseconds(), long.MaxValue, "big")));
         Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, T0.AddMilliseconds(1000).ToUnixTimeMilliseconds(), "big")));
     }
+}
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+/// <summary>The same rules on PostgreSQL, a fresh database for each test (sizes and hosts are the whole database's).</summary>
+public sealed class PostgresHistoryStoreTests : HistoryStoreChecks, IAsyncLifetime
+{
+    private readonly PostgresDatabase _database = new();
+
+    protected override HistoryStore Store() => new(new StorageSettings { Journal = _database.Url }.Target);
+
+    public Task InitializeAsync() => _database.InitializeAsync();
+
+    public Task DisposeAsync() => _database.DisposeAsync();
 }
