@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Godo.Messages.Timing;
 
 namespace Godo.Cli;
 
 /// <summary>
 /// Times as users give them, in one place for every command (`replay --until`, `tree --at`, `ps --from/--to`,
-/// `lineage --at`): RFC 3339 / ISO-8601, a time of today in local time (`03:12`), unix seconds as in the audit log
-/// (`1795921869.586`), or a time ago (`-5m`). They are the kernel's time, which the history is kept in.
+/// `lineage --at`): the absolute forms the API takes too (<see cref="EventTimes"/>: RFC 3339, unix seconds as in the
+/// audit log), and on top a time of today in local time (`03:12`) or a time ago (`-5m`). They are the kernel's time,
+/// which the history is kept in.
 /// </summary>
 public static partial class EventTime
 {
@@ -27,18 +29,14 @@ public static partial class EventTime
             catch (UsageException) { throw Bad(text, what); }
             return ago < now - DateTimeOffset.UnixEpoch ? now - ago : throw new UsageException($"bad {what} '{text}': before 1970");
         }
-        if (UnixSeconds(t) is { } ms) return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        if (EventTimes.TryParseUnixSeconds(t, out var ms)) return DateTimeOffset.FromUnixTimeMilliseconds(ms);
         if (TimeOfDay().IsMatch(t) && TimeSpan.TryParse(t.Length <= 5 ? t + ":00" : t, CultureInfo.InvariantCulture, out var of) && of < TimeSpan.FromDays(1))
         {
             zone ??= TimeZoneInfo.Local;
             var today = TimeZoneInfo.ConvertTime(now, zone).Date + of;
             return new DateTimeOffset(today, zone.GetUtcOffset(today));
         }
-        // A date first: DateTimeOffset's own parser takes "Monday" or "5" as well, which no one means here.
-        if (DateFirst().IsMatch(t) &&
-            DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
-            return at;
-        throw Bad(text, what);
+        return EventTimes.TryParse(t, out var at) ? at : throw Bad(text, what);
     }
 
     private static UsageException Bad(string text, string what) => new($"bad {what} '{text}': {Forms}");
@@ -49,21 +47,6 @@ public static partial class EventTime
     /// <summary>A time as the terminal shows it: UTC, to the millisecond.</summary>
     public static string Show(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static long? UnixSeconds(string text)
-    {
-        if (text.Length == 0 || !char.IsAsciiDigit(text[0]) || text.Contains('-') || text.Contains(':')) return null;
-        var dot = text.IndexOf('.');
-        var secPart = dot < 0 ? text : text[..dot];
-        var fracPart = dot < 0 ? "" : text[(dot + 1)..];
-        if (!long.TryParse(secPart, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) ||
-            !fracPart.All(char.IsAsciiDigit) || sec >= 1L << 40) return null;
-        var ms = fracPart.Length == 0 ? 0 : long.Parse((fracPart + "000")[..3], CultureInfo.InvariantCulture);
-        return sec * 1000 + ms;
-    }
-
     [GeneratedRegex(@"^\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?$")]
     private static partial Regex TimeOfDay();
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}")]
-    private static partial Regex DateFirst();
 }

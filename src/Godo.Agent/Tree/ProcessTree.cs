@@ -484,8 +484,8 @@ public sealed partial class ProcessTree
         else steps.Add((NowMs, ToInfo(n)));
     }
 
-    /// <summary>The steps of the changed nodes (see <see cref="ProcessNode.Steps"/>), before <see cref="DrainChanges"/> lets them go.</summary>
-    public Dictionary<ProcessNode, List<(long AtMs, ProcessInfo Info)>> PendingSteps()
+    /// <summary>The steps of the changed nodes (see <see cref="ProcessNode.Steps"/>), before <see cref="DrainChanges"/> lets them go (<see cref="DrainDelta"/>).</summary>
+    private Dictionary<ProcessNode, List<(long AtMs, ProcessInfo Info)>> PendingSteps()
     {
         var result = new Dictionary<ProcessNode, List<(long, ProcessInfo)>>(_dirty.Count);
         foreach (var n in _dirty) if (n.Steps is { } s) result[n] = s;

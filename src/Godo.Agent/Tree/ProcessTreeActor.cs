@@ -218,37 +218,11 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void PublishPending()
     {
         if (_subscribers.Count == 0) return;
-        // The steps each node went through since the last batch (DrainChanges lets them go).
-        var steps = _tree.PendingSteps();
-        var changed = _tree.DrainChanges();
-        // Containers are made of the tree's processes and Docker's metadata: with neither changed they are as sent.
-        if (changed.Count == 0 && !_dockerChanged) return;
+        if (!_tree.HasChanges && !_dockerChanged) return;
+        var delta = _tree.DrainDelta(_settings.Users is { } users ? p => users.Name(p) : null);
         _dockerChanged = false;
-        var procs = ImmutableArray.CreateBuilder<ProcessChange>();
-        // A container changes when its members do: its change takes the event time of the latest member change.
-        var containerAt = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var n in changed)
-        {
-            var current = _tree.Get(n.Pid) == n;
-            var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
-            var info = ProcessTree.ToInfo(n);
-            var at = n.ChangedSinceMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.ChangedSinceMs) : (DateTimeOffset?)null;
-            // What it was at each earlier change of this batch, in order, then what it is (a removal is all that counts).
-            if (kind != ProcessChangeKind.Removed && steps.TryGetValue(n, out var earlier) && earlier.Count > 1)
-            {
-                for (var i = 0; i < earlier.Count - 1; i++)
-                {
-                    var (ms, step) = earlier[i];
-                    procs.Add(new ProcessChange(step.ExitedAt is null ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited,
-                        _settings.Users?.Name(step) ?? step, DateTimeOffset.FromUnixTimeMilliseconds(ms), n.ExitNote?.ExitCode, n.ExitNote?.Signal));
-                }
-                at = DateTimeOffset.FromUnixTimeMilliseconds(earlier[^1].AtMs);
-            }
-            procs.Add(new ProcessChange(kind, _settings.Users?.Name(info) ?? info, at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
-            if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
-        }
-        // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
-        var ordered = procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray();
+        var ordered = delta.Processes;
+        var containerAt = delta.ContainerChangedAt;
         var containers = ImmutableArray.CreateBuilder<ContainerChange>();
         var now = _tree.Snapshot(_settings.HostName, DateTimeOffset.UtcNow, enrich: EnrichFromDocker).Containers.ToDictionary(c => c.Id);
         var eventTime = EventTime();

@@ -7,6 +7,7 @@ using Godo.Aggregator.Hosts;
 using Godo.Messages.Wire;
 using Godo.Messages.Api;
 using Godo.Messages.Model;
+using Godo.Messages.Timing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -36,7 +37,7 @@ public static class HistoryEndpoints
                 var now = reply!.Tree!;
                 return Lineage(host, p, now.AsOf, now.Processes.ToDictionary(x => x.Pid));
             }
-            if (!TryParseTime(atText, out var at)) return BadTime("at", atText);
+            if (!EventTimes.TryParse(atText, out var at)) return BadTime("at", atText);
             if (fleet.Get(host) is null && store.Coverage(host) is null) return UnknownHost(host);
             return store.Lineage(host, p, at) is { } lineage ? Results.Json(lineage) : ApiError.NotFound($"no process {p} on {host} at {at:O}");
         });
@@ -54,7 +55,7 @@ public static class HistoryEndpoints
     /// <summary>`GET /api/hosts/{host}/tree?at=T`.</summary>
     internal static IResult TreeAt(HostDirectory fleet, HistoryStore store, string host, string atText)
     {
-        if (!TryParseTime(atText, out var at)) return BadTime("at", atText);
+        if (!EventTimes.TryParse(atText, out var at)) return BadTime("at", atText);
         var found = store.TreeAt(host, at);
         if (found.Tree is { } tree)
             return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(tree, GodoJsonContext.Default.HostTree), "application/json");
@@ -68,8 +69,8 @@ public static class HistoryEndpoints
         var toText = Query(ctx, "to");
         var from = DateTimeOffset.MinValue;
         var to = DateTimeOffset.MaxValue;
-        if (fromText is not null && !TryParseTime(fromText, out from)) return BadTime("from", fromText);
-        if (toText is not null && !TryParseTime(toText, out to)) return BadTime("to", toText);
+        if (fromText is not null && !EventTimes.TryParse(fromText, out from)) return BadTime("from", fromText);
+        if (toText is not null && !EventTimes.TryParse(toText, out to)) return BadTime("to", toText);
         if (to < from) return ApiError.BadRequest($"bad window: to ({toText}) is before from ({fromText})");
         var host = Query(ctx, "host");
         if (host is not null && fleet.Get(host) is null && store.Coverage(host) is null) return UnknownHost(host);
@@ -96,25 +97,5 @@ public static class HistoryEndpoints
     }
 
     private static IResult BadTime(string name, string text) =>
-        ApiError.BadRequest($"bad {name} '{text}': give RFC 3339 (2026-11-29T03:12:00Z) or unix seconds (1795921869.586)");
-
-    /// <summary>RFC 3339, or unix seconds with an optional fraction (kept to the millisecond, as the audit log's).</summary>
-    public static bool TryParseTime(string text, out DateTimeOffset at)
-    {
-        text = text.Trim();
-        at = default;
-        if (text.Length > 0 && char.IsAsciiDigit(text[0]) && !text.Contains('-') && !text.Contains(':'))
-        {
-            var dot = text.IndexOf('.');
-            var sec = dot < 0 ? text : text[..dot];
-            var frac = dot < 0 ? "" : text[(dot + 1)..];
-            if (!long.TryParse(sec, NumberStyles.None, CultureInfo.InvariantCulture, out var s) || s >= 1L << 40 || !frac.All(char.IsAsciiDigit)) return false;
-            at = DateTimeOffset.FromUnixTimeMilliseconds(s * 1000 + (frac.Length == 0 ? 0 : int.Parse((frac + "000")[..3], CultureInfo.InvariantCulture)));
-            return true;
-        }
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at)) return false;
-        // Whole milliseconds, as every event time is.
-        at = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
-        return true;
-    }
+        ApiError.BadRequest($"bad {name} '{text}': give {EventTimes.Forms}");
 }

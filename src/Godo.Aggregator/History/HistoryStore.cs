@@ -166,18 +166,19 @@ public sealed class HistoryStore
         return new HistoryTree(new HostTree { Host = host, AsOf = at, Processes = infos, Containers = containers, Stats = stats }, null);
     }
 
-    /// <summary>Every process that lived at some moment of [From, To], as last seen in it, newest start first.</summary>
+    /// <summary>Every process that lived at some moment of [From, To], as last seen in it (matching the filters), newest start first.</summary>
     public List<ProcessLife> Processes(HistoryQuery q)
     {
         using var db = Open();
         var rows = db.GetTable<ProcessVersionRow>().Where(v => v.ValidFrom <= q.To && (v.ValidTo == null || v.ValidTo >= q.From));
         if (q.Host is not null) rows = rows.Where(v => v.Host == q.Host);
         if (q.ContainerId is not null) rows = rows.Where(v => v.Container == q.ContainerId);
+        // A life matches when any of its versions in the window does (`sh -c 'rm -rf …'` that then execs something
+        // else ran `rm -rf` all the same), and shows as it last matched.
         var lives = rows.ToList()
             .GroupBy(v => (v.Host, v.Pid, v.StartedAt))
-            .Select(g => g.MaxBy(v => v.ValidFrom)!)
-            .Where(v => q.Exe is null || (v.Exe ?? "").Contains(q.Exe, StringComparison.Ordinal) || (v.Comm ?? "").Contains(q.Exe, StringComparison.Ordinal))
-            .Where(v => q.Argv is null || string.Join(' ', HistoryRecorder.Info(v, false).Argv).Contains(q.Argv, StringComparison.Ordinal))
+            .Select(g => g.Where(v => Matches(q, v)).MaxBy(v => v.ValidFrom))
+            .OfType<ProcessVersionRow>()
             .OrderByDescending(v => v.StartedAt).ThenBy(v => v.Host, StringComparer.Ordinal).ThenBy(v => v.Pid)
             .Take(q.Limit).ToList();
         var names = ContainerNames(db, lives.Where(l => l.Container is not null).Select(l => (l.Host, l.Container!)).ToHashSet());
@@ -194,6 +195,11 @@ public sealed class HistoryStore
         }
         return result;
     }
+
+    /// <summary>exe: a part of the executable's path or of comm; argv: a part of the arguments joined by single spaces.</summary>
+    private static bool Matches(HistoryQuery q, ProcessVersionRow v) =>
+        (q.Exe is null || (v.Exe ?? "").Contains(q.Exe, StringComparison.Ordinal) || (v.Comm ?? "").Contains(q.Exe, StringComparison.Ordinal))
+        && (q.Argv is null || string.Join(' ', HistoryRecorder.Info(v, false).Argv).Contains(q.Argv, StringComparison.Ordinal));
 
     private static Dictionary<(string, string), string?> ContainerNames(DataConnection db, HashSet<(string Host, string Id)> keys)
     {
@@ -259,8 +265,14 @@ public sealed class HistoryStore
     {
         using var db = Open();
         if (Target.Provider == StorageProvider.Postgres)
-            return db.Execute<long>("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relname IN " +
-                                    "('godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts') AND c.relkind = 'r'");
+            // A deleted row's space stays in its table for reuse (VACUUM does not shrink files), so the relations' size
+            // does not fall after a sweep: count each table's share that its live rows fill (rows and widths as of its
+            // last ANALYZE, and 32 bytes a row of header and line pointer; all of it before the first ANALYZE).
+            return db.Execute<long>(
+                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid) * CASE WHEN c.relpages > 0 AND c.reltuples >= 0 AND w.width IS NOT NULL " +
+                "THEN LEAST(1.0, c.reltuples * (32 + w.width) / (c.relpages * current_setting('block_size')::float8)) ELSE 1.0 END), 0)::bigint " +
+                "FROM pg_class c LEFT JOIN (SELECT tablename, SUM(avg_width) AS width FROM pg_stats WHERE schemaname = current_schema() GROUP BY tablename) w " +
+                "ON w.tablename = c.relname WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname IN (" + HistoryTables + ")");
         try
         {
             return db.Execute<long?>("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'godo\\_%' ESCAPE '\\' OR name LIKE 'sqlite_autoindex_godo\\_%' ESCAPE '\\'") ?? 0;
@@ -290,6 +302,8 @@ public sealed class HistoryStore
                 deleted += DeleteBefore(db, h.Host, cutoff);
             }
         }
+        if (Target.Provider == StorageProvider.Postgres && SizeBytes() > maxBytes)
+            using (var db = Open()) Analyze(db); // over by stale counts, or really
         for (var round = 0; round < 100 && SizeBytes() > maxBytes; round++)
         {
             using var db = Open();
@@ -301,10 +315,16 @@ public sealed class HistoryStore
             foreach (var h in db.GetTable<HistoryHostRow>().ToList()) removed += DeleteBefore(db, h.Host, cutoff + 1);
             deleted += removed;
             if (removed == 0) break;
-            if (Target.Provider == StorageProvider.Postgres) db.Execute("VACUUM godo_process_versions");
+            if (Target.Provider == StorageProvider.Postgres) Analyze(db);
         }
         return deleted;
     }
+
+    private const string HistoryTables = "'godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts'";
+
+    /// <summary>PostgreSQL: frees the deleted rows' space for reuse and counts the live rows again (what <see cref="SizeBytes"/> reads).</summary>
+    private static void Analyze(DataConnection db) =>
+        db.Execute("VACUUM (ANALYZE) godo_process_versions, godo_container_versions, godo_history_keyframes, godo_history_hosts");
 
     /// <summary>Forgets what ended before <paramref name="cutoff"/> on a host; its history then begins there.</summary>
     private static long DeleteBefore(DataConnection db, string host, long cutoff)

@@ -11,11 +11,12 @@ using Godo.Messages.Model;
 namespace Godo.Aggregator.Tests.History;
 
 /// <summary>
-/// One `godo aggregator` process with its own SQLite store (--data), and one `godo agent --source file:CORPUS --pace
+/// One `godo aggregator` process with its own SQLite store (--data; <see cref="PostgresHistoryCorpusFixture"/>: a fresh
+/// PostgreSQL database, --journal), and one `godo agent --source file:CORPUS --pace
 /// event-time` per recorded corpus, all at once: the corpora's history goes through the real wire, ingest and store.
 /// Meanwhile `godo replay --until T` (ReplayRunner) computes each corpus's tree at each of its checkpoints.
 /// </summary>
-public sealed class HistoryCorpusFixture : IAsyncLifetime
+public class HistoryCorpusFixture : IAsyncLifetime
 {
     public static readonly string[] Corpora = ["threads-exec", "daemons-args", "fleet-churn", "docker-basic", "signal-deaths"];
     public static string CorpusPath(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name, "audit.log");
@@ -34,13 +35,20 @@ public sealed class HistoryCorpusFixture : IAsyncLifetime
         + "\n---- metrics\n" + string.Join('\n', (Http.GetStringAsync(Url + "/metrics").GetAwaiter().GetResult()).Split('\n')
             .Where(l => l.StartsWith("godo_snapshots", StringComparison.Ordinal) || l.StartsWith("godo_deltas", StringComparison.Ordinal) || l.StartsWith("godo_ingest", StringComparison.Ordinal)));
 
-    public async Task InitializeAsync()
+    /// <summary>Where the aggregator keeps its journal and history.</summary>
+    protected virtual string[] StorageArgs => ["--data", _dataDir];
+
+    public virtual async Task InitializeAsync()
     {
         var remote = GodoProcess.FreePort();
         var httpPort = GodoProcess.FreePort();
         Url = $"http://127.0.0.1:{httpPort}";
-        Aggregator = Track(new GodoProcess("aggregator", "aggregator", "--remote-port", remote.ToString(CultureInfo.InvariantCulture), "--http", Url, "--data", _dataDir));
-        await Godo.Tests.Shared.Eventually.Until(async () => (await Http.GetAsync(Url + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the aggregator is ready");
+        Aggregator = Track(new GodoProcess("aggregator", ["aggregator", "--remote-port", remote.ToString(CultureInfo.InvariantCulture), "--http", Url, .. StorageArgs]));
+        try
+        {
+            await Godo.Tests.Shared.Eventually.Until(async () => (await Http.GetAsync(Url + "/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(180), "the aggregator is ready");
+        }
+        catch (TimeoutException e) { throw new TimeoutException($"{e.Message}\n---- aggregator\n{Aggregator.Log}", e); }
         // Each agent follows a log that is empty until the aggregator holds its host, as on a live host whose agent
         // runs before anything happens; then the whole corpus is appended and paced by its event times.
         Directory.CreateDirectory(_dataDir);
@@ -92,10 +100,30 @@ public sealed class HistoryCorpusFixture : IAsyncLifetime
 
     private GodoProcess Track(GodoProcess p) { _processes.Add(p); return p; }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Task.WhenAll(_processes.Select(p => p.DisposeAsync().AsTask()));
         Http.Dispose();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The same, with the journal and the history in a fresh PostgreSQL database (dropped afterwards).</summary>
+public sealed class PostgresHistoryCorpusFixture : HistoryCorpusFixture
+{
+    private readonly PostgresDatabase _database = new();
+
+    protected override string[] StorageArgs => [.. base.StorageArgs, "--journal", _database.Url];
+
+    public override async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DisposeAsync();
     }
 }

@@ -9,12 +9,18 @@ using Xunit.Abstractions;
 
 namespace Godo.Aggregator.Tests.History;
 
+/// <summary>The history on the aggregator's default store, a SQLite file under --data.</summary>
+public sealed class HistoryCorpusTests(HistoryCorpusFixture fx, ITestOutputHelper output) : HistoryCorpusChecks(fx, output), IClassFixture<HistoryCorpusFixture>;
+
+/// <summary>The history in a cluster's shared store, PostgreSQL (--journal).</summary>
+public sealed class PostgresHistoryCorpusTests(PostgresHistoryCorpusFixture fx, ITestOutputHelper output) : HistoryCorpusChecks(fx, output), IClassFixture<PostgresHistoryCorpusFixture>;
+
 /// <summary>
 /// Issue 11's queries over time, through the API of a real aggregator fed by real agents replaying the recorded corpora:
 /// the tree at every checkpoint equals `godo replay --until` at that moment; the window and lineage queries agree with
 /// the log itself.
 /// </summary>
-public sealed class HistoryCorpusTests(HistoryCorpusFixture fx, ITestOutputHelper output) : IClassFixture<HistoryCorpusFixture>
+public abstract class HistoryCorpusChecks(HistoryCorpusFixture fx, ITestOutputHelper output)
 {
     [Fact]
     public async Task The_tree_at_every_checkpoint_of_every_corpus_equals_replay_until_then()

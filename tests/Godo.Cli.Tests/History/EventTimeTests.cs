@@ -1,6 +1,9 @@
 namespace Godo.Cli.Tests.History;
 
-/// <summary>Every form of T that `tree --at`, `ps --from/--to`, `lineage --at` and `replay --until` take, parsed in one place.</summary>
+/// <summary>
+/// Every form of T that `tree --at`, `ps --from/--to`, `lineage --at` and `replay --until` take, parsed in one place: the
+/// absolute forms are the API's own parser (Godo.Messages' EventTimes, tested there), the relative ones the CLI's.
+/// </summary>
 public sealed class EventTimeTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 10, 30, 0, 250, TimeSpan.Zero);
@@ -8,14 +11,7 @@ public sealed class EventTimeTests
 
     [Theory]
     [InlineData("2026-11-29T03:12:00Z", "2026-11-29T03:12:00.000Z")]
-    [InlineData("2026-11-29T03:12:00.586Z", "2026-11-29T03:12:00.586Z")]
-    [InlineData("2026-11-29T05:12:00+02:00", "2026-11-29T03:12:00.000Z")]
-    [InlineData("2026-11-29T03:12:00", "2026-11-29T03:12:00.000Z")]          // no offset: UTC, as the kernel's times
-    [InlineData("2026-11-29 03:12", "2026-11-29T03:12:00.000Z")]
-    [InlineData("1795921869", "2026-11-29T03:11:09.000Z")]                    // unix seconds, as in the audit log
     [InlineData("1795921869.586", "2026-11-29T03:11:09.586Z")]
-    [InlineData("1795921869.5", "2026-11-29T03:11:09.500Z")]
-    [InlineData("  1795921869.586 ", "2026-11-29T03:11:09.586Z")]
     [InlineData("-5m", "2026-11-29T10:25:00.250Z")]
     [InlineData("-90s", "2026-11-29T10:28:30.250Z")]
     [InlineData("-2h", "2026-11-29T08:30:00.250Z")]

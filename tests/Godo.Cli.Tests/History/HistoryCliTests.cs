@@ -11,8 +11,6 @@ public sealed class HistoryCliTests(HostileFixture f) : IClassFixture<HostileFix
 {
     private const string BeforeExits = "1795930000.024";   // the last exec; the two that exit later still live
     private const string AfterExits = "2026-11-29T05:26:40.030Z";
-    /// <summary>Found here, for the history's store: a process forked as root that execs as 65534 is uid 0 in the tree at T until it exits.</summary>
-    private const string UidAfterExec = "history bug: tree?at= keeps the fork's uid (0) where replay --until has the exec's (65534)";
 
     [Fact]
     public async Task Tree_at_T_shows_the_tree_of_then_with_the_processes_that_exited_since()
@@ -33,8 +31,8 @@ public sealed class HistoryCliTests(HostileFixture f) : IClassFixture<HostileFix
     }
 
     [Theory]
-    [InlineData("1795930000.010", Skip = UidAfterExec)]
-    [InlineData(BeforeExits, Skip = UidAfterExec)]
+    [InlineData("1795930000.010")]
+    [InlineData(BeforeExits)]
     [InlineData(AfterExits)]
     public async Task Tree_at_T_is_what_replay_until_T_gives(string at)
     {
@@ -82,6 +80,42 @@ public sealed class HistoryCliTests(HostileFixture f) : IClassFixture<HostileFix
         (code, output, err) = await GodoCli.RunAsync("ps", "--from", "2020-01-01T00:00:00Z", "--to", "2020-01-01T00:01:00Z", "--server", f.Url);
         Assert.True(code == 0, err);
         Assert.Equal("processes that lived between 2020-01-01 00:00:00.000Z and 2020-01-01 00:01:00.000Z: 0\n", output);
+    }
+
+    /// <summary>Every process exec'd in the hostile log with its argv as the tree read it (one entry per exec).</summary>
+    private static async Task<List<(int Pid, string Argv)>> ExecsInLog()
+    {
+        var execs = new List<(int, string)>();
+        var replay = new Godo.Agent.Replay.SyncReplay
+        {
+            AfterApply = (e, tree) =>
+            {
+                if (Godo.Agent.Audit.SyscallTable.IsExec(e.Kind) && e.Success == true && tree.Get(e.Pid) is { } p) execs.Add((p.Pid, string.Join(' ', p.Argv)));
+            },
+        };
+        await replay.RunAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(HostileCorpus.Generate())));
+        return execs;
+    }
+
+    [Theory]
+    [InlineData("rm -rf")]                  // inside one argument: sh -c "it's $(rm -rf /) ..."
+    [InlineData("-c it's $(rm")]            // across arguments, joined by one space, quote and all
+    [InlineData("document.cookie")]
+    [InlineData("1000\n4242 root")]        // a newline inside an argument
+    public async Task The_window_argv_search_finds_exactly_the_processes_whose_argv_holds_the_text(string needle)
+    {
+        var expected = (await ExecsInLog()).Where(x => x.Argv.Contains(needle, StringComparison.Ordinal)).Select(x => x.Pid).Distinct().Order().ToList();
+        Assert.NotEmpty(expected);
+        using var http = new HttpClient();
+        foreach (var query in new[] { Uri.EscapeDataString(needle), needle.Replace(" ", "+") })
+        {
+            var lives = JsonSerializer.Deserialize<List<Godo.Messages.Api.ProcessLife>>(
+                await http.GetStringAsync($"{f.Url}/api/processes?argv={query}&from=1795930000&to=1795930001"), Godo.Messages.Api.ApiJson.Configure(new JsonSerializerOptions()))!;
+            Assert.Equal(expected, lives.Select(l => l.Process.Pid).Order().ToList());
+        }
+        var (code, json, err) = await GodoCli.RunAsync("ps", "--argv", needle, "--from", "1795930000", "--to", "1795930001", "--server", f.Url, "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, JsonDocument.Parse(json).RootElement.EnumerateArray().Select(l => l.GetProperty("process").GetProperty("pid").GetInt32()).Order().ToList());
     }
 
     [Fact]

@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+using Godo.Messages.Model;
+using Godo.Messages.Wire;
+
+namespace Godo.Agent.Tree;
+
+/// <summary>What changed since the last drain: the process changes of a delta, and each changed container's latest member change (event time, ms).</summary>
+public sealed record TreeDelta(ImmutableArray<ProcessChange> Processes, IReadOnlyDictionary<string, long> ContainerChangedAt);
+
+public sealed partial class ProcessTree
+{
+    /// <summary>
+    /// The changes since the last drain, as a delta carries them: every state a changed process went through, each at
+    /// its own event time (a fork as root and its exec as nobody 1 ms later are two changes, and an exit that changes
+    /// uid again a third), so history knows the tree at every moment, not only at the end of each batch.
+    /// <paramref name="name"/> completes each state (user names).
+    /// </summary>
+    public TreeDelta DrainDelta(Func<ProcessInfo, ProcessInfo>? name = null)
+    {
+        name ??= static p => p;
+        var steps = PendingSteps();
+        var changed = DrainChanges();
+        var procs = ImmutableArray.CreateBuilder<ProcessChange>();
+        var containerAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var n in changed)
+        {
+            var current = Get(n.Pid) == n;
+            var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
+            var at = n.ChangedSinceMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.ChangedSinceMs) : (DateTimeOffset?)null;
+            // What it was at each earlier change, in order, then what it is (a removal is all that counts).
+            if (kind != ProcessChangeKind.Removed && steps.TryGetValue(n, out var earlier) && earlier.Count > 1)
+            {
+                for (var i = 0; i < earlier.Count - 1; i++)
+                {
+                    var (ms, step) = earlier[i];
+                    procs.Add(new ProcessChange(step.ExitedAt is null ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited,
+                        name(step), DateTimeOffset.FromUnixTimeMilliseconds(ms), n.ExitNote?.ExitCode, n.ExitNote?.Signal));
+                }
+                at = DateTimeOffset.FromUnixTimeMilliseconds(earlier[^1].AtMs);
+            }
+            procs.Add(new ProcessChange(kind, name(ToInfo(n)), at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
+            if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
+        }
+        // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
+        return new TreeDelta(procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray(), containerAt);
+    }
+}
