@@ -1,29 +1,55 @@
 #!/usr/bin/env bash
 # Fleet memory (issue 11): the same simulated fleet into 1, 2 and 3 aggregators (`godo aggregator` processes, hosts
-# sharded over them, one shared PostgreSQL journal: a fresh database per run, dropped after). Prints, per run, each
-# member's hosts held, processes, managed heap and RSS; with 2 and 3 members, the time for a kill -9'd member's hosts
-# to answer again from the others. Loopback only. Needs the PostgreSQL of scripts/setup.sh (role godo) or GODO_BENCH_POSTGRES.
-# Usage: bench/fleet-memory.sh [--hosts N] [--procs N] [--rate N] [--seconds N]
+# sharded over them, one shared PostgreSQL store: a fresh database per run, dropped after). One table at the end: per
+# member, the hosts and processes it holds, its managed heap (after a full GC) and RSS, the same member's figures
+# empty (before the fleet came: runtime, Akka, web host) and what the fleet added over them; per run with 2 or 3
+# members, kill -9 of a member (with 3, the one holding most hosts; with 2, the one whose loss keep-majority survives)
+# and the time until every one of its hosts answers its tree from a
+# survivor (polled through the API), then the tree queries that failed in the next 10 s (should be 0).
+# Loopback only. Needs the PostgreSQL of scripts/setup.sh (role godo) or GODO_BENCH_POSTGRES=postgres://USER:PW@HOST:PORT.
+# Usage: bench/fleet-memory.sh [--hosts N] [--procs N] [--rate N] [--seconds N] [--members "1 2 3"]
+# Defaults: 200 hosts x 500 processes, 2,000 process changes/s, 20 s of load after the spread settles: about 8 minutes
+# on a quiet 2-core machine (each run: start, snapshots in, up to 25 s for the shards to settle, load, failover).
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 out="$here/bench/out/fleet-memory"
 mkdir -p "$out"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 server="${GODO_BENCH_POSTGRES:-postgres://godo:godo-test@localhost:5432}"
+runs="1 2 3"
+args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --members) runs="$2"; shift 2 ;;
+        --hosts|--procs|--rate|--seconds) args+=("$1" "$2"); shift 2 ;;
+        *) echo "fleet-memory.sh: unknown option $1 (see the usage at the top of the script)" >&2; exit 2 ;;
+    esac
+done
+for d in "--hosts 200" "--procs 500" "--rate 2000" "--seconds 20"; do
+    [[ " ${args[*]:-} " == *" ${d%% *} "* ]] || args+=($d)
+done
 echo "building (Release)..." >&2
 "$here/godo" --help >/dev/null
 dotnet build "$here/bench/Godo.Bench/Godo.Bench.csproj" -c Release -o "$out/bench" -nologo -v q >/dev/null
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB" >&2
 psql_admin() { psql -qAtX "$server/postgres" -c "$1"; }
-args=("$@")
-for d in "--hosts 60" "--procs 300" "--rate 3000" "--seconds 10"; do
-    [[ " $* " == *" ${d%% *} "* ]] || args+=($d)
-done
-for members in 1 2 3; do
+rows="$out/rows.tsv"
+: > "$rows"
+started=$SECONDS
+echo "fleet memory: ${args[*]}; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load: $(uptime | sed 's/.*load average: //')"
+for members in $runs; do
     db="godo_bench_$$_$members"
     psql_admin "create database $db"
     trap 'psql_admin "drop database if exists $db with (force)" || true' EXIT
-    dotnet "$out/bench/Godo.Bench.dll" --godo "$here/.build/bin/godo.dll" --members "$members" --journal "$server/$db" "${args[@]}"
+    dotnet "$out/bench/Godo.Bench.dll" --godo "$here/.build/bin/godo.dll" --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover"' >> "$rows"
     psql_admin "drop database if exists $db with (force)"
     trap - EXIT
 done
+awk -F'\t' '
+    $1 == "member" {
+        if (!header++) printf "%-7s %-6s %6s %9s %11s %9s %14s %12s %15s %13s\n", "members", "member", "hosts", "processes",
+            "managed MB", "RSS MB", "empty managed", "empty RSS", "managed - empty", "RSS - empty"
+        printf "%-7s %-6s %6s %9s %11s %9s %14s %12s %15s %13s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+    }
+    $1 == "failover" { fail[++n] = sprintf("%s members: kill -9 of member %s (%s hosts): all of them answer again from the others after %s s; %s of %s tree queries failed in the next 10 s", $2, $3, $4, $5, $7, $6) }
+    END { if (n) print ""; for (i = 1; i <= n; i++) print fail[i] }' "$rows"
+echo "(took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"

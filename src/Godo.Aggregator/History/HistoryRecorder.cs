@@ -64,6 +64,12 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
         foreach (var (host, at) in lastKeyframes) Host(host).LastKeyframe = at;
     }
 
+    /// <summary>The host's newest recorded event time (ms), when this recorder knows its history.</summary>
+    public long? LastAt(string host) => _hosts.TryGetValue(host, out var h) && h.FirstAt is not null ? h.LastAt : null;
+
+    /// <summary>Drops what is kept of a host no longer recorded here (its entity stopped or moved): memory follows the hosts held.</summary>
+    public void Forget(string host) => _hosts.Remove(host);
+
     public HistoryBatch Record(IHostMessage applied) => applied switch
     {
         HostSnapshot s => RecordSnapshot(s),

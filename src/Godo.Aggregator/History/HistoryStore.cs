@@ -100,16 +100,16 @@ public sealed class HistoryStore
         return last.Values;
     }
 
-    /// <summary>What a restarted writer needs: the hosts, the open versions and each host's newest keyframe.</summary>
-    public (List<HistoryHostRow> Hosts, List<ProcessVersionRow> Open, List<ContainerVersionRow> OpenContainers, Dictionary<string, long> Keyframes) LoadOpen()
+    /// <summary>What a writer needs to go on recording <paramref name="host"/>: its coverage, open versions and newest keyframe.</summary>
+    public (List<HistoryHostRow> Hosts, List<ProcessVersionRow> Open, List<ContainerVersionRow> OpenContainers, Dictionary<string, long> Keyframes) LoadOpen(string host)
     {
         using var db = Open();
-        var hosts = db.GetTable<HistoryHostRow>().ToList();
-        var open = db.GetTable<ProcessVersionRow>().Where(v => v.ValidTo == null).ToList();
-        var containers = db.GetTable<ContainerVersionRow>().Where(v => v.ValidTo == null).ToList();
-        var keyframes = db.GetTable<KeyframeRow>().Where(k => k.Pid == HistoryRecorder.KeyframeMarkerPid)
-            .GroupBy(k => k.Host).Select(g => new { Host = g.Key, At = g.Max(k => k.At) }).ToList()
-            .ToDictionary(x => x.Host, x => x.At, StringComparer.Ordinal);
+        var hosts = db.GetTable<HistoryHostRow>().Where(h => h.Host == host).ToList();
+        var open = db.GetTable<ProcessVersionRow>().Where(v => v.Host == host && v.ValidTo == null).ToList();
+        var containers = db.GetTable<ContainerVersionRow>().Where(v => v.Host == host && v.ValidTo == null).ToList();
+        var keyframe = db.GetTable<KeyframeRow>().Where(k => k.Host == host && k.Pid == HistoryRecorder.KeyframeMarkerPid).Max(k => (long?)k.At);
+        var keyframes = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (keyframe is { } at) keyframes[host] = at;
         return (hosts, open, containers, keyframes);
     }
 

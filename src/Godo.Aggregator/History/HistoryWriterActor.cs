@@ -24,7 +24,8 @@ public sealed record HistoryOptions
 /// `/user/history`: records every applied snapshot and delta (<see cref="HistoryRecorder"/>) and writes the rows in
 /// batches off the actor's thread, one write at a time, so ingest never waits on the store. A failed write is counted
 /// and logged in one line; what waits beyond <see cref="HistoryOptions.QueueBytes"/> is dropped, counted and logged.
-/// Sweeps retention periodically.
+/// Sweeps retention periodically. It keeps the open versions of the hosts whose entities run on this member only: a
+/// host's are read from the store when its entity first records here, and dropped when the entity stops (it moved).
 /// </summary>
 public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
 {
@@ -38,6 +39,9 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
     private readonly HistoryRecorder _recorder;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private HistoryBatch _pending = new();
+    private HistoryBatch? _inFlight;
+    /// <summary>Hosts whose open versions the recorder holds (read from the store when first seen here).</summary>
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
     private long _pendingBytes;
     private bool _writing;
     private long _written, _failed, _dropped;
@@ -52,6 +56,12 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         _options = options;
         _recorder = new HistoryRecorder(options.KeyframeEvery) { Caps = options.Caps };
         Receive<Applied>(m => OnApplied(m.Message));
+        Receive<Recovered>(m => OnRecovered(m.State));
+        Receive<Released>(m =>
+        {
+            _recorder.Forget(m.Host);
+            _loaded.Remove(m.Host);
+        });
         Receive<FlushTick>(_ => StartWrite());
         Receive<Written>(OnWritten);
         Receive<Flush>(_ =>
@@ -69,25 +79,56 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         });
     }
 
-    protected override void PreStart()
+    protected override void PreStart() => Timers.StartPeriodicTimer("sweep", new SweepTick(), _options.SweepEvery);
+
+    /// <summary>
+    /// A host new to this member's recorder: what the store holds open for it, with what this writer has not written yet
+    /// on top (by row key, the newest winning, as the upserts will leave the store).
+    /// </summary>
+    private void Load(string host)
     {
+        if (!_loaded.Add(host)) return;
         try
         {
-            var (hosts, open, containers, keyframes) = _store.LoadOpen();
-            _recorder.Restore(hosts, open, containers, keyframes);
-            _log.Info("history in {0}: {1} hosts, {2} open process versions", _store.Target.Describe(), hosts.Count, open.Count);
+            var (hosts, open, containers, keyframes) = _store.LoadOpen(host);
+            var unwritten = new[] { _inFlight, _pending }.OfType<HistoryBatch>().ToList();
+            var processes = new Dictionary<(int, long, long), ProcessVersionRow>();
+            foreach (var r in open.Concat(unwritten.SelectMany(b => b.Processes).Where(r => r.Host == host))) processes[(r.Pid, r.StartedAt, r.ValidFrom)] = r;
+            var boxes = new Dictionary<(string, long), ContainerVersionRow>();
+            foreach (var r in containers.Concat(unwritten.SelectMany(b => b.Containers).Where(r => r.Host == host))) boxes[(r.Id, r.ValidFrom)] = r;
+            var coverage = hosts.Concat(unwritten.SelectMany(b => b.Hosts).Where(r => r.Host == host)).Aggregate((HistoryHostRow?)null,
+                (a, r) => a is null ? r : a with { FirstAt = Math.Min(a.FirstAt, r.FirstAt), LastAt = Math.Max(a.LastAt, r.LastAt) });
+            foreach (var k in unwritten.SelectMany(b => b.Keyframes).Where(k => k.Host == host && k.Pid == HistoryRecorder.KeyframeMarkerPid))
+                keyframes[host] = Math.Max(keyframes.GetValueOrDefault(host, long.MinValue), k.At);
+            _recorder.Restore(coverage is null ? [] : [coverage], processes.Values.Where(r => r.ValidTo is null),
+                boxes.Values.Where(r => r.ValidTo is null), keyframes);
         }
         catch (Exception e)
         {
-            // The live views work without it; writes retry the store and count their failures.
-            _log.Warning("history: cannot read the store ({0}): {1}", _store.Target.Describe(), OneLine(e));
+            // The live views work without it; the host's history goes on from its next snapshot.
+            _log.Warning("history: cannot read {0}'s open versions from the store ({1}): {2}", host, _store.Target.Describe(), OneLine(e));
         }
-        Timers.StartPeriodicTimer("sweep", new SweepTick(), _options.SweepEvery);
     }
 
     private void OnApplied(Godo.Messages.Wire.IHostMessage message)
     {
-        var batch = _recorder.Record(message);
+        Load(message.Host);
+        Enqueue(_recorder.Record(message));
+    }
+
+    private void OnRecovered(Godo.Messages.Wire.HostSnapshot state)
+    {
+        Load(state.Host);
+        // Nothing recorded of the host: its history begins with its agent's next snapshot.
+        if (_recorder.LastAt(state.Host) is not { } last) return;
+        // The state holds no event time of its own: its newest start or exit, or the newest time the history has.
+        var newest = state.Processes.IsDefault ? [] : state.Processes.Select(p => p.ExitedAt ?? p.StartedAt).OfType<DateTimeOffset>();
+        var at = Math.Max(last, newest.Select(HistoryRecorder.Ms).DefaultIfEmpty(last).Max());
+        Enqueue(_recorder.RecordSnapshot(state with { EventTime = DateTimeOffset.FromUnixTimeMilliseconds(at) }));
+    }
+
+    private void Enqueue(HistoryBatch batch)
+    {
         if (batch.IsEmpty) return;
         var bytes = Bytes(batch);
         if (_pendingBytes + bytes > _options.QueueBytes)
@@ -118,6 +159,7 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         _pending = new HistoryBatch();
         _pendingBytes = 0;
         _writing = true;
+        _inFlight = batch;
         var rows = batch.Processes.Count + batch.Containers.Count + batch.Keyframes.Count;
         var store = _store;
         Task.Run(() => { store.Write(batch); return new Written(rows, null); })
@@ -128,6 +170,7 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
     private void OnWritten(Written m)
     {
         _writing = false;
+        _inFlight = null;
         if (m.Error is null) _written += m.Rows;
         else
         {

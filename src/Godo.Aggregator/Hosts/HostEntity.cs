@@ -66,7 +66,9 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             if (_state.HostCount == 0) return;
-            _log.Info("host {0}: recovered from the journal (sequence {1}); stale until its agent speaks", _host, _state.Get(_host)!.Sequence);
+            var recovered = _state.Get(_host)!;
+            _log.Info("host {0}: recovered from the journal (sequence {1}); stale until its agent speaks", _host, recovered.Sequence);
+            _history.Recovered(recovered.ToSnapshot());
             Emit(_state.Recovered("recovered by another aggregator; waiting for its agent"));
         });
 
@@ -97,6 +99,7 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         _held.Remove(_host, _state);
+        _history.Released(_host);
         base.PostStop();
     }
 

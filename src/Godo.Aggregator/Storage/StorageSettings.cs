@@ -11,7 +11,8 @@ public sealed record StorageTarget(StorageProvider Provider, string ConnectionSt
     /// <summary>What a log line may say about it: the connection without its password.</summary>
     public string Describe() => Provider == StorageProvider.Sqlite
         ? $"sqlite {ConnectionString.Replace("Data Source=", "", StringComparison.Ordinal).Split(';')[0]}"
-        : "postgres " + string.Join(';', ConnectionString.Split(';').Where(p => !p.StartsWith("Password=", StringComparison.OrdinalIgnoreCase)));
+        : "postgres " + string.Join(';', ConnectionString.Split(';').Where(p =>
+            !p.StartsWith("Password=", StringComparison.OrdinalIgnoreCase) && !p.StartsWith(PostgresUrl.PoolKey + "=", StringComparison.Ordinal)));
 }
 
 /// <summary>
@@ -39,6 +40,10 @@ public sealed record StorageSettings
 /// <summary>postgres://user:password@host:port/database?key=value → an Npgsql connection string.</summary>
 public static class PostgresUrl
 {
+    /// <summary>Connections one member opens to the store at most, unless the URL says otherwise: 3 members stay well under PostgreSQL's 100.</summary>
+    public const int DefaultPoolSize = 20;
+    internal const string PoolKey = "Maximum Pool Size";
+
     /// <summary>The connection string; a malformed URL is a one-line <see cref="FormatException"/>.</summary>
     public static string ToConnectionString(string url)
     {
@@ -55,12 +60,18 @@ public static class PostgresUrl
         var userInfo = uri.UserInfo.Split(':', 2);
         Add("Username", Uri.UnescapeDataString(userInfo[0]));
         if (userInfo.Length == 2) Add("Password", Uri.UnescapeDataString(userInfo[1]));
+        var pooled = false;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]) switch { "sslmode" => "SSL Mode", var k => k };
+            pooled |= key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "maximumpoolsize" or "maxpoolsize";
             Add(key, kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "true");
         }
+        // Npgsql's default pool (100) is PostgreSQL's default max_connections: one member recovering a few hundred host
+        // entities at once took every slot, and the writes that found none failed and stopped their entities. Bounded,
+        // they wait for a connection instead; the URL may set its own (?Maximum Pool Size=N).
+        if (!pooled) Add(PoolKey, DefaultPoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return b.ToString().TrimEnd(';');
     }
 

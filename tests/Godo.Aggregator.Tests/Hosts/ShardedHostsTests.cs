@@ -10,8 +10,9 @@ namespace Godo.Aggregator.Tests.Hosts;
 /// <summary>
 /// Issue 11's cluster: 3 aggregators on loopback sharing a real PostgreSQL journal, 24 hosts fed through a real
 /// ClusterClient. The hosts spread over the members; a member crashes (no leave: as kill -9 to the cluster) and its hosts
-/// answer again from the others with their trees; the whole cluster restarts with no agent left, and every host's last
-/// tree is recovered from the journal.
+/// answer again from the others with their trees and their history, which goes on being recorded right; another member
+/// leaves gracefully while every host's tree is asked for without pause, and none fails; the whole cluster restarts with
+/// no agent left, and every host's last tree and its history are recovered from the store.
 /// </summary>
 public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -42,25 +43,39 @@ public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
         return nodes;
     }
 
-    private static async Task<bool> ServesTree(AggregatorNode node, string host)
+    /// <summary>Every host's tree (live, or as at <paramref name="atMs"/>) from <paramref name="node"/> equals what its agent had then.</summary>
+    private static async Task<bool> ServesAll(AggregatorNode node, IEnumerable<string> hosts, Func<string, System.Collections.Immutable.ImmutableArray<ProcessInfo>> expected, long? atMs = null)
     {
-        var tree = await node.TreeAsync(host);
-        return tree is not null && Shape(tree.Processes) == Shape(SimulatedFleet.Tree(host));
+        foreach (var host in hosts)
+        {
+            var tree = atMs is { } at ? await TreeAtAsync(node, host, at) : await node.TreeAsync(host);
+            if (tree is null || Shape(tree.Processes) != Shape(expected(host))) return false;
+        }
+        return true;
+    }
+
+    private static async Task<HostTree?> TreeAtAsync(AggregatorNode node, string host, long atMs)
+    {
+        var at = (atMs / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        using var resp = await node.Http.GetAsync($"/api/hosts/{Uri.EscapeDataString(host)}/tree?at={at}");
+        if (!resp.IsSuccessStatusCode) return null;
+        return System.Text.Json.JsonSerializer.Deserialize(await resp.Content.ReadAsStringAsync(), GodoJsonContext.Default.HostTree);
     }
 
     private static string Shape(IEnumerable<ProcessInfo> processes) =>
         string.Join(",", processes.OrderBy(p => p.Pid).Select(p => $"{p.Pid}<{p.Ppid}:{string.Join(' ', p.Argv)}"));
 
-
     [Fact]
-    public async Task Hosts_spread_over_three_members_survive_a_crashed_member_and_a_restart_of_the_whole_cluster()
+    public async Task Hosts_spread_over_three_members_survive_a_crash_a_graceful_leave_and_a_restart_of_the_whole_cluster_with_their_history()
     {
         var clock = Stopwatch.StartNew();
         void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s {what}");
         var hosts = Enumerable.Range(1, 24).Select(i => $"sim-{i:00}").ToList();
+        long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         var nodes = await StartClusterAsync();
         Log("3 aggregators up on one PostgreSQL");
+        long beforeCrash, afterCrash;
         await using (var fleet = await SimulatedFleet.StartAsync(nodes.Select(n => n.Address), hosts))
         {
             await Eventually.Until(() => Task.FromResult(nodes.Sum(n => n.Fleet.Count) == hosts.Count && nodes.All(n => n.Directory.Count == hosts.Count)),
@@ -73,46 +88,80 @@ public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
             var held = nodes.Select(n => n.Fleet.Hosts).ToList();
             Log($"hosts held after rebalancing: {string.Join(", ", held.Select(h => h.Count))}");
             Assert.Equal(hosts, held.SelectMany(h => h).Order(StringComparer.Ordinal).ToList());
-            foreach (var host in hosts) Assert.True(await ServesTree(nodes[0], host), $"{host}'s tree from the first member");
+            Assert.True(await ServesAll(nodes[0], hosts, fleet.TreeOf), "every host's tree from the first member");
             var summaries = await nodes[1].GetAsync<List<HostSummary>>("/api/hosts");
             Assert.Equal(hosts, summaries.Select(s => s.Host).ToList());
             Assert.All(summaries, s => Assert.Contains(s.HeldBy, nodes.Select(n => n.Address.ToString())));
+            var initial = hosts.ToDictionary(h => h, h => fleet.TreeOf(h));
+            beforeCrash = NowMs();
+            await Eventually.Until(() => ServesAll(nodes[1], hosts, h => initial[h], beforeCrash), Converge, "every host's history written");
 
-            // Crash the member with the most hosts: they answer again from the others, with their trees.
+            // Crash the member with the most hosts: they answer again from the others, with their trees and their past.
             var victim = nodes.OrderByDescending(n => n.Fleet.Count).First();
             var moved = victim.Fleet.Hosts;
             var survivors = nodes.Where(n => n != victim).ToArray();
             await victim.CrashAsync();
             var crashed = Stopwatch.StartNew();
             Log($"crashed {victim.Address}, holding {moved.Count} hosts");
-            await Eventually.Until(async () =>
-            {
-                foreach (var host in moved)
-                    if (!await ServesTree(survivors[0], host)) return false;
-                return true;
-            }, Converge, "the crashed member's hosts served again by the others");
+            await Eventually.Until(() => ServesAll(survivors[0], moved, fleet.TreeOf), Converge, "the crashed member's hosts served again by the others");
             Log($"its hosts answer again after {crashed.Elapsed.TotalSeconds:0.0}s");
             await Eventually.Until(() => Task.FromResult(survivors.Sum(n => n.Fleet.Count) == hosts.Count), Converge, "every host held by the survivors");
-            foreach (var host in hosts) Assert.True(await ServesTree(survivors[1], host), $"{host}'s tree from a survivor");
+            Assert.True(await ServesAll(survivors[1], hosts, fleet.TreeOf), "every host's tree from a survivor");
+            Assert.True(await ServesAll(survivors[1], hosts, h => initial[h], beforeCrash), "every host's history before the crash, from a survivor");
             await Eventually.Until(async () => (await survivors[0].GetAsync<List<HostSummary>>("/api/hosts")).All(h => h.Status == HostStatus.Up),
                 Converge, "every host up again (the agents' heartbeats reach the moved entities)");
+
+            // The history goes on where the entities now live: a worker retired on every host is gone from the tree then.
+            fleet.Retire();
+            await Eventually.Until(() => ServesAll(survivors[0], hosts, fleet.TreeOf), Converge, "every host's live tree without its retired worker");
+            afterCrash = NowMs();
+            await Eventually.Until(() => ServesAll(survivors[0], hosts, fleet.TreeOf, afterCrash), Converge, "every host's history after the crash");
+            Log("history intact across the crash");
+
+            // A graceful leave hands its shards off with no gap: every host's tree answers throughout, from the member that stays.
+            var leaving = survivors.OrderByDescending(n => n.Fleet.Count).First();
+            var staying = survivors.Single(n => n != leaving);
+            var handedOff = leaving.Fleet.Hosts;
+            var failures = new List<string>();
+            var asked = 0;
+            using var stop = new CancellationTokenSource();
+            var poll = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                    foreach (var host in hosts)
+                    {
+                        using var resp = await staying.Http.GetAsync($"/api/hosts/{host}/tree");
+                        asked++;
+                        if (!resp.IsSuccessStatusCode) failures.Add($"{host}: {(int)resp.StatusCode} {await resp.Content.ReadAsStringAsync()}");
+                    }
+            });
+            using (var leave = await leaving.Http.PostAsync("/api/cluster/leave", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, leave.StatusCode);
+            Log($"{leaving.Address} leaves, holding {handedOff.Count} hosts");
+            await Eventually.Until(() => Task.FromResult(staying.Fleet.Count == hosts.Count && Akka.Cluster.Cluster.Get(staying.System).State.Members.Count == 1),
+                Converge, "every host held by the member that stays, the other gone");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // a few more rounds of questions after the hand-off
+            stop.Cancel();
+            await poll;
+            Log($"hand-off done: {asked} tree queries, {failures.Count} failed");
+            Assert.True(failures.Count == 0, $"{failures.Count} of {asked} tree queries failed during the hand-off: {string.Join("; ", failures.Take(5))}");
+            Assert.True(await ServesAll(staying, hosts, fleet.TreeOf), "every host's tree after the hand-off");
         }
         Log("fleet stopped");
+        var final = hosts.ToDictionary(h => h, h => SimulatedFleet.Tree(h).RemoveAt(SimulatedFleet.Tree(h).Length - 1));
 
-        // The whole cluster stops; a new one on the same journal recovers every host's last tree (stale: no agent speaks).
+        // The whole cluster stops; a new one on the same store recovers every host's last tree (stale: no agent speaks)
+        // and has its whole history.
         foreach (var n in _nodes) await n.DisposeAsync();
         _nodes.Clear();
         nodes = await StartClusterAsync();
-        Log("a new cluster of 3 on the same journal");
-        await Eventually.Until(async () =>
-        {
-            foreach (var host in hosts)
-                if (!await ServesTree(nodes[2], host)) return false;
-            return true;
-        }, Converge, "every host's tree recovered");
+        Log("a new cluster of 3 on the same store");
+        await Eventually.Until(() => ServesAll(nodes[2], hosts, h => final[h]), Converge, "every host's tree recovered");
         // Asked, each entity recovered and told the directory: it lists every host, none up.
         await Eventually.Until(() => Task.FromResult(nodes[0].Directory.Count == hosts.Count), Converge, "every host back in the directory");
         Assert.All(await nodes[0].GetAsync<List<HostSummary>>("/api/hosts"), h => Assert.NotEqual(HostStatus.Up, h.Status));
-        Log("every host recovered from the journal");
+        Assert.True(await ServesAll(nodes[1], hosts, h => SimulatedFleet.Tree(h), beforeCrash), "every host's history before the crash, after the restart");
+        Assert.True(await ServesAll(nodes[1], hosts, h => final[h], afterCrash), "every host's history after the crash, after the restart");
+        Log("every host's tree and history recovered from the store");
     }
 }

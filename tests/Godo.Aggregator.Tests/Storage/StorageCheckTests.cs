@@ -102,6 +102,16 @@ public sealed class StorageCheckTests : IClassFixture<PostgresDatabase>, IDispos
         Assert.InRange(postgres, 1_000_000, 1L << 30); // an empty PostgreSQL database is a few MB of catalogs
     }
 
+    [Fact]
+    public void A_member_opens_at_most_a_bounded_pool_of_connections_unless_the_url_says_otherwise()
+    {
+        Npgsql.NpgsqlConnectionStringBuilder Of(string url) => new(new StorageSettings { Journal = url }.Target.ConnectionString);
+        Assert.Equal(PostgresUrl.DefaultPoolSize, Of("postgres://godo:pw@db:5432/godo").MaxPoolSize);
+        Assert.Equal(50, Of("postgres://godo:pw@db:5432/godo?Maximum%20Pool%20Size=50").MaxPoolSize);
+        Assert.Equal(7, Of("postgres://godo:pw@db:5432/godo?MaxPoolSize=7&sslmode=require").MaxPoolSize);
+        Assert.Equal("postgres Host=db;Port=5432;Database=godo;Username=godo", new StorageSettings { Journal = "postgres://godo:pw@db:5432/godo" }.Target.Describe());
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
