@@ -7,16 +7,17 @@ namespace Godo.Aggregator.History;
 
 /// <summary>
 /// One version of one process: what it was from <see cref="ValidFrom"/> until <see cref="ValidTo"/> (null: still so).
-/// The key (host, pid, started, valid from) makes every write idempotent: two aggregators recording the same host
-/// write the same rows.
+/// The key (host, valid from, pid, started) makes every write idempotent: two aggregators recording the same host
+/// write the same rows. Its order is the tree-at-T's: in SQLite the table is stored in key order (WITHOUT ROWID), so a
+/// host's minute of versions is one contiguous range, however many hosts wrote in between.
 /// </summary>
 [Table("godo_process_versions")]
 public sealed record ProcessVersionRow
 {
     [Column("host"), PrimaryKey(0), NotNull] public string Host { get; init; } = "";
-    [Column("pid"), PrimaryKey(1)] public int Pid { get; init; }
-    [Column("started_at"), PrimaryKey(2)] public long StartedAt { get; init; }
-    [Column("valid_from"), PrimaryKey(3)] public long ValidFrom { get; init; }
+    [Column("pid"), PrimaryKey(2)] public int Pid { get; init; }
+    [Column("started_at"), PrimaryKey(3)] public long StartedAt { get; init; }
+    [Column("valid_from"), PrimaryKey(1)] public long ValidFrom { get; init; }
     [Column("valid_to"), Nullable] public long? ValidTo { get; init; }
     [Column("exited_at"), Nullable] public long? ExitedAt { get; init; }
     [Column("exit_code"), Nullable] public int? ExitCode { get; init; }

@@ -58,13 +58,18 @@ public sealed class HistoryStore
                 Directory.CreateDirectory(DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             using var db = new DataConnection(_options);
             if (Target.Provider == StorageProvider.Sqlite) db.Execute("PRAGMA journal_mode=WAL");
-            db.CreateTable<ProcessVersionRow>(tableOptions: TableOptions.CheckExistence);
+            // SQLite: versions and keyframes stored in key order (host, time first), so a tree at T reads two short
+            // contiguous ranges instead of a row lookup per version, and no rowid index doubles the key.
+            var clustered = new CreateTableOptions(StatementFooter: Target.Provider == StorageProvider.Sqlite ? "WITHOUT ROWID" : null,
+                TableOptions: TableOptions.CheckExistence);
+            db.CreateTable<ProcessVersionRow>(clustered);
             db.CreateTable<ContainerVersionRow>(tableOptions: TableOptions.CheckExistence);
-            db.CreateTable<KeyframeRow>(tableOptions: TableOptions.CheckExistence);
+            db.CreateTable<KeyframeRow>(clustered);
             db.CreateTable<HistoryHostRow>(tableOptions: TableOptions.CheckExistence);
             foreach (var sql in new[]
             {
-                "CREATE INDEX IF NOT EXISTS godo_pv_from ON godo_process_versions (host, valid_from)",
+                // One process's versions (window queries find its last one); the key serves (host, valid_from).
+                "CREATE INDEX IF NOT EXISTS godo_pv_process ON godo_process_versions (host, pid, started_at)",
                 "CREATE INDEX IF NOT EXISTS godo_pv_to ON godo_process_versions (valid_to)",
                 "CREATE INDEX IF NOT EXISTS godo_pv_host_to ON godo_process_versions (host, valid_to)",
                 "CREATE INDEX IF NOT EXISTS godo_cv_from ON godo_container_versions (host, valid_from)",
@@ -81,9 +86,20 @@ public sealed class HistoryStore
         if (batch.IsEmpty) return;
         using var db = Open();
         using var tx = db.BeginTransaction();
-        foreach (var row in Last(batch.Processes, r => (r.Host, r.Pid, r.StartedAt, r.ValidFrom))) db.InsertOrReplace(row);
+        var processes = Last(batch.Processes, r => (r.Host, r.Pid, r.StartedAt, r.ValidFrom));
+        var keyframes = Last(batch.Keyframes, r => (r.Host, r.At, r.Pid, r.StartedAt));
+        if (Target.Provider == StorageProvider.Sqlite)
+        {
+            // The bulk of a batch, through one prepared statement each (linq2db's per-row upsert costs several times more).
+            UpsertSqlite(db, processes);
+            UpsertSqlite(db, keyframes);
+        }
+        else
+        {
+            foreach (var row in processes) db.InsertOrReplace(row);
+            foreach (var row in keyframes) db.InsertOrReplace(row);
+        }
         foreach (var row in Last(batch.Containers, r => (r.Host, r.Id, r.ValidFrom))) db.InsertOrReplace(row);
-        foreach (var row in Last(batch.Keyframes, r => (r.Host, r.At, r.Pid, r.StartedAt))) db.InsertOrReplace(row);
         foreach (var row in Last(batch.Hosts, r => r.Host))
         {
             // Another aggregator may have recorded more of this host: keep the wider coverage.
@@ -91,6 +107,30 @@ public sealed class HistoryStore
             db.InsertOrReplace(old is null ? row : row with { FirstAt = Math.Min(old.FirstAt, row.FirstAt), LastAt = Math.Max(old.LastAt, row.LastAt) });
         }
         tx.Commit();
+    }
+
+    /// <summary>INSERT OR REPLACE of every row, by the table's mapping, as one statement prepared once and rebound per row.</summary>
+    private static void UpsertSqlite<T>(DataConnection db, IEnumerable<T> rows) where T : notnull
+    {
+        var entity = db.MappingSchema.GetEntityDescriptor(typeof(T));
+        var columns = entity.Columns;
+        using var cmd = db.OpenDbConnection().CreateCommand();
+        cmd.Transaction = db.Transaction;
+        cmd.CommandText = $"INSERT OR REPLACE INTO {entity.Name.Name} ({string.Join(", ", columns.Select(c => c.ColumnName))}) " +
+                          $"VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
+        var parameters = columns.Select((_, i) =>
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@p" + i;
+            cmd.Parameters.Add(p);
+            return p;
+        }).ToArray();
+        cmd.Prepare();
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < parameters.Length; i++) parameters[i].Value = columns[i].GetProviderValue(row) ?? DBNull.Value;
+            cmd.ExecuteNonQuery();
+        }
     }
 
     private static IEnumerable<T> Last<T, TKey>(List<T> rows, Func<T, TKey> key) where TKey : notnull
@@ -126,7 +166,8 @@ public sealed class HistoryStore
     {
         var versions = db.GetTable<ProcessVersionRow>();
         var keyframes = db.GetTable<KeyframeRow>();
-        var k = keyframes.Where(x => x.Host == host && x.Pid == HistoryRecorder.KeyframeMarkerPid && x.At <= at).Max(x => (long?)x.At);
+        // Every keyframe has its marker row, so any row's time is a keyframe's: one index seek, whatever the history's length.
+        var k = keyframes.Where(x => x.Host == host && x.At <= at).Max(x => (long?)x.At);
         var rows = new List<ProcessVersionRow>();
         if (k is { } kf)
         {
