@@ -7,6 +7,7 @@
 #     agent's own rules.
 #  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
 #     with a fresh agent that seeds them from /proc.
+# About 8 minutes with the default 60 s window (4 windows, 15 s to settle before each, 5 fresh agents for part 2).
 # GODO=PATH runs that godo binary (e.g. the packaged single file, .build/package/publish/godo) instead of ./godo.
 # Root; Docker running; image godo/busybox:1. Every phase that touches the kernel's audit state holds
 # /tmp/godo-audit.lock, and the state found at start is put back.
@@ -18,7 +19,7 @@ WINDOW=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) WINDOW="${2:?--seconds needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
     *) echo "bench/idle.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
