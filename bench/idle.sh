@@ -7,6 +7,8 @@
 #     agent's own rules.
 #  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
 #     with a fresh agent that seeds them from /proc.
+# About 8 minutes with the default 60 s window (4 windows, 15 s to settle before each, 5 fresh agents for part 2).
+# GODO=PATH runs that godo binary (e.g. the packaged single file, .build/package/publish/godo) instead of ./godo.
 # Root; Docker running; image godo/busybox:1. Every phase that touches the kernel's audit state holds
 # /tmp/godo-audit.lock, and the state found at start is put back.
 set -euo pipefail
@@ -17,7 +19,7 @@ WINDOW=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) WINDOW="${2:?--seconds needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
     *) echo "bench/idle.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -27,13 +29,18 @@ IMAGE=godo/busybox:1
 CLK=$(getconf CLK_TCK)
 SETTLE=${SETTLE:-15}
 REMOTE_PORT=${REMOTE_PORT:-4391}
+GODO=${GODO:-./godo}
 work=$(mktemp -d /tmp/godo-idle.XXXXXX)
 pids=() containers=() sleepers_pid="" auditd_pid=""
 
 status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
-# MiB, and how much of it is the process's own (anonymous) memory rather than mapped code shared through the page cache.
-rss() { awk '/^VmRSS/ {t = $2} /^RssAnon/ {a = $2} END {printf "%.0f MiB (%.0f anon)", t / 1024, a / 1024}' "/proc/$1/status"; }
+# MiB, and how much of it is the process's own (anonymous) memory rather than mapped code shared through the page cache;
+# PSS shares each page out among the processes that map it; shmem is the runtime's memfd (its stubs, with W^X).
+rss() {
+  awk '$1 == "Rss:" {t = $2} $1 == "Pss:" {p = $2} $1 == "Anonymous:" {a = $2} $1 == "Pss_Shmem:" {m = $2}
+    END {printf "%.0f MiB (PSS %.0f, anon %.0f, memfd PSS %.0f)", t / 1024, p / 1024, a / 1024, m / 1024}' "/proc/$1/smaps_rollup"
+}
 # Context switches of all of PID's threads: how often it woke, whatever else loads the machine.
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
@@ -63,7 +70,7 @@ trap cleanup EXIT
 # Starts `./godo ARGS...` in the background, its output in $work/NAME.log; its pid in $started.
 start() {
   local name=$1; shift
-  ./godo "$@" >"$work/$name.log" 2>&1 &
+  "$GODO" "$@" >"$work/$name.log" 2>&1 &
   started=$!
   pids+=("$started")
 }
@@ -88,7 +95,7 @@ at_rest() {
 }
 
 echo "building..." >&2
-./godo --help >/dev/null
+"$GODO" --help >/dev/null
 gcc -O2 -static -o "$work/sleepers" bench/sleepers.c
 
 for i in $(seq 1 20); do
@@ -113,7 +120,7 @@ auditctl -l | grep 'key=godo$' > "$work/godo-rules.txt"
 # The second agent reads a pipe nobody writes to (held open here, read-write, so it never ends): an idle host.
 mkfifo "$work/idle-in"
 exec 8<>"$work/idle-in"
-./godo agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" \
+"$GODO" agent --source stdin --no-docker --host-name idle-stdin --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" \
   <"$work/idle-in" >"$work/agent2.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 300); do
@@ -151,6 +158,14 @@ for n in 0 100 1000 10000; do
   sleep "$SETTLE"
   printf "  %6d more processes (%6d on the host)  RSS %s\n" "$n" "$(ls -d /proc/[0-9]* | wc -l)" "$(rss "$started")" | tee -a "$work/idle.txt"
   stop_all
+  # The same agent without the start-up trim of clean file pages (src/Godo.Cli/MappedFiles.cs): what it saves.
+  if [ "$n" -eq 0 ]; then
+    GODO_TRIM_MAPPED_FILES=0 start agent agent
+    registered "$started"
+    sleep "$SETTLE"
+    printf "  %6d more processes, no file trim    RSS %s\n" "$n" "$(rss "$started")" | tee -a "$work/idle.txt"
+    stop_all
+  fi
   flock -u 9
   stop_sleepers
 done

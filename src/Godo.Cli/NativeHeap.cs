@@ -15,9 +15,23 @@ internal static class NativeHeap
     /// <summary>At most two malloc arenas for the threads started from now on (the runtime's own are few and started).</summary>
     public static void LimitArenas() => Try(() => MallOpt(M_ARENA_MAX, 2));
 
-    /// <summary>Gives the memory malloc holds free back to the system, <paramref name="after"/> from now (start-up over).</summary>
+    /// <summary>
+    /// Gives the memory malloc holds free back to the system, <paramref name="after"/> from now (start-up over), and
+    /// unmaps the clean file pages start-up touched (see <see cref="MappedFiles"/>).
+    /// </summary>
     public static void TrimAfter(TimeSpan after) =>
-        _ = Task.Delay(after).ContinueWith(_ => Try(() => MallocTrim(0)), TaskScheduler.Default);
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(after);
+            Try(() => MallocTrim(0));
+            if (!MappedFiles.Enabled) return;
+            // No /proc (or an smaps of another format): nothing trimmed, nothing lost.
+            try { await MappedFiles.TrimAsync(TimeSpan.FromSeconds(1)); }
+            catch (IOException) { }
+            catch (FormatException) { }
+            catch (DllNotFoundException) { }
+            catch (EntryPointNotFoundException) { }
+        });
 
     private static void Try(Func<int> call)
     {
