@@ -4,6 +4,8 @@
 # Each tool reads the corpus on stdin; best wall time of RUNS runs (start-up included), records/s, peak RSS and CPU
 # (user+sys) of the best run. Prints godo's ratio to laurel and ausearch per corpus, then one summary table. On a loaded
 # machine wall times say little (godo needs both cores at once, laurel one): compare the CPU columns there.
+# After each corpus, one more godo run prints its timeline (GODO_REPLAY_TIMING=1: Main, actor system, first record
+# routed, ..., tree written). About 4 minutes on a quiet 2-core machine (laurel's 100x runs are most of it).
 # Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there).
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
@@ -71,6 +73,9 @@ for n in $copies; do
     "$n" "$(printf "%'d" "$records")" "$g" "$gcpu" "$(awk "BEGIN{print $records / $g / 1e6}")" "$grss" \
     "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
   echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
+  # One more godo run with its timeline (GODO_REPLAY_TIMING=1): where the wall time goes, start-up first.
+  echo "godo's timeline (one more run; ms from the launcher's start, and the process's CPU by then):"
+  GODO_REPLAY_TIMING=1 ./godo replay - -q --json < "$corpus" 2>&1 >/dev/null | sed -n 's/^ \{2,\}/    /p'
   echo "$line" >> "$summary"
 done
 echo

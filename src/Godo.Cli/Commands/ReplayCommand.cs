@@ -25,6 +25,8 @@ public static class ReplayCommand
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            ReplayTimeline.Mark("command line parsed");
+            TreeOutputWarmUp.Start(parse.GetValue(json));
             var path = parse.GetValue(file)!;
             long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u, "--until") : null;
             // The agent's setting (flag, GODO_ARGV_CAP, appsettings.json): a replay keeps what the agent keeps.
@@ -54,6 +56,9 @@ public static class ReplayCommand
                 Console.Out.Write(TreeRenderer.Render(tree));
                 if (stats.Malformed > 0) Console.Error.WriteLine($"godo: {stats.Malformed} malformed lines skipped (see --json stats)");
             }
+            Console.Out.Flush();
+            ReplayTimeline.Mark("tree written");
+            ReplayTimeline.WriteTo(Console.Error);
             return CommandLine.Ok;
         });
         return cmd;
