@@ -6,7 +6,7 @@ using Godo.Cli.Commands;
 if (args is ["replay", ..] && !args.Any(a => a is "-h" or "--help" or "-?"))
 {
     Godo.Agent.Replay.ReplayTimeline.Mark("Main");
-    Godo.Agent.Replay.ReplayRunner.StartEarly();
+    if (ReplayCommand.Overlap) Godo.Agent.Replay.ReplayRunner.StartEarly();
 }
 
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
