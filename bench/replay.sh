@@ -4,7 +4,10 @@
 # Each tool reads the corpus on stdin; best wall time of RUNS runs (start-up included), records/s, peak RSS and CPU
 # (user+sys) of the best run. Prints godo's ratio to laurel and ausearch per corpus, then one summary table. On a loaded
 # machine wall times say little (godo needs both cores at once, laurel one): compare the CPU columns there.
-# Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there).
+# After each corpus, one more godo run prints its timeline (GODO_REPLAY_TIMING=1: Main, actor system, first record
+# routed, ..., tree written). About 2.5 minutes on a quiet 2-core machine (laurel's 100x runs are most of it; AB=1 adds a quarter minute).
+# Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there),
+# AB=1 also times godo with GODO_REPLAY_OVERLAP=0 (start-up not overlapped with the work) in the same run.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
@@ -60,6 +63,11 @@ for n in $copies; do
   mib=$(( $(stat -c %s "$corpus") / 1048576 ))
   echo "== ${n}x corpus: $records records, $mib MiB; best of $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg) =="
   measure godo "$corpus" ./godo replay - -q --json
+  if [ "${AB:-0}" = 1 ]; then
+    measure godo-serial "$corpus" env GODO_REPLAY_OVERLAP=0 ./godo replay - -q --json
+    read -r s srss scpu < "$work/godo-serial.res"
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (GODO_REPLAY_OVERLAP=0)\n" godo "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu"
+  fi
   measure laurel "$corpus" laurel -c "$work/laurel.toml"
   measure ausearch "$corpus" ausearch --raw -if /dev/stdin
   read -r g grss gcpu < "$work/godo.res"; read -r l lrss lcpu < "$work/laurel.res"; read -r a arss acpu < "$work/ausearch.res"
@@ -71,6 +79,9 @@ for n in $copies; do
     "$n" "$(printf "%'d" "$records")" "$g" "$gcpu" "$(awk "BEGIN{print $records / $g / 1e6}")" "$grss" \
     "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
   echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
+  # One more godo run with its timeline (GODO_REPLAY_TIMING=1): where the wall time goes, start-up first.
+  echo "godo's timeline (one more run; ms from the launcher's start, and the process's CPU by then):"
+  GODO_REPLAY_TIMING=1 ./godo replay - -q --json < "$corpus" 2>&1 >/dev/null | sed -n 's/^ \{2,\}/    /p'
   echo "$line" >> "$summary"
 done
 echo

@@ -2,6 +2,13 @@ using System.CommandLine;
 using Godo.Cli;
 using Godo.Cli.Commands;
 
+// A replay's actor system starts before anything else, beside the command line's parsing (not for --help).
+if (args is ["replay", ..] && !args.Any(a => a is "-h" or "--help" or "-?"))
+{
+    Godo.Agent.Replay.ReplayTimeline.Mark("Main");
+    if (ReplayCommand.Overlap) Godo.Agent.Replay.ReplayRunner.StartEarly();
+}
+
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(StandaloneCommand.Create());

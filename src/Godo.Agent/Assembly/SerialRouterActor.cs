@@ -67,6 +67,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
 
     private void OnBatch(RecordBatch batch)
     {
+        Replay.ReplayTimeline.Mark("router: first batch");
         _lastBatchAtMs = Environment.TickCount64;
         foreach (ref readonly var r in batch.Records.AsSpan())
         {

@@ -35,19 +35,38 @@ public static class ReplayRunner
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """);
 
+    private static Task<ActorSystem>? _early;
+
+    /// <summary>
+    /// Starts the actor system of the next <see cref="RunAsync"/> now, on the pool: `godo replay` calls it first thing in
+    /// Main, so the system's start-up (the longest stretch before the first record reaches the router) overlaps the
+    /// command line, the settings and opening the log instead of following them.
+    /// </summary>
+    public static void StartEarly() => _early ??= StartSystem(); // once, from Main
+
+    // The system is a plain one, without the generic host the agent runs in: a replay needs neither its services nor its
+    // lifetime, and building them was a fifth of the start-up.
+    private static Task<ActorSystem> StartSystem() => Task.Run(() =>
+    {
+        ReplayTimeline.Mark("actor system: starting");
+        var system = ActorSystem.Create("godo-replay", ReplayHocon.WithFallback(AgentHocon.Config));
+        ReplayTimeline.Mark("actor system: created");
+        return system;
+    });
+
     public static async Task<HostTree> RunAsync(Stream input, ReplayOptions options, PipelineStats stats, CancellationToken ct = default)
     {
-        // Reading and parsing start together with the actor system, not after it: on two cores they overlap. The
-        // system is a plain one, without the generic host the agent runs in: a replay needs neither its services nor
-        // its lifetime, and building them was a fifth of the start-up.
-        var starting = Task.Run(() =>
+        // Reading and parsing start together with the actor system, not after it: on two cores they overlap.
+        var systemStarting = Interlocked.Exchange(ref _early, null) ?? StartSystem();
+        var starting = systemStarting.ContinueWith(started =>
         {
-            var system = ActorSystem.Create("godo-replay", ReplayHocon.WithFallback(AgentHocon.Config));
+            var system = started.GetAwaiter().GetResult();
             var tree = system.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = options.HostName, UntilMs = options.UntilMs, Caps = options.Caps }, stats)
                 .WithDispatcher(ProcessTreeActorExtensions.Dispatcher), ProcessTreeActorExtensions.ActorName);
             var router = system.ActorOf(SerialRouterActor.Props(options.Assembly, tree, stats), SerialRouterActorExtensions.ActorName);
+            ReplayTimeline.Mark("actor system: pipeline created");
             return (system, tree, router);
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var router = starting.ContinueWith(t => t.GetAwaiter().GetResult().router, // a failed start fails the reader too
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         // Records of one event can trail its first by up to the event timeout, so read a little past --until.
@@ -59,12 +78,17 @@ public static class ReplayRunner
             var (system, tree, _) = await starting;
             started = system;
             await reading;
+            ReplayTimeline.Mark("log read and handed on");
             await tree.Ask<TreeProtocol.Drained>(new TreeProtocol.WaitForDrain(), Timeout.InfiniteTimeSpan, ct);
-            return await tree.Ask<HostTree>(new TreeProtocol.GetTree(options.UntilMs), TimeSpan.FromMinutes(1), ct);
+            ReplayTimeline.Mark("tree caught up");
+            var result = await tree.Ask<HostTree>(new TreeProtocol.GetTree(options.UntilMs), TimeSpan.FromMinutes(1), ct);
+            ReplayTimeline.Mark("tree taken");
+            return result;
         }
         finally
         {
             if (started is not null) await started.Terminate();
+            ReplayTimeline.Mark("actor system: terminated");
         }
     }
 }

@@ -67,6 +67,7 @@ public sealed class ChunkedLogFeeder
 
     private void Run(Stream input, CancellationToken ct)
     {
+        Replay.ReplayTimeline.Mark("reader: started");
         var inFlight = new Queue<(Chunk Chunk, Task Parsed)>();
         foreach (var chunk in Chunks(input, ct))
         {
@@ -85,6 +86,7 @@ public sealed class ChunkedLogFeeder
     {
         var (chunk, parsed) = item;
         parsed.GetAwaiter().GetResult();
+        Replay.ReplayTimeline.Mark("reader: first chunk parsed");
         if (chunk.Buffer is null)
         {
             Interlocked.Increment(ref _stats.Lines);
@@ -206,6 +208,7 @@ public sealed class ChunkedLogFeeder
             var next = Rent();
             var carried = length - last - 1;
             Buffer.BlockCopy(buffer, last + 1, next, 0, carried);
+            Replay.ReplayTimeline.Mark("reader: first chunk read");
             yield return new Chunk { Buffer = buffer, Length = last + 1 };
             buffer = next;
             length = carried;

@@ -137,6 +137,7 @@ public sealed class RecordBatcher
         var spin = new SpinWait();
         while (Behind()) spin.SpinOnce(sleep1Threshold: 10);
         Interlocked.Add(ref _stats.RecordsSubmitted, records.Length);
+        Replay.ReplayTimeline.Mark("first batch sent to the router");
         router.Tell(new RecordBatch(records));
     }
 

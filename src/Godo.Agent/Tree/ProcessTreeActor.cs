@@ -82,7 +82,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         _feed = new FeedBuffer(settings.Feed);
         _tree = new ProcessTree { Caps = settings.Caps };
         Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
-        Receive<AssembledEvents>(m => { OnEvents(m.Events); ArmTimers(); });
+        Receive<AssembledEvents>(m => { Replay.ReplayTimeline.Mark("tree: first events"); OnEvents(m.Events); ArmTimers(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>

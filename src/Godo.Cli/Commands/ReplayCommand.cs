@@ -11,6 +11,12 @@ namespace Godo.Cli.Commands;
 /// <summary>`godo replay FILE|- [--until TIME] [--json]`: the tree of a host at a moment, rebuilt from its audit log.</summary>
 public static class ReplayCommand
 {
+    /// <summary>
+    /// Whether start-up overlaps the work (the actor system started in Main, the output's code compiled meanwhile); on
+    /// unless GODO_REPLAY_OVERLAP=0, so the same binary can be timed both ways (bench/replay.sh, AB=1).
+    /// </summary>
+    public static readonly bool Overlap = Environment.GetEnvironmentVariable("GODO_REPLAY_OVERLAP") != "0";
+
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "auditd log (raw format) to replay, or - for standard input" };
@@ -25,6 +31,8 @@ public static class ReplayCommand
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            ReplayTimeline.Mark("command line parsed");
+            if (Overlap) TreeOutputWarmUp.Start(parse.GetValue(json));
             var path = parse.GetValue(file)!;
             long? untilMs = parse.GetValue(until) is { } u ? EventTime.ParseMs(u, "--until") : null;
             // The agent's setting (flag, GODO_ARGV_CAP, appsettings.json): a replay keeps what the agent keeps.
@@ -54,6 +62,9 @@ public static class ReplayCommand
                 Console.Out.Write(TreeRenderer.Render(tree));
                 if (stats.Malformed > 0) Console.Error.WriteLine($"godo: {stats.Malformed} malformed lines skipped (see --json stats)");
             }
+            Console.Out.Flush();
+            ReplayTimeline.Mark("tree written");
+            ReplayTimeline.WriteTo(Console.Error);
             return CommandLine.Ok;
         });
         return cmd;
