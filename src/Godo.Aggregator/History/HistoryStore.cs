@@ -254,13 +254,16 @@ public sealed class HistoryStore
 
     // ---- retention ----------------------------------------------------------------------------
 
-    /// <summary>Bytes the history's tables and indexes take (SQLite: its pages in the file; PostgreSQL: the relations).</summary>
+    private static readonly string[] Tables = ["godo_process_versions", "godo_container_versions", "godo_history_keyframes", "godo_history_hosts"];
+
+    /// <summary>
+    /// Bytes the history's rows and indexes take (SQLite: their pages in the file, freed pages not counted; PostgreSQL:
+    /// an estimate of the live rows, see <see cref="PostgresLiveBytes"/>).
+    /// </summary>
     public long SizeBytes()
     {
         using var db = Open();
-        if (Target.Provider == StorageProvider.Postgres)
-            return db.Execute<long>("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relname IN " +
-                                    "('godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts') AND c.relkind = 'r'");
+        if (Target.Provider == StorageProvider.Postgres) return Tables.Sum(t => PostgresLiveBytes(db, t));
         try
         {
             return db.Execute<long?>("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'godo\\_%' ESCAPE '\\' OR name LIKE 'sqlite_autoindex_godo\\_%' ESCAPE '\\'") ?? 0;
@@ -289,6 +292,8 @@ public sealed class HistoryStore
                 if (cutoff <= h.FirstAt) continue;
                 deleted += DeleteBefore(db, h.Host, cutoff);
             }
+            // Autovacuum may wait a minute or more; until it runs, PostgreSQL cannot reuse what was just deleted.
+            if (deleted > 0) Vacuum(db);
         }
         for (var round = 0; round < 100 && SizeBytes() > maxBytes; round++)
         {
@@ -301,9 +306,30 @@ public sealed class HistoryStore
             foreach (var h in db.GetTable<HistoryHostRow>().ToList()) removed += DeleteBefore(db, h.Host, cutoff + 1);
             deleted += removed;
             if (removed == 0) break;
-            if (Target.Provider == StorageProvider.Postgres) db.Execute("VACUUM godo_process_versions");
+            Vacuum(db);
         }
         return deleted;
+    }
+
+    private void Vacuum(DataConnection db)
+    {
+        if (Target.Provider != StorageProvider.Postgres) return;
+        foreach (var t in Tables) db.Execute($"VACUUM (ANALYZE) {t}");
+    }
+
+    /// <summary>
+    /// A PostgreSQL table's live bytes with its indexes. Its relations keep their size after a delete (VACUUM only makes
+    /// the space reusable), so measuring them would find the history over its bytes forever and delete it all: instead
+    /// live rows (the statistics' count) × their size (a sample of 1,000) with the tuple header, × the share of the
+    /// indexes in the relation.
+    /// </summary>
+    private static long PostgresLiveBytes(DataConnection db, string table)
+    {
+        var live = db.Execute<long?>($"SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = '{table}'") ?? 0;
+        if (live == 0) return 0;
+        var rowBytes = db.Execute<double?>($"SELECT AVG(pg_column_size(t.*)) FROM (SELECT * FROM {table} LIMIT 1000) t") ?? 0;
+        var (heap, total) = (db.Execute<long>($"SELECT pg_relation_size('{table}')"), db.Execute<long>($"SELECT pg_total_relation_size('{table}')"));
+        return (long)(live * (rowBytes + 28) * (heap > 0 ? (double)total / heap : 1));
     }
 
     /// <summary>Forgets what ended before <paramref name="cutoff"/> on a host; its history then begins there.</summary>
