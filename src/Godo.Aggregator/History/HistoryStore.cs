@@ -295,6 +295,8 @@ public sealed class HistoryStore
             // Autovacuum may wait a minute or more; until it runs, PostgreSQL cannot reuse what was just deleted.
             if (deleted > 0) Vacuum(db);
         }
+        if (Target.Provider == StorageProvider.Postgres)
+            using (var db = Open()) db.Execute("ANALYZE " + string.Join(", ", Tables));
         for (var round = 0; round < 100 && SizeBytes() > maxBytes; round++)
         {
             using var db = Open();
@@ -320,12 +322,13 @@ public sealed class HistoryStore
     /// <summary>
     /// A PostgreSQL table's live bytes with its indexes. Its relations keep their size after a delete (VACUUM only makes
     /// the space reusable), so measuring them would find the history over its bytes forever and delete it all: instead
-    /// live rows (the statistics' count) × their size (a sample of 1,000) with the tuple header, × the share of the
-    /// indexes in the relation.
+    /// live rows × their size (a sample of 1,000) with the tuple header, × the share of the indexes in the relation.
+    /// Live rows: pg_class.reltuples, which VACUUM and ANALYZE set at once (the statistics' n_live_tup lags a second or
+    /// more behind a delete, and a sweep that read it deleted everything); the sweep analyzes before it counts.
     /// </summary>
     private static long PostgresLiveBytes(DataConnection db, string table)
     {
-        var live = db.Execute<long?>($"SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = '{table}'") ?? 0;
+        var live = (long)Math.Max(0, db.Execute<double?>($"SELECT reltuples FROM pg_class WHERE relname = '{table}' AND relkind = 'r'") ?? 0);
         if (live == 0) return 0;
         var rowBytes = db.Execute<double?>($"SELECT AVG(pg_column_size(t.*)) FROM (SELECT * FROM {table} LIMIT 1000) t") ?? 0;
         var (heap, total) = (db.Execute<long>($"SELECT pg_relation_size('{table}')"), db.Execute<long>($"SELECT pg_total_relation_size('{table}')"));
