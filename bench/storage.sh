@@ -5,10 +5,18 @@
 # Root; PostgreSQL as scripts/setup.sh starts it (role godo). Each store is new and removed afterwards.
 # Env: HOSTS (entities, default 20), DELTAS (default 20000), CHANGES (process changes per delta, default 10),
 #      BATCH (deltas per PersistAll, default 5), GODO_PG_PASSWORD (default godo-test).
+#
+# bench/storage.sh --steady [SECONDS]: retention instead. A whole aggregator per store under steady load (HOSTS hosts,
+# default 10, each a delta every 100 ms in which 2 processes start and 2 exit) with a history retention of RETENTION
+# seconds (default 20); every 10 s it prints the store's size (godo_store_bytes), the history's process versions and
+# the journal's and snapshot store's rows. Flat after the first RETENTION s (PostgreSQL: after its first autovacuum,
+# about a minute) means retention works. SECONDS per store, default 180: about 7 minutes in all with the build.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
-HOSTS="${HOSTS:-20}" DELTAS="${DELTAS:-20000}" CHANGES="${CHANGES:-10}" BATCH="${BATCH:-5}"
+steady=""
+if [[ ${1:-} == --steady ]]; then steady="${2:-180}"; fi
+HOSTS="${HOSTS:-$([[ -n $steady ]] && echo 10 || echo 20)}" DELTAS="${DELTAS:-20000}" CHANGES="${CHANGES:-10}" BATCH="${BATCH:-5}"
 PG_PASSWORD="${GODO_PG_PASSWORD:-godo-test}"
 db="godo_bench_$$"
 work=$(mktemp -d /tmp/godo-storage-bench.XXXXXX)
@@ -22,6 +30,20 @@ runuser -u postgres -- psql -qAtX -c 'select 1' >/dev/null 2>&1 || bash scripts/
 runuser -u postgres -- psql -qAtX -c "create database $db owner godo" >/dev/null
 dotnet build bench/storage -c Release -v q -nologo -o "$work/bin" >/dev/null
 
+if [[ -n $steady ]]; then
+    RETENTION="${RETENTION:-20}"
+    echo "storage bench --steady: $HOSTS hosts, a delta each every 100 ms (2 starts, 2 exits), history retention ${RETENTION}s, $steady s per store; load: $(uptime | sed 's/.*load average: //')"
+    printf '%-9s %7s %8s %12s %9s %9s %9s %7s\n' store second deltas store-bytes versions journal snapshots cpu-s
+    for store in sqlite postgres; do
+        if [[ $store == sqlite ]]; then target=(--data "$work/sqlite"); else target=(--journal "postgres://godo:$PG_PASSWORD@localhost:5432/$db"); fi
+        # pipefail: a failed run fails the pipeline.
+        if ! dotnet "$work/bin/StorageBench.dll" --steady "$steady" --retention "$RETENTION" --hosts "$HOSTS" "${target[@]}" 2>"$work/$store.log" \
+            | awk -F'\t' '{printf "%-9s %7s %8s %12s %9s %9s %9s %7s\n", $1, $2, $3, $4, $5, $6, $7, $8; fflush()}'; then
+            tail -n 20 "$work/$store.log" >&2; echo "storage bench: the $store run failed" >&2; exit 1
+        fi
+    done
+    exit 0
+fi
 echo "storage bench: $HOSTS host entities, $DELTAS deltas of $CHANGES process changes, PersistAll of $BATCH; load: $(uptime | sed 's/.*load average: //')"
 printf '%-9s %9s %11s %8s %9s %11s %13s %8s\n' store deltas changes seconds deltas/s changes/s bytes/change cpu-s
 for store in sqlite postgres; do

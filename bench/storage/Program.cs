@@ -2,6 +2,7 @@
 // as host entities would: each of --hosts persistent actors persists HostDeltas of --changes process changes each,
 // --batch deltas per PersistAll, one batch at a time, until --deltas in all. Prints deltas/s, process changes/s and
 // the store's growth per process change. One store per run: --data DIR (SQLite) or --journal postgres://...
+// --steady SECONDS: the store's size over a steady-load run with retention on instead (Steady.cs).
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
@@ -18,6 +19,15 @@ string O(string k, string d) => opt.TryGetValue(k, out var v) ? v : d;
 int hosts = int.Parse(O("hosts", "20")), deltas = int.Parse(O("deltas", "20000")), changes = int.Parse(O("changes", "10")), batch = int.Parse(O("batch", "5"));
 var storage = opt.ContainsKey("journal") ? new StorageSettings { Journal = O("journal", "") } : new StorageSettings { DataDir = O("data", "/tmp/godo-storage-bench") };
 var label = storage.Journal is null ? "sqlite" : "postgres";
+if (opt.ContainsKey("steady"))
+{
+    // Rows on stdout; the aggregator's own output (Akka logs to the console) on stderr.
+    var rows = Console.Out;
+    Console.SetOut(Console.Error);
+    await SteadyBench.RunAsync(storage with { HistoryRetention = TimeSpan.FromSeconds(int.Parse(O("retention", "20"))) },
+        TimeSpan.FromSeconds(int.Parse(O("steady", "180"))), TimeSpan.FromSeconds(int.Parse(O("every", "10"))), hosts, rows);
+    return;
+}
 
 StorageCheck.Verify(storage);
 using var host = new HostBuilder()

@@ -301,19 +301,16 @@ public sealed class HistoryStore
 
     // ---- retention ----------------------------------------------------------------------------
 
-    /// <summary>Bytes the history's tables and indexes take (SQLite: its pages in the file; PostgreSQL: the relations).</summary>
+    private static readonly string[] Tables = ["godo_process_versions", "godo_container_versions", "godo_history_keyframes", "godo_history_hosts"];
+
+    /// <summary>
+    /// Bytes the history's rows and indexes take (SQLite: their pages in the file, freed pages not counted; PostgreSQL:
+    /// an estimate of the live rows, see <see cref="PostgresLiveBytes"/>).
+    /// </summary>
     public long SizeBytes()
     {
         using var db = Open();
-        if (Target.Provider == StorageProvider.Postgres)
-            // A deleted row's space stays in its table for reuse (VACUUM does not shrink files), so the relations' size
-            // does not fall after a sweep: count each table's share that its live rows fill (rows and widths as of its
-            // last ANALYZE, and 32 bytes a row of header and line pointer; all of it before the first ANALYZE).
-            return db.Execute<long>(
-                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid) * CASE WHEN c.relpages > 0 AND c.reltuples >= 0 AND w.width IS NOT NULL " +
-                "THEN LEAST(1.0, c.reltuples * (32 + w.width) / (c.relpages * current_setting('block_size')::float8)) ELSE 1.0 END), 0)::bigint " +
-                "FROM pg_class c LEFT JOIN (SELECT tablename, SUM(avg_width) AS width FROM pg_stats WHERE schemaname = current_schema() GROUP BY tablename) w " +
-                "ON w.tablename = c.relname WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname IN (" + HistoryTables + ")");
+        if (Target.Provider == StorageProvider.Postgres) return Tables.Sum(t => PostgresLiveBytes(db, t));
         try
         {
             return db.Execute<long?>("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'godo\\_%' ESCAPE '\\' OR name LIKE 'sqlite_autoindex_godo\\_%' ESCAPE '\\'") ?? 0;
@@ -342,9 +339,11 @@ public sealed class HistoryStore
                 if (cutoff <= h.FirstAt) continue;
                 deleted += DeleteBefore(db, h.Host, cutoff);
             }
+            // Autovacuum may wait a minute or more; until it runs, PostgreSQL cannot reuse what was just deleted.
+            if (deleted > 0) Vacuum(db);
         }
-        if (Target.Provider == StorageProvider.Postgres && SizeBytes() > maxBytes)
-            using (var db = Open()) Analyze(db); // over by stale counts, or really
+        if (Target.Provider == StorageProvider.Postgres)
+            using (var db = Open()) db.Execute("ANALYZE " + string.Join(", ", Tables));
         for (var round = 0; round < 100 && SizeBytes() > maxBytes; round++)
         {
             using var db = Open();
@@ -356,16 +355,32 @@ public sealed class HistoryStore
             foreach (var h in db.GetTable<HistoryHostRow>().ToList()) removed += DeleteBefore(db, h.Host, cutoff + 1);
             deleted += removed;
             if (removed == 0) break;
-            if (Target.Provider == StorageProvider.Postgres) Analyze(db);
+            Vacuum(db);
         }
         return deleted;
     }
 
-    private const string HistoryTables = "'godo_process_versions','godo_container_versions','godo_history_keyframes','godo_history_hosts'";
+    private void Vacuum(DataConnection db)
+    {
+        if (Target.Provider != StorageProvider.Postgres) return;
+        foreach (var t in Tables) db.Execute($"VACUUM (ANALYZE) {t}");
+    }
 
-    /// <summary>PostgreSQL: frees the deleted rows' space for reuse and counts the live rows again (what <see cref="SizeBytes"/> reads).</summary>
-    private static void Analyze(DataConnection db) =>
-        db.Execute("VACUUM (ANALYZE) godo_process_versions, godo_container_versions, godo_history_keyframes, godo_history_hosts");
+    /// <summary>
+    /// A PostgreSQL table's live bytes with its indexes. Its relations keep their size after a delete (VACUUM only makes
+    /// the space reusable), so measuring them would find the history over its bytes forever and delete it all: instead
+    /// live rows × their size (a sample of 1,000) with the tuple header, × the share of the indexes in the relation.
+    /// Live rows: pg_class.reltuples, which VACUUM and ANALYZE set at once (the statistics' n_live_tup lags a second or
+    /// more behind a delete, and a sweep that read it deleted everything); the sweep analyzes before it counts.
+    /// </summary>
+    private static long PostgresLiveBytes(DataConnection db, string table)
+    {
+        var live = (long)Math.Max(0, db.Execute<double?>($"SELECT reltuples FROM pg_class WHERE relname = '{table}' AND relkind = 'r'") ?? 0);
+        if (live == 0) return 0;
+        var rowBytes = db.Execute<double?>($"SELECT AVG(pg_column_size(t.*)) FROM (SELECT * FROM {table} LIMIT 1000) t") ?? 0;
+        var (heap, total) = (db.Execute<long>($"SELECT pg_relation_size('{table}')"), db.Execute<long>($"SELECT pg_total_relation_size('{table}')"));
+        return (long)(live * (rowBytes + 28) * (heap > 0 ? (double)total / heap : 1));
+    }
 
     /// <summary>Forgets what ended before <paramref name="cutoff"/> on a host; its history then begins there.</summary>
     private static long DeleteBefore(DataConnection db, string host, long cutoff)

@@ -19,5 +19,10 @@ public static class HistoryWriterActorExtensions
 
     /// <summary>The history's settings from the storage settings.</summary>
     public static HistoryOptions HistoryOptions(this Storage.StorageSettings storage) =>
-        new() { Retention = storage.HistoryRetention, MaxBytes = storage.HistoryBytes };
+        new()
+        {
+            Retention = storage.HistoryRetention, MaxBytes = storage.HistoryBytes,
+            // A short retention is kept about as short: swept four times within it (at most once a second).
+            SweepEvery = TimeSpan.FromTicks(Math.Clamp(storage.HistoryRetention.Ticks / 4, TimeSpan.TicksPerSecond, new HistoryOptions().SweepEvery.Ticks)),
+        };
 }

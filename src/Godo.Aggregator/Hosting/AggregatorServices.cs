@@ -26,5 +26,6 @@ public static class AggregatorServices
         .AddSingleton(_ => new History.HistoryStore(settings.Storage.Target, settings.Storage.DataDir))
         .AddSingleton(new History.HistoryTap())
         .AddSingleton(new CriticalActors())
-        .AddStoreSizeSampler(settings.Storage);
+        .AddStoreSizeSampler(settings.Storage)
+        .AddStoreVacuum(settings.Storage);
 }
