@@ -7,6 +7,7 @@ using Godo.Agent.Pipeline;
 using Godo.Agent.Sources;
 using Godo.Agent.Tree;
 using Godo.Aggregator;
+using Godo.Aggregator.History;
 using Godo.Cli.Standalone;
 using Godo.Messages.Model;
 using Microsoft.AspNetCore.Builder;
@@ -60,6 +61,8 @@ public class StandaloneFixture : IAsyncLifetime
             var resp = await http.GetAsync($"/api/hosts/{HostName}/tree");
             return resp.IsSuccessStatusCode && Corpus.Fingerprint(JsonSerializer.Deserialize(await resp.Content.ReadAsStringAsync(), GodoJsonContext.Default.HostTree)!) == Corpus.Fingerprint(AgentTree);
         }, TimeSpan.FromSeconds(60), "the standalone API serves the agent's tree");
+        // The history is written behind the live tree, in batches: the queries over time need all of it in the store.
+        await registry.Get<HistoryWriterActor>().Ask<HistoryProtocol.Flushed>(new HistoryProtocol.Flush(), TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()

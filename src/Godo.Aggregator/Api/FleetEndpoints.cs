@@ -21,6 +21,7 @@ public static class FleetEndpoints
 {
     /// <summary>How long a query waits for a host's entity (it may be recovering on another member after a failover).</summary>
     public static readonly TimeSpan EntityTimeout = TimeSpan.FromSeconds(5);
+    private const int EntityAttempts = 3;
 
     public static IEndpointRouteBuilder MapFleetApi(this IEndpointRouteBuilder app)
     {
@@ -146,10 +147,16 @@ public static class FleetEndpoints
         bool missingIsEmpty = false)
     {
         HostTreeReply reply;
-        try { reply = await hosts.Ask<HostTreeReply>(query, EntityTimeout, ct); }
-        catch (AskTimeoutException)
+        for (var attempt = 1; ; attempt++)
         {
-            return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
+            // A query sent while the host's shard moves is lost with its old home (a killed member): asked again, it
+            // goes to the new one. A query only reads, so an answer to an earlier attempt is simply not awaited.
+            try { reply = await hosts.Ask<HostTreeReply>(query, EntityTimeout / EntityAttempts, ct); break; }
+            catch (AskTimeoutException) when (attempt < EntityAttempts) { }
+            catch (AskTimeoutException)
+            {
+                return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
+            }
         }
         if (reply.Tree is not null || reply.Summary is not null) return (reply, null);
         if (missingIsEmpty) return (null, null);

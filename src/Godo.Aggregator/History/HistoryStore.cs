@@ -375,7 +375,10 @@ public sealed class HistoryStore
     /// </summary>
     private static long PostgresLiveBytes(DataConnection db, string table)
     {
-        var live = (long)Math.Max(0, db.Execute<double?>($"SELECT reltuples FROM pg_class WHERE relname = '{table}' AND relkind = 'r'") ?? 0);
+        var tuples = db.Execute<double?>($"SELECT reltuples FROM pg_class WHERE relname = '{table}' AND relkind = 'r'");
+        // -1: never vacuumed nor analyzed (a new store): nothing deleted yet either, so the relations are all live.
+        if (tuples < 0) return db.Execute<long>($"SELECT pg_total_relation_size('{table}')");
+        var live = (long)(tuples ?? 0);
         if (live == 0) return 0;
         var rowBytes = db.Execute<double?>($"SELECT AVG(pg_column_size(t.*)) FROM (SELECT * FROM {table} LIMIT 1000) t") ?? 0;
         var (heap, total) = (db.Execute<long>($"SELECT pg_relation_size('{table}')"), db.Execute<long>($"SELECT pg_total_relation_size('{table}')"));

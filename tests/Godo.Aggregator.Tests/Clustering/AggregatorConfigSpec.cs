@@ -31,6 +31,8 @@ public sealed class AggregatorConfigSpec
         Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
         Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
         Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        // failover within 15 s: sharding waits 2 s after a downing, not stable-after again
+        Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.cluster.down-removal-margin"));
         Assert.Equal(GodoConstants.AggregatorRole, config.GetString("akka.cluster.client.receptionist.role"));
         Assert.Equal(GodoConstants.AggregatorRole, config.GetString("akka.cluster.pub-sub.role"));
         Assert.Equal(TimeSpan.FromSeconds(4), config.GetTimeSpan("akka.cluster.client.receptionist.acceptable-heartbeat-pause"));
