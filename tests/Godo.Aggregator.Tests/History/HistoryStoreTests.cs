@@ -157,27 +157,6 @@ public abstract class HistoryStoreChecks
         Assert.Equal([10], store.TreeAt("h", T0.AddMilliseconds(100)).Tree!.Processes.Select(p => p.Pid));
         Assert.Single(store.Processes(new HistoryQuery(long.MinValue, long.MaxValue, "h")));
     }
-
-    [Fact]
-    public void Past_its_bytes_the_oldest_history_goes_first()
-    {
-        var store = Store();
-        var rec = new HistoryRecorder(TimeSpan.FromSeconds(10));
-        long ms = 0;
-        var batch = new HistoryBatch();
-        for (var pid = 1; pid <= 20_000; pid++, ms += 10)
-        {
-            var p = P(pid, ms, "/bin/true") with { ExitedAt = T0.AddMilliseconds(ms + 5) };
-            batch.Add(rec.Record(Delta("big", ms + 6, new ProcessChange(ProcessChangeKind.Exited, p, p.ExitedAt, ExitCode: 0))));
-            if (pid % 2000 == 0) { store.Write(batch); batch = new HistoryBatch(); }
-        }
-        var before = store.SizeBytes();
-        store.Sweep(TimeSpan.FromDays(7), before / 2);
-        Assert.True(store.SizeBytes() <= before / 2 + (before / 10), $"{store.SizeBytes()} bytes left of {before}, limit {before / 2}");
-        // The newest is kept, the oldest gone.
-        Assert.NotEmpty(store.Processes(new HistoryQuery(T0.AddMilliseconds(ms - 1000).ToUnixTimeMilliseconds(), long.MaxValue, "big")));
-        Assert.Empty(store.Processes(new HistoryQuery(long.MinValue, T0.AddMilliseconds(1000).ToUnixTimeMilliseconds(), "big")));
-    }
 }
 
 /// <summary>The same rules on PostgreSQL, a fresh database for each test (sizes and hosts are the whole database's).</summary>
