@@ -21,7 +21,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB" >&2
 rm -f "$out"/godo.db*
 echo "== SQLite ($out/godo.db)"
 dotnet "$out/bin/HistoryBench.dll" --data "$out" "$@"
-# PostgreSQL only when asked (its writes are per-row upserts, several times slower to build than SQLite's).
+# PostgreSQL only when asked (a second database; the 10-minute history is ~3 GB more on this disk).
 pg="${GODO_BENCH_POSTGRES:-}"
 if [ -z "$pg" ]; then
   echo "== PostgreSQL: skipped (GODO_BENCH_POSTGRES=postgres://godo:godo-test@127.0.0.1:5432/godo_bench to run it too)"

@@ -3,6 +3,8 @@
 // --batch deltas per PersistAll, one batch at a time, until --deltas in all. Prints deltas/s, process changes/s and
 // the store's growth per process change. One store per run: --data DIR (SQLite) or --journal postgres://...
 // --steady SECONDS: the store's size over a steady-load run with retention on instead (Steady.cs).
+// --history WRITES: the history's writes instead, batched against per row (HistoryWrites.cs), into two new stores:
+// DIR/batched and DIR/per-row, or --journal and --journal2.
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
@@ -26,6 +28,16 @@ if (opt.ContainsKey("steady"))
     Console.SetOut(Console.Error);
     await SteadyBench.RunAsync(storage with { HistoryRetention = TimeSpan.FromSeconds(int.Parse(O("retention", "20"))) },
         TimeSpan.FromSeconds(int.Parse(O("steady", "180"))), TimeSpan.FromSeconds(int.Parse(O("every", "10"))), hosts, rows);
+    return;
+}
+
+if (opt.ContainsKey("history"))
+{
+    (StorageTarget, string?) Store(string name, string? url) => url is { } u
+        ? (new StorageSettings { Journal = u }.Target, null)
+        : (new StorageSettings { DataDir = Path.Combine(storage.DataDir!, name) }.Target, Path.Combine(storage.DataDir!, name));
+    await HistoryWrites.RunAsync(label, Store("batched", storage.Journal), Store("per-row", storage.Journal is null ? null : O("journal2", "")),
+        hosts, int.Parse(O("history", "40")), changes, Console.Out);
     return;
 }
 

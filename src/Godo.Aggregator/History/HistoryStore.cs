@@ -80,44 +80,44 @@ public sealed class HistoryStore
 
     // ---- writes -------------------------------------------------------------------------------
 
-    /// <summary>Upserts a batch in one transaction; a row written twice (two aggregators, or a retry) stays one row.</summary>
+    /// <summary>
+    /// Upserts a batch in one transaction, a few statements per table whatever its rows; a row written twice (two
+    /// aggregators, or a retry) stays one row, and of one key written twice in a batch the last wins.
+    /// </summary>
     public void Write(HistoryBatch batch)
     {
         if (batch.IsEmpty) return;
         using var db = Open();
         using var tx = db.BeginTransaction();
-        var processes = Last(batch.Processes, r => (r.Host, r.Pid, r.StartedAt, r.ValidFrom));
-        var keyframes = Last(batch.Keyframes, r => (r.Host, r.At, r.Pid, r.StartedAt));
-        if (Target.Provider == StorageProvider.Sqlite)
+        // One statement touches a key once (PostgreSQL's ON CONFLICT refuses twice), so a version opened and closed in
+        // this batch goes in as closed.
+        Upsert(db, Last(batch.Processes, r => (r.Host, r.Pid, r.StartedAt, r.ValidFrom)));
+        Upsert(db, Last(batch.Keyframes, r => (r.Host, r.At, r.Pid, r.StartedAt)));
+        Upsert(db, Last(batch.Containers, r => (r.Host, r.Id, r.ValidFrom)));
+        // Another aggregator may have recorded more of a host: keep the wider coverage.
+        var (min, max) = Target.Provider == StorageProvider.Sqlite ? ("min", "max") : ("LEAST", "GREATEST");
+        Upsert(db, Last(batch.Hosts, r => r.Host), new Dictionary<string, string>
         {
-            // The bulk of a batch, through one prepared statement each (linq2db's per-row upsert costs several times more).
-            UpsertSqlite(db, processes);
-            UpsertSqlite(db, keyframes);
-        }
-        else
-        {
-            foreach (var row in processes) db.InsertOrReplace(row);
-            foreach (var row in keyframes) db.InsertOrReplace(row);
-        }
-        foreach (var row in Last(batch.Containers, r => (r.Host, r.Id, r.ValidFrom))) db.InsertOrReplace(row);
-        foreach (var row in Last(batch.Hosts, r => r.Host))
-        {
-            // Another aggregator may have recorded more of this host: keep the wider coverage.
-            var old = db.GetTable<HistoryHostRow>().FirstOrDefault(h => h.Host == row.Host);
-            db.InsertOrReplace(old is null ? row : row with { FirstAt = Math.Min(old.FirstAt, row.FirstAt), LastAt = Math.Max(old.LastAt, row.LastAt) });
-        }
+            ["first_at"] = $"{min}(godo_history_hosts.first_at, excluded.first_at)",
+            ["last_at"] = $"{max}(godo_history_hosts.last_at, excluded.last_at)",
+        });
         tx.Commit();
     }
 
-    /// <summary>INSERT OR REPLACE of every row, by the table's mapping, as one statement prepared once and rebound per row.</summary>
-    private static void UpsertSqlite<T>(DataConnection db, IEnumerable<T> rows) where T : notnull
+    /// <summary>
+    /// Inserts the rows by the table's mapping, a row whose key is there replacing its columns (or merging those in
+    /// <paramref name="merge"/>: column → SQL). SQLite: one statement prepared once and rebound per row (in-process, a
+    /// row costs microseconds). PostgreSQL: one statement for all rows, each column an array unnested (a statement per
+    /// row is a round trip per row).
+    /// </summary>
+    private void Upsert<T>(DataConnection db, IReadOnlyCollection<T> rows, IReadOnlyDictionary<string, string>? merge = null) where T : notnull
     {
+        if (rows.Count == 0) return;
         var entity = db.MappingSchema.GetEntityDescriptor(typeof(T));
         var columns = entity.Columns;
+        var sqlite = Target.Provider == StorageProvider.Sqlite;
         using var cmd = db.OpenDbConnection().CreateCommand();
         cmd.Transaction = db.Transaction;
-        cmd.CommandText = $"INSERT OR REPLACE INTO {entity.Name.Name} ({string.Join(", ", columns.Select(c => c.ColumnName))}) " +
-                          $"VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
         var parameters = columns.Select((_, i) =>
         {
             var p = cmd.CreateParameter();
@@ -125,15 +125,38 @@ public sealed class HistoryStore
             cmd.Parameters.Add(p);
             return p;
         }).ToArray();
-        cmd.Prepare();
-        foreach (var row in rows)
+        var names = string.Join(", ", columns.Select(c => Quote(c.ColumnName)));
+        var keys = string.Join(", ", columns.Where(c => c.IsPrimaryKey).Select(c => Quote(c.ColumnName)));
+        var sets = string.Join(", ", columns.Where(c => !c.IsPrimaryKey)
+            .Select(c => $"{Quote(c.ColumnName)} = {merge?.GetValueOrDefault(c.ColumnName) ?? "excluded." + Quote(c.ColumnName)}"));
+        var source = sqlite
+            ? $"VALUES ({string.Join(", ", parameters.Select(p => p.ParameterName))})"
+            : $"SELECT * FROM unnest({string.Join(", ", parameters.Select(p => p.ParameterName))})";
+        cmd.CommandText = $"INSERT INTO {Quote(entity.Name.Name)} ({names}) {source} ON CONFLICT ({keys}) DO UPDATE SET {sets}";
+        if (sqlite)
         {
-            for (var i = 0; i < parameters.Length; i++) parameters[i].Value = columns[i].GetProviderValue(row) ?? DBNull.Value;
-            cmd.ExecuteNonQuery();
+            cmd.Prepare();
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < parameters.Length; i++) parameters[i].Value = columns[i].GetProviderValue(row) ?? DBNull.Value;
+                cmd.ExecuteNonQuery();
+            }
+            return;
         }
+        // Typed arrays (string[], long?[], bool[], ...): Npgsql sends them as text[], bigint[], boolean[], nulls kept.
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var values = Array.CreateInstance(columns[i].MemberType, rows.Count);
+            var n = 0;
+            foreach (var row in rows) values.SetValue(columns[i].GetProviderValue(row), n++);
+            parameters[i].Value = values;
+        }
+        cmd.ExecuteNonQuery();
     }
 
-    private static IEnumerable<T> Last<T, TKey>(List<T> rows, Func<T, TKey> key) where TKey : notnull
+    private static string Quote(string name) => '"' + name + '"';
+
+    private static IReadOnlyCollection<T> Last<T, TKey>(List<T> rows, Func<T, TKey> key) where TKey : notnull
     {
         var last = new Dictionary<TKey, T>();
         foreach (var r in rows) last[key(r)] = r;

@@ -157,6 +157,47 @@ public abstract class HistoryStoreChecks
         Assert.Equal([10], store.TreeAt("h", T0.AddMilliseconds(100)).Tree!.Processes.Select(p => p.Pid));
         Assert.Single(store.Processes(new HistoryQuery(long.MinValue, long.MaxValue, "h")));
     }
+
+    [Fact]
+    public void A_key_written_twice_in_one_batch_keeps_its_last_row()
+    {
+        var store = Store();
+        var rec = new HistoryRecorder();
+        // Opened and closed within one batch: the version's row comes twice (open, then closed), so does the host's.
+        var batch = rec.Record(Delta("h", 100, new ProcessChange(ProcessChangeKind.Upsert, P(10, 50, "/bin/sh"), T0.AddMilliseconds(50))));
+        var exited = P(10, 50, "/bin/sh") with { ExitedAt = T0.AddMilliseconds(700) };
+        batch.Add(rec.Record(Delta("h", 800, new ProcessChange(ProcessChangeKind.Exited, exited, exited.ExitedAt, ExitCode: 3))));
+        Assert.True(batch.Processes.Count > batch.Processes.Select(r => (r.Host, r.Pid, r.StartedAt, r.ValidFrom)).Distinct().Count());
+        store.Write(batch);
+        Assert.Equal([10], store.TreeAt("h", T0.AddMilliseconds(600)).Tree!.Processes.Select(p => p.Pid));
+        Assert.Empty(store.TreeAt("h", T0.AddMilliseconds(700)).Tree!.Processes);
+        var life = Assert.Single(store.Processes(new HistoryQuery(long.MinValue, long.MaxValue, "h")));
+        Assert.Equal(T0.AddMilliseconds(700), life.Process.ExitedAt);
+        Assert.Equal(3, life.ExitCode);
+        Assert.Equal(T0.AddMilliseconds(800).ToUnixTimeMilliseconds(), store.Coverage("h")!.LastAt);
+
+        // The same key with other columns, twice in one batch: the later row is stored, whole.
+        var row = new ProcessVersionRow { Host = "k", Pid = 7, StartedAt = 5, ValidFrom = 5, Exe = "/bin/a", Argv = "[\"a\"]", Comm = "a" };
+        var twice = new HistoryBatch();
+        twice.Processes.Add(row);
+        twice.Processes.Add(row with { Exe = "/bin/b", Argv = "[\"b\",\"x y\"]", Comm = null, ValidTo = 9, ExitedAt = 9, Signal = 15, ArgvTruncated = true, Uid = 0 });
+        twice.Hosts.Add(new HistoryHostRow { Host = "k", FirstAt = 5, LastAt = 9 });
+        twice.Hosts.Add(new HistoryHostRow { Host = "k", FirstAt = 5, LastAt = 12 });
+        store.Write(twice);
+        var stored = Assert.Single(store.Processes(new HistoryQuery(long.MinValue, long.MaxValue, "k")));
+        Assert.Equal("/bin/b", stored.Process.Exe);
+        Assert.Equal(["b", "x y"], stored.Process.Argv.ToArray());
+        Assert.Equal(15, stored.Signal);
+        Assert.Null(stored.Process.Comm);
+        Assert.True(stored.Process.ArgvTruncated);
+        Assert.Equal(0, stored.Process.Uid);
+        Assert.Equal(12, store.Coverage("k")!.LastAt);
+        // A later batch with a narrower coverage (another aggregator, having seen less) keeps the wider one.
+        var narrow = new HistoryBatch();
+        narrow.Hosts.Add(new HistoryHostRow { Host = "k", FirstAt = 8, LastAt = 10 });
+        store.Write(narrow);
+        Assert.Equal((5L, 12L), (store.Coverage("k")!.FirstAt, store.Coverage("k")!.LastAt));
+    }
 }
 
 /// <summary>The same rules on PostgreSQL, a fresh database for each test (sizes and hosts are the whole database's).</summary>
