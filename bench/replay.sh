@@ -8,6 +8,8 @@
 # routed, ..., tree written). About 2.5 minutes on a quiet 2-core machine (laurel's 100x runs are most of it; AB=1 adds a quarter minute).
 # Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there),
 # AB=1 also times godo with GODO_REPLAY_OVERLAP=0 (start-up not overlapped with the work) in the same run.
+# GODO_B=PATH also times another build's launcher (e.g. a main checkout's ./godo) in the same run, its runs alternated
+# with this build's, so two builds compare under the same load.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
@@ -18,6 +20,7 @@ mkdir -p "$work"
 src=tests/Godo.Agent.Tests/Data/corpus/docker-basic/audit.log
 for tool in laurel ausearch; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install laurel auditd)" >&2; exit 2; }; done
 ./godo --help >/dev/null   # build first, so the build is not timed
+if [ -n "${GODO_B:-}" ]; then "$GODO_B" --help >/dev/null; fi
 
 # laurel writes its JSON log into a directory of its own; run it unprivileged-style with a private config.
 cat > "$work/laurel.toml" <<TOML
@@ -62,7 +65,23 @@ for n in $copies; do
   records=$(wc -l < "$corpus")
   mib=$(( $(stat -c %s "$corpus") / 1048576 ))
   echo "== ${n}x corpus: $records records, $mib MiB; best of $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg) =="
-  measure godo "$corpus" ./godo replay - -q --json
+  if [ -n "${GODO_B:-}" ]; then
+    # Alternated run by run: this build, then the other, so a change in load hits both alike.
+    saved=$runs; runs=1
+    for r in $(seq 1 "$saved"); do
+      measure "godo.$r" "$corpus" ./godo replay - -q --json
+      measure "godo-b.$r" "$corpus" "$GODO_B" replay - -q --json
+    done
+    runs=$saved
+    for who in godo godo-b; do
+      cat "$work/$who".*.res | sort -n | head -1 | { read -r s r c; echo "$s $(cat "$work/$who".*.res | awk '{print $2}' | sort -n | tail -1) $c"; } > "$work/$who.res"
+      rm -f "$work/$who".*.res
+    done
+    read -r s srss scpu < "$work/godo-b.res"
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (GODO_B=%s)\n" godo-b "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu" "$GODO_B"
+  else
+    measure godo "$corpus" ./godo replay - -q --json
+  fi
   if [ "${AB:-0}" = 1 ]; then
     measure godo-serial "$corpus" env GODO_REPLAY_OVERLAP=0 ./godo replay - -q --json
     read -r s srss scpu < "$work/godo-serial.res"
@@ -80,7 +99,7 @@ for n in $copies; do
     "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
   echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
   # One more godo run with its timeline (GODO_REPLAY_TIMING=1): where the wall time goes, start-up first.
-  echo "godo's timeline (one more run; ms from the launcher's start, and the process's CPU by then):"
+  echo "godo's timeline (one more run; ms from the launcher's start; the process's CPU, the JIT's methods and time, bytes allocated and young collections by then):"
   GODO_REPLAY_TIMING=1 ./godo replay - -q --json < "$corpus" 2>&1 >/dev/null | sed -n 's/^ \{2,\}/    /p'
   echo "$line" >> "$summary"
 done

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Godo.Agent.Audit;
 
 namespace Godo.Agent.Assembly;
@@ -47,6 +48,7 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
     /// Accounts for one record. Serials that must be completed because of it are appended to <paramref name="complete"/>
     /// in order, each with whether EOE ended it; for an EOE the record's own serial comes last.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public RecordDisposition Offer(in AuditRecord r, List<(long Serial, bool Eoe)> complete)
     {
         if (r.TimeMs > _newestTimeMs) _newestTimeMs = r.TimeMs;
@@ -103,6 +105,7 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
             if (!o.Done) { Close(o); CompletedWithoutEoe++; complete.Add((o.Serial, false)); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void FlushDue(long nowMs, List<(long, bool)> complete, long exceptSerial)
     {
         while (_order.TryPeek(out var head))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
@@ -65,6 +66,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         _tick = tick;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void OnBatch(RecordBatch batch)
     {
         Replay.ReplayTimeline.Mark("router: first batch");
@@ -98,6 +100,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         if (_tick is { } t && _policy.InFlight > 0 && !Timers.IsTimerActive("tick")) Timers.StartPeriodicTimer("tick", new Tick(), t);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void CompleteAll()
     {
         foreach (var (serial, eoe) in _complete)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Immutable;
 using System.Text;
 
@@ -15,6 +16,7 @@ public static class AuditEventBuilder
     private enum Field { Other, Arch, Syscall, Success, Exit, A0, A1, A2, A3, Pid, Ppid, Uid, Comm, Exe, Key }
 
     /// <summary>Which SYSCALL field a key names: by length first, so most keys cost one byte compare.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private static Field SyscallField(ReadOnlySpan<byte> k) => k.Length switch
     {
         2 when k[0] == (byte)'a' => k[1] switch { (byte)'0' => Field.A0, (byte)'1' => Field.A1, (byte)'2' => Field.A2, (byte)'3' => Field.A3, _ => Field.Other },
@@ -37,6 +39,7 @@ public static class AuditEventBuilder
             ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part));
 
     /// <param name="malformed">set when a record's fields could not be decoded; the event is still built from the rest.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public static AuditEvent Build(long serial, ReadOnlySpan<AuditRecord> records, bool endedByEoe, out bool malformed, long sequence = 0)
     {
         malformed = false;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Text;
 
@@ -16,6 +17,7 @@ public ref struct AuditFieldReader
     public ReadOnlySpan<byte> Key { get; private set; }
     public ReadOnlySpan<byte> RawValue { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public bool MoveNext()
     {
         while (true)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 
 namespace Godo.Agent.Audit;
@@ -16,6 +17,7 @@ public static class AuditLineParser
     private const byte GroupSeparator = 0x1d; // auditd's "enriched" format appends interpreted fields after it
 
     /// <param name="arena">where the body is kept (a reading thread's own); null copies it into an array of its own.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public static MalformedReason TryParseLine(ReadOnlySpan<byte> line, out AuditRecord record, BodyArena? arena = null)
     {
         record = default;
@@ -47,6 +49,7 @@ public static class AuditLineParser
     }
 
     /// <summary>Parses <c>audit(SECONDS.MILLIS:SERIAL): fields</c> for a known type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public static MalformedReason TryParsePayload(int type, ReadOnlySpan<byte> payload, out AuditRecord record, BodyArena? arena = null)
     {
         record = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Godo.Agent.Audit;
 
 /// <summary>Kernel audit record types godo cares about (linux/audit.h).</summary>
@@ -40,6 +41,7 @@ public static class AuditRecordType
     public static string NameOf(int type) => ById.TryGetValue(type, out var name) ? name : $"UNKNOWN[{type}]";
 
     /// <summary>Resolves NAME, a decimal number, or auditd's UNKNOWN[1334] form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public static bool TryParse(ReadOnlySpan<char> name, out int type)
     {
         if (name.Length > 0 && char.IsAsciiDigit(name[0]))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Godo.Agent.Audit;
 
 /// <summary>
@@ -11,6 +12,7 @@ public sealed class BodyArena(int chunkSize = 64 * 1024)
     private byte[] _chunk = [];
     private int _used;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty) return ReadOnlyMemory<byte>.Empty;

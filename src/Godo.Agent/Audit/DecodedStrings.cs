@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Godo.Agent.Audit;
 
 /// <summary>
@@ -14,6 +15,7 @@ public static class DecodedStrings
     [ThreadStatic] private static (byte[] Raw, string? Text)[]? _slots;
 
     /// <summary>The same as <see cref="AuditValue.DecodeString(ReadOnlySpan{byte})"/>, shared for repeated values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public static string? Decode(ReadOnlySpan<byte> raw)
     {
         if (raw.Length > MaxRawLength) return AuditValue.DecodeString(raw);

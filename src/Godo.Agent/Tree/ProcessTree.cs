@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Immutable;
 using Godo.Agent.Audit;
 using Godo.Agent.Containers;
@@ -45,6 +46,7 @@ public sealed partial class ProcessTree
     public IEnumerable<ProcessNode> Nodes => _byPid.Values;
     public IEnumerable<ProcessNode> AliveNodes => _byPid.Values.Where(n => n.Alive);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     public void Apply(AuditEvent e)
     {
         if (!e.HasSyscall)
@@ -94,6 +96,7 @@ public sealed partial class ProcessTree
     // ---- the calling process ------------------------------------------------------------------
 
     /// <summary>Finds (or creates) the incarnation of the calling process the event belongs to; null for a late record of a dead one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private ProcessNode? Observe(AuditEvent e)
     {
         ProcessNode n;
@@ -451,6 +454,7 @@ public sealed partial class ProcessTree
         foreach (var c in n.Children) InheritContainer(c, n, depth + 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void Remove(ProcessNode n)
     {
         if (!_byPid.TryGetValue(n.Pid, out var cur) || cur != n) return;
@@ -460,6 +464,7 @@ public sealed partial class ProcessTree
         Touch(n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void Detach(ProcessNode n)
     {
         if (Get(n.Ppid) is { } parent) parent.Children.Remove(n);

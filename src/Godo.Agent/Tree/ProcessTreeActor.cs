@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Event;
 using System.Collections.Immutable;
 using Godo.Messages.Wire;
@@ -273,6 +274,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         CatchUp();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void ApplyRun(ImmutableArray<AuditEvent> events)
     {
         foreach (var e in events)
@@ -294,6 +296,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         CheckDrained();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: see Godo.Cli.csproj (ReadyToRun)
     private void Apply(AuditEvent e)
     {
         _next = e.Sequence + 1;

@@ -56,7 +56,7 @@ public static class ReplayCommand
             if (Interlocked.Read(ref stats.Records) == 0)
                 throw new UsageException($"no audit records in {(path == "-" ? "standard input" : path)}" + (stats.Malformed > 0 ? $" ({stats.Malformed} lines that are not audit records)" : ""));
             if (parse.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(tree, GodoJsonContext.Indented.HostTree));
+                Console.Out.WriteLine(JsonSerializer.Serialize(tree, ReplayJsonContext.Default.HostTree));
             else
             {
                 Console.Out.Write(TreeRenderer.Render(tree));

@@ -15,7 +15,7 @@ public static class TreeOutputWarmUp
     public static void Start(bool json) => Task.Run(() =>
     {
         var sample = Sample();
-        if (json) _ = JsonSerializer.Serialize(sample, GodoJsonContext.Indented.HostTree);
+        if (json) _ = JsonSerializer.Serialize(sample, ReplayJsonContext.Default.HostTree);
         else _ = TreeRenderer.Render(sample);
         ReplayTimeline.Mark("output code compiled");
     });
