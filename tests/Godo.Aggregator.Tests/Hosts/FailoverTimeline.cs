@@ -69,7 +69,8 @@ public sealed class FailoverTimeline : IAsyncDisposable
         var before = TimeSpan.Zero;
         foreach (var (what, at) in steps)
         {
-            lines.Add(at is { } t ? $"  {t.TotalSeconds,5:0.0}s (+{(t - before).TotalSeconds:0.0}s) {what}" : $"      -        {what}: not seen");
+            // Polled, so a step can show a few ms before the one it follows: +0.0 then.
+            lines.Add(at is { } t ? $"  {t.TotalSeconds,5:0.0}s (+{Math.Max(0, (t - before).TotalSeconds):0.0}s) {what}" : $"      -        {what}: not seen");
             if (at is { } seen) before = seen;
         }
         return string.Join(Environment.NewLine, lines);
