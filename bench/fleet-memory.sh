@@ -50,6 +50,6 @@ awk -F'\t' '
             "managed MB", "RSS MB", "empty managed", "empty RSS", "managed - empty", "RSS - empty"
         printf "%-7s %-6s %6s %9s %11s %9s %14s %12s %15s %13s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
     }
-    $1 == "failover" { fail[++n] = sprintf("%s members: kill -9 of member %s (%s hosts): all of them answer again from the others after %s s; %s of %s tree queries failed in the next 10 s", $2, $3, $4, $5, $7, $6) }
+    $1 == "failover" { fail[++n] = sprintf("%s members: kill -9 of member %s (%s hosts, " $8 "): all of them answer again from the others after %s s; %s of %s tree queries failed in the next 10 s", $2, $3, $4, $5, $7, $6) }
     END { if (n) print ""; for (i = 1; i <= n; i++) print fail[i] }' "$rows"
 echo "(took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"

@@ -116,40 +116,69 @@ async Task FleetMemory(int members)
     if (members < 2) return;
     // With 2 members, killing the one with the lowest address takes the other down too: keep-majority breaks a tie by
     // keeping that side (as designed: a lone member cannot tell a crash from a partition). So with 2 the other one dies.
-    var victim = members == 2 ? 1 : held.IndexOf(held.Max());
-    var survivor = $"http://127.0.0.1:{ports[(victim + 1) % members].Http}";
-    var moved = (await Json(survivor + "/api/hosts")).EnumerateArray()
-        .Where(h => h.TryGetProperty("heldBy", out var by) && by.GetString() == $"akka.tcp://godo@127.0.0.1:{ports[victim].Remote}")
-        .Select(h => h.GetProperty("host").GetString()!).ToList();
-    var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(6) };
-    async Task<bool> Answers(string host)
+    // With 3 and --kills K > 1: kill the oldest (the shard coordinator's home, so it moves too) and a younger one in
+    // turn, each time starting the killed member again (same ports, a new incarnation) and waiting for the spread to
+    // settle before the next kill.
+    var kills = int.Parse(O("kills", "1"));
+    var age = Enumerable.Range(0, members).ToList(); // oldest first
+    for (var kill = 1; kill <= kills; kill++)
     {
-        try { using var r = await quick.GetAsync($"{survivor}/api/hosts/{host}/tree"); return r.IsSuccessStatusCode; }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        var victim = members == 2 ? 1 : kills == 1 ? held.IndexOf(held.Max()) : kill % 2 == 1 ? age[0] : age.Skip(1).MaxBy(i => held[i]);
+        var oldest = victim == age[0];
+        var survivor = $"http://127.0.0.1:{ports[(victim + 1) % members].Http}";
+        var moved = (await Json(survivor + "/api/hosts")).EnumerateArray()
+            .Where(h => h.TryGetProperty("heldBy", out var by) && by.GetString() == $"akka.tcp://godo@127.0.0.1:{ports[victim].Remote}")
+            .Select(h => h.GetProperty("host").GetString()!).ToList();
+        var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(6) };
+        async Task<bool> Answers(string host)
+        {
+            try { using var r = await quick.GetAsync($"{survivor}/api/hosts/{host}/tree"); return r.IsSuccessStatusCode; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }
+        var killClock = Stopwatch.StartNew();
+        procsOf[victim].Kill();
+        // Every host of the killed member asked in parallel each round, until each has answered once.
+        var waiting = moved.ToHashSet();
+        while (waiting.Count > 0 && killClock.Elapsed < TimeSpan.FromSeconds(180))
+        {
+            var asked = waiting.ToList();
+            var answers = await Task.WhenAll(asked.Select(Answers));
+            for (var i = 0; i < asked.Count; i++) if (answers[i]) waiting.Remove(asked[i]);
+            if (waiting.Count > 0) await Task.Delay(200);
+        }
+        var failover = killClock.Elapsed.TotalSeconds;
+        // Then every host, for 10 s: no query should fail past the failover.
+        var (queries, failed) = (0, 0);
+        var after = Stopwatch.StartNew();
+        var all = Enumerable.Range(0, hosts).Select(i => $"sim-{i:000}").ToList();
+        while (after.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            var answers = await Task.WhenAll(all.Select(Answers));
+            queries += answers.Length;
+            failed += answers.Count(ok => !ok);
+        }
+        Console.WriteLine(string.Join('\t', "failover", members, victim, moved.Count, waiting.Count == 0 ? $"{failover:0.0}" : $">{failover:0}", queries, failed,
+            oldest ? "coordinator moved" : "coordinator stayed", kill));
+        if (kill == kills) break;
+        procsOf[victim].WaitForExit(10_000);
+        var seed = ports[age.First(i => i != victim)].Remote;
+        procsOf[victim] = StartAggregator(ports[victim].Remote, ports[victim].Http, $"akka.tcp://godo@127.0.0.1:{seed}");
+        age.Remove(victim);
+        age.Add(victim);
+        await Until(async () => (await Json($"http://127.0.0.1:{ports[victim].Http}/api/cluster")).GetProperty("members").EnumerateArray()
+            .Count(m => m.GetProperty("status").GetString() == "up") == members, TimeSpan.FromSeconds(120), "the killed member back up");
+        spread = await Held();
+        still.Restart();
+        settle.Restart();
+        while (still.Elapsed < TimeSpan.FromSeconds(15) && settle.Elapsed < TimeSpan.FromSeconds(180))
+        {
+            await Task.Delay(1000);
+            var now = await Held();
+            if (!now.SequenceEqual(spread) || now.Sum() != hosts || now.Contains(0)) { spread = now; still.Restart(); }
+        }
+        held = spread;
+        Console.Error.WriteLine($"  kill {kill}: member {victim} back; hosts held {string.Join("/", held)}");
     }
-    var killClock = Stopwatch.StartNew();
-    procsOf[victim].Kill();
-    // Every host of the killed member asked in parallel each round, until each has answered once.
-    var waiting = moved.ToHashSet();
-    while (waiting.Count > 0 && killClock.Elapsed < TimeSpan.FromSeconds(180))
-    {
-        var asked = waiting.ToList();
-        var answers = await Task.WhenAll(asked.Select(Answers));
-        for (var i = 0; i < asked.Count; i++) if (answers[i]) waiting.Remove(asked[i]);
-        if (waiting.Count > 0) await Task.Delay(200);
-    }
-    var failover = killClock.Elapsed.TotalSeconds;
-    // Then every host, for 10 s: no query should fail past the failover.
-    var (queries, failed) = (0, 0);
-    var after = Stopwatch.StartNew();
-    var all = Enumerable.Range(0, hosts).Select(i => $"sim-{i:000}").ToList();
-    while (after.Elapsed < TimeSpan.FromSeconds(10))
-    {
-        var answers = await Task.WhenAll(all.Select(Answers));
-        queries += answers.Length;
-        failed += answers.Count(ok => !ok);
-    }
-    Console.WriteLine(string.Join('\t', "failover", members, victim, moved.Count, waiting.Count == 0 ? $"{failover:0.0}" : $">{failover:0}", queries, failed));
 }
 static string Mb(long bytes) => (bytes / 1e6).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 

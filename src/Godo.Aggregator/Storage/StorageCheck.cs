@@ -9,8 +9,11 @@ namespace Godo.Aggregator.Storage;
 /// </summary>
 public static class StorageCheck
 {
-    /// <summary>How long a start waits for PostgreSQL before refusing.</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a start waits for PostgreSQL before refusing: Npgsql's default. 5 s refused sound stores when three
+    /// members started at once on a loaded machine (load 30-50: the bench and the 3-process test).
+    /// </summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// SQLite: creates DataDir (0700) when missing and switches the file to WAL (it stays so: readers then never

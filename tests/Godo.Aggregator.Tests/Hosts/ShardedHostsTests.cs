@@ -100,11 +100,15 @@ public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
             var victim = nodes.OrderByDescending(n => n.Fleet.Count).First();
             var moved = victim.Fleet.Hosts;
             var survivors = nodes.Where(n => n != victim).ToArray();
-            await victim.CrashAsync();
-            var crashed = Stopwatch.StartNew();
-            Log($"crashed {victim.Address}, holding {moved.Count} hosts");
-            await Eventually.Until(() => ServesAll(survivors[0], moved, fleet.TreeOf), Converge, "the crashed member's hosts served again by the others");
-            Log($"its hosts answer again after {crashed.Elapsed.TotalSeconds:0.0}s");
+            await using (var timeline = FailoverTimeline.Start(victim, moved, survivors))
+            {
+                await victim.CrashAsync();
+                Log($"crashed {victim.Address}, holding {moved.Count} hosts");
+                await Eventually.Until(() => ServesAll(survivors[0], moved, fleet.TreeOf), Converge, "the crashed member's hosts served again by the others");
+                var answered = timeline.Elapsed;
+                Log($"its hosts answer again after {answered.TotalSeconds:0.0}s");
+                output.WriteLine(timeline.Report(answered));
+            }
             await Eventually.Until(() => Task.FromResult(survivors.Sum(n => n.Fleet.Count) == hosts.Count), Converge, "every host held by the survivors");
             Assert.True(await ServesAll(survivors[1], hosts, fleet.TreeOf), "every host's tree from a survivor");
             Assert.True(await ServesAll(survivors[1], hosts, h => initial[h], beforeCrash), "every host's history before the crash, from a survivor");
