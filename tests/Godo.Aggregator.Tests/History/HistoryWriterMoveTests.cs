@@ -73,11 +73,11 @@ public sealed class HistoryWriterMoveTests : Akka.TestKit.Xunit2.TestKit, IDispo
         new(kind, kind == ProcessChangeKind.Exited ? p with { ExitedAt = T0.AddMilliseconds(ms) } : p, T0.AddMilliseconds(ms), ExitCode: code);
 
     /// <summary>
-    /// HistoryCorpusTests' flake (fleet-churn, checkpoint 0-baseline): the entity stopped and recovered on the same
-    /// member (a failed journal write stops a persistent actor; an exception restarts it) from a journal written behind
-    /// the history, which lacked the fork recorded at the very millisecond of the history's last time. Filing the
-    /// state's difference at that time closed the fork at its own start (invisible), and the deltas lost with the
-    /// stop never came to open it again: the process was missing from the tree at that moment.
+    /// The symptom of HistoryCorpusTests' flake (a process forked at a checkpoint missing there) by another way: the
+    /// entity stopped and recovered on the same member (a failed journal write stops a persistent actor; an exception
+    /// restarts it) from a journal written behind the history, which lacked the fork recorded at the very millisecond
+    /// of the history's last time. Filing the state's difference at that time closed the fork at its own start
+    /// (invisible), and the deltas lost with the stop never came to open it again.
     /// </summary>
     [Fact]
     public async Task A_state_recovered_from_a_journal_behind_the_history_ends_nothing_the_history_began()
