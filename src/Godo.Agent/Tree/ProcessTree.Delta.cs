@@ -20,15 +20,20 @@ public sealed partial class ProcessTree
         name ??= static p => p;
         var steps = PendingSteps();
         var changed = DrainChanges();
-        var procs = ImmutableArray.CreateBuilder<ProcessChange>();
+        // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
+        var removals = ImmutableArray.CreateBuilder<ProcessChange>();
+        var others = ImmutableArray.CreateBuilder<ProcessChange>();
         var containerAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var n in changed)
         {
             var current = Get(n.Pid) == n;
             var kind = !current ? ProcessChangeKind.Removed : n.Alive ? ProcessChangeKind.Upsert : ProcessChangeKind.Exited;
+            var procs = kind == ProcessChangeKind.Removed ? removals : others;
             var at = n.ChangedSinceMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.ChangedSinceMs) : (DateTimeOffset?)null;
-            // What it was at each earlier change, in order, then what it is (a removal is all that counts).
-            if (kind != ProcessChangeKind.Removed && steps.TryGetValue(n, out var earlier) && earlier.Count > 1)
+            // What it was at each earlier change, in order, then what it is. A process removed since the last drain
+            // went through its steps all the same: a life that began and was deleted between two drains (a drain
+            // late by more than the deletion delay, under load) is history too, not a bare removal.
+            if (steps.TryGetValue(n, out var earlier) && earlier.Count > 1)
             {
                 for (var i = 0; i < earlier.Count - 1; i++)
                 {
@@ -41,7 +46,6 @@ public sealed partial class ProcessTree
             procs.Add(new ProcessChange(kind, name(ToInfo(n)), at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
             if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
         }
-        // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
-        return new TreeDelta(procs.OrderBy(c => c.Kind == ProcessChangeKind.Removed ? 0 : 1).ToImmutableArray(), containerAt);
+        return new TreeDelta([.. removals, .. others], containerAt);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Godo.Messages.Wire;
 
 namespace Godo.Aggregator.History;
@@ -9,11 +10,13 @@ public static class HistoryProtocol
     public sealed record Applied(IHostMessage Message);
 
     /// <summary>
-    /// A host's entity recovered this state from the journal (it moved here, or the cluster restarted): what the history
-    /// has open that the state no longer has ended, and what it lacks began (the last records of a killed member may
-    /// never have reached the store).
+    /// A host's entity recovered this state from the journal (it moved here, restarted, or the cluster restarted), by
+    /// replaying <paramref name="Replayed"/> (in order) on its last Akka snapshot. The last records of a killed member
+    /// may never have reached the store: the deltas past what the history has are recorded at their own times, the
+    /// rest of the difference at the state's. The journal is written behind the history, so it may also be older than
+    /// the history: then the history keeps what it has.
     /// </summary>
-    public sealed record Recovered(HostSnapshot State);
+    public sealed record Recovered(HostSnapshot State, ImmutableArray<HostDelta> Replayed = default);
 
     /// <summary>The host's entity stopped here (moved, passivated, forgotten): its open versions are no longer kept here.</summary>
     public sealed record Released(string Host);

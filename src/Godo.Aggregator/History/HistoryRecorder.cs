@@ -124,9 +124,7 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
         var changes = d.Processes.IsDefault ? [] : d.Processes;
         var containerChanges = d.Containers.IsDefault ? [] : d.Containers;
         var h = Host(d.Host);
-        var eventTime = d.EventTime is { } e ? Ms(e)
-            : changes.Where(c => c.At is not null).Select(c => Ms(c.At!.Value)).DefaultIfEmpty(h.FirstAt is null ? Ms(d.AsOf) : h.LastAt).Max();
-        eventTime = Math.Max(eventTime, h.LastAt);
+        var eventTime = Math.Max(EventTimeOf(d) ?? (h.FirstAt is null ? Ms(d.AsOf) : h.LastAt), h.LastAt);
         var first = long.MaxValue;
         foreach (var change in changes)
         {
@@ -261,6 +259,10 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
         == b with { ValidFrom = 0, ValidTo = null, ExitedAt = null, ExitCode = null, Signal = null };
 
     public static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    /// <summary>A delta's event time (ms): its own, else its newest change's; null when it has neither.</summary>
+    public static long? EventTimeOf(HostDelta d) =>
+        d.EventTime is { } e ? Ms(e) : (d.Processes.IsDefault ? [] : d.Processes).Where(c => c.At is not null).Select(c => (long?)Ms(c.At!.Value)).Max();
 
     /// <summary>The process as a version row (times still to be set by the rules above).</summary>
     public static ProcessVersionRow Row(string host, ProcessInfo p) => new()

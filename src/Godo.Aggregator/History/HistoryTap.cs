@@ -18,7 +18,8 @@ public sealed class HistoryTap
         if (message is HostSnapshot or HostDelta) _writer?.Tell(new HistoryProtocol.Applied(message));
     }
 
-    public void Recovered(HostSnapshot state) => _writer?.Tell(new HistoryProtocol.Recovered(state));
+    public void Recovered(HostSnapshot state, System.Collections.Immutable.ImmutableArray<HostDelta> replayed) =>
+        _writer?.Tell(new HistoryProtocol.Recovered(state, replayed));
 
     public void Released(string host) => _writer?.Tell(new HistoryProtocol.Released(host));
 }

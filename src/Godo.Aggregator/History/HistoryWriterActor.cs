@@ -56,7 +56,7 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         _options = options;
         _recorder = new HistoryRecorder(options.KeyframeEvery) { Caps = options.Caps };
         Receive<Applied>(m => OnApplied(m.Message));
-        Receive<Recovered>(m => OnRecovered(m.State));
+        Receive<Recovered>(OnRecovered);
         Receive<Released>(m =>
         {
             _recorder.Forget(m.Host);
@@ -116,14 +116,23 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         Enqueue(_recorder.Record(message));
     }
 
-    private void OnRecovered(Godo.Messages.Wire.HostSnapshot state)
+    private void OnRecovered(Recovered m)
     {
+        var state = m.State;
         Load(state.Host);
         // Nothing recorded of the host: its history begins with its agent's next snapshot.
-        if (_recorder.LastAt(state.Host) is not { } last) return;
-        // The state holds no event time of its own: its newest start or exit, or the newest time the history has.
-        var newest = state.Processes.IsDefault ? [] : state.Processes.Select(p => p.ExitedAt ?? p.StartedAt).OfType<DateTimeOffset>();
-        var at = Math.Max(last, newest.Select(HistoryRecorder.Ms).DefaultIfEmpty(last).Max());
+        if (_recorder.LastAt(state.Host) is not { } had) return;
+        var replayed = m.Replayed.IsDefault ? [] : m.Replayed;
+        // What the journal holds past the history (a killed member's last rows, never written): at its own times.
+        foreach (var delta in replayed)
+            if (HistoryRecorder.EventTimeOf(delta) > had) Enqueue(_recorder.RecordDelta(delta));
+        // The state holds no event time of its own: its newest start or exit, or its newest delta's.
+        var newest = (state.Processes.IsDefault ? [] : state.Processes.Select(p => p.ExitedAt ?? p.StartedAt)).OfType<DateTimeOffset>()
+            .Select(HistoryRecorder.Ms).Concat(replayed.Select(HistoryRecorder.EventTimeOf).OfType<long>()).DefaultIfEmpty(long.MinValue).Max();
+        // The journal is written behind the history (and a failed write is lost to it, not to the history): a state no
+        // newer than the history is older than it, and would end at the history's last time what began then.
+        if (newest <= had) return;
+        var at = Math.Max(_recorder.LastAt(state.Host) ?? had, newest);
         Enqueue(_recorder.RecordSnapshot(state with { EventTime = DateTimeOffset.FromUnixTimeMilliseconds(at) }));
     }
 

@@ -44,6 +44,10 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     private DateTimeOffset _snapshotAt = DateTimeOffset.UtcNow;
     private DateTimeOffset _publishedAt = DateTimeOffset.MinValue;
     private bool _dirty;
+    /// <summary>The deltas replayed from the journal, newest last, for the history (cleared once recovered).</summary>
+    private Queue<HostDelta>? _replayed = new();
+    /// <summary>The journal holds the events since the last Akka snapshot (<see cref="HostEntityOptions.SnapshotEvery"/>): this is ample.</summary>
+    private const int MaxReplayedForHistory = 20_000;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => "host-" + _host;
@@ -62,13 +66,21 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
         // Replayed as applied, trusted: proofs and claims were checked when they first came.
         Recover<SnapshotOffer>(o => { if (o.Snapshot is HostSnapshot s) _state.ApplySnapshot(s, inProcess: true); });
         Recover<HostSnapshot>(s => _state.ApplySnapshot(s, inProcess: true));
-        Recover<HostDelta>(d => _state.ApplyDelta(d));
+        Recover<HostDelta>(d =>
+        {
+            // Only what the state took (a replayed duplicate or a delta past a gap changed nothing).
+            if (_state.ApplyDelta(d).Outcome != IngestOutcome.Applied) return;
+            _replayed!.Enqueue(d);
+            if (_replayed.Count > MaxReplayedForHistory) _replayed.Dequeue();
+        });
         Recover<RecoveryCompleted>(_ =>
         {
+            var replayed = _replayed!.ToImmutableArray();
+            _replayed = null;
             if (_state.HostCount == 0) return;
             var recovered = _state.Get(_host)!;
-            _log.Info("host {0}: recovered from the journal (sequence {1}); stale until its agent speaks", _host, recovered.Sequence);
-            _history.Recovered(recovered.ToSnapshot());
+            _log.Info("host {0}: recovered from the journal (sequence {1}, {2} deltas replayed); stale until its agent speaks", _host, recovered.Sequence, replayed.Length);
+            _history.Recovered(recovered.ToSnapshot(), replayed);
             Emit(_state.Recovered("recovered by another aggregator; waiting for its agent"));
         });
 

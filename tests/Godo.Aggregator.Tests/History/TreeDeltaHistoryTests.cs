@@ -28,6 +28,26 @@ public sealed class TreeDeltaHistoryTests
             Assert.Equal(expected, AliveAt(history, t));
     }
 
+    /// <summary>
+    /// HistoryCorpusTests' flake: a drain late by more than the deletion delay (the agent's timer behind a burst of
+    /// events, on a loaded machine) found processes forked, exited and deleted since the last one, and sent a bare
+    /// removal: their whole life never reached the history (fleet-churn's 16723 missing at 0-baseline).
+    /// </summary>
+    [Theory]
+    [InlineData(400)]           // several seconds of fleet-churn's event time per delta
+    [InlineData(int.MaxValue)]  // the whole log in one delta
+    public async Task A_life_begun_and_deleted_between_two_drains_is_history_too(int eventsPerDelta)
+    {
+        var log = File.ReadAllText(HistoryCorpusFixture.CorpusPath("fleet-churn"));
+        var (_, history) = await Record(log, eventsPerDelta);
+        var (_, everyEvent) = await Record(log, 1);
+        // Every life, with its exit, whatever the batching (302 processes; 7 when the whole log was one bare delta).
+        static IEnumerable<(int, long, long?)> Lives(Dictionary<(int, long, long), ProcessVersionRow> rows) =>
+            rows.Values.GroupBy(v => (v.Pid, v.StartedAt)).Select(g => (g.Key.Pid, g.Key.StartedAt, g.Max(v => v.ExitedAt))).Order();
+        Assert.True(Lives(everyEvent).Count() > 300);
+        Assert.Equal(Lives(everyEvent), Lives(history));
+    }
+
     [Fact]
     public async Task One_delta_for_the_whole_log_still_holds_each_step_at_its_own_time()
     {
