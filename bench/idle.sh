@@ -3,8 +3,9 @@
 #  1. CPU (% of one core, utime+stime from /proc/PID/stat over --seconds, default 60), wake-ups (context switches of
 #     all its threads a second) and RSS (with its anonymous part), with Docker running and
 #     20 idle containers: `godo aggregator` alone; then `godo agent` (netlink) connected to it with a second idle
-#     agent (stdin source), all three measured over the same window; `godo standalone`; Debian's auditd with the
-#     agent's own rules.
+#     agent (stdin source), all three measured over the same window, with the work the netlink agent had in it (the
+#     host's own background: audit records, events, connector exits, deltas a second); `godo standalone`; Debian's
+#     auditd with the agent's own rules.
 #  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
 #     with a fresh agent that seeds them from /proc.
 # About 8 minutes with the default 60 s window (4 windows, 15 s to settle before each, 5 fresh agents for part 2).
@@ -19,7 +20,7 @@ WINDOW=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) WINDOW="${2:?--seconds needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; echo "usage: bench/idle.sh [--seconds N]"; exit 0 ;;
     *) echo "bench/idle.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +41,15 @@ ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+st
 rss() {
   awk '$1 == "Rss:" {t = $2} $1 == "Pss:" {p = $2} $1 == "Anonymous:" {a = $2} $1 == "Pss_Shmem:" {m = $2}
     END {printf "%.0f MiB (PSS %.0f, anon %.0f, memfd PSS %.0f)", t / 1024, p / 1024, a / 1024, m / 1024}' "/proc/$1/smaps_rollup"
+}
+# The netlink agent's own counters, as its aggregator holds them: audit records, events, connector exits, delta sequence.
+netlink_counts() {
+  curl -s "http://127.0.0.1:$((REMOTE_PORT + 1))/api/hosts" | python3 -c '
+import json, sys
+h = next((h for h in json.load(sys.stdin) if (h.get("stats") or {}).get("source") == "netlink"), None)
+s = (h or {}).get("stats") or {}
+print(s.get("records", 0), s.get("events", 0), s.get("procEvents", 0), (h or {}).get("sequence", 0))' 2>/dev/null \
+    || echo "0 0 0 0"
 }
 # Context switches of all of PID's threads: how often it woke, whatever else loads the machine.
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
@@ -128,7 +138,14 @@ for _ in $(seq 1 300); do
 done
 agent2=${pids[-1]} # ./godo execs dotnet: the same pid
 sleep "$SETTLE"
+counts_before=$(netlink_counts)
 at_rest "godo agent (netlink)=$agent" "godo agent (stdin, second)=$agent2" "godo aggregator, 2 idle agents=$aggregator"
+# "At rest" is the host's own background (dockerd, containerd, timers, this script): what the agent had to handle.
+read -r r0 e0 p0 s0 <<<"$counts_before"
+read -r r1 e1 p1 s1 <<<"$(netlink_counts)"
+awk -v r=$((r1 - r0)) -v e=$((e1 - e0)) -v p=$((p1 - p0)) -v s=$((s1 - s0)) -v w="$WINDOW" 'BEGIN {
+  printf "  work the netlink agent had in that window: %.1f audit records/s, %.1f events/s, %.1f connector exits/s, %.1f deltas/s to the aggregator\n",
+    r / w, e / w, p / w, s / w }' | tee -a "$work/idle.txt"
 stop_all
 
 start standalone standalone --http "http://127.0.0.1:$((REMOTE_PORT + 2))"

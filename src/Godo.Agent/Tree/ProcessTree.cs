@@ -503,6 +503,9 @@ public sealed partial class ProcessTree
     /// <summary>Whether exited processes are waiting for their deletion (only then is there anything to sweep).</summary>
     public bool DeletionsPending => _deletions.Count > 0;
 
+    /// <summary>The event time the earliest pending deletion is due at (null: none pending).</summary>
+    public long? NextDeletionMs => _deletions.TryPeek(out _, out var due) ? due : null;
+
     /// <summary>The nodes changed since the last call (for deltas to aggregators).</summary>
     public IReadOnlyCollection<ProcessNode> DrainChanges()
     {

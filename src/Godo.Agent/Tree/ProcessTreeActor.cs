@@ -18,7 +18,7 @@ public sealed record TreeActorSettings
     public long? UntilMs { get; init; }
     /// <summary>Live: "now" is the wall clock; in replay it is the newest event time.</summary>
     public bool Live { get; init; }
-    /// <summary>Live: how often due deletions are swept when the stream is idle.</summary>
+    /// <summary>Live: due deletions are swept when the stream is idle, at most this often.</summary>
     public TimeSpan? SweepInterval { get; init; }
     /// <summary>Reads /proc for reconciliation (null: no reconciliation, as in replay).</summary>
     public Func<Proc.ProcSnapshot>? ReadProc { get; init; }
@@ -100,7 +100,6 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             // Only when the stream is idle: while events flow, their own times drive deletions.
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             if (now - _lastEventWallMs > ProcessTree.DeletionDelayMs) _tree.Advance(now - ProcessTree.DeletionDelayMs);
-            if (!_tree.DeletionsPending) Timers.Cancel("sweep");
             ArmTimers();
         });
         Receive<SubscribeChanges>(m =>
@@ -181,6 +180,20 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
+    /// One sweep, when it will have something to do: the stream idle for the deletion delay and the earliest deletion
+    /// due by then (a sweep deletes up to the wall clock less that delay). While events flow it finds the stream busy
+    /// and waits again: about once a second, where a fixed tick woke 10 times a second whenever an exit was pending,
+    /// which on a host that starts a few processes a second is always.
+    /// </summary>
+    private void ArmSweep()
+    {
+        if (_settings.SweepInterval is not { } least || _tree.NextDeletionMs is not { } due || Timers.IsTimerActive("sweep")) return;
+        var at = Math.Max(_lastEventWallMs + ProcessTree.DeletionDelayMs + 1, due + ProcessTree.DeletionDelayMs);
+        var wait = TimeSpan.FromMilliseconds(at - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Timers.StartSingleTimer("sweep", new Sweep(), wait > least ? wait : least);
+    }
+
+    /// <summary>
     /// The sweep and the publisher run only while they have work (deletions due, changes to send), so a tree at rest
     /// leaves its thread asleep.
     /// </summary>
@@ -192,8 +205,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             var now = DateTimeOffset.UtcNow;
             foreach (var e in _tree.DrainFeed()) _feed.Add(e, now);
         }
-        if (_settings.SweepInterval is { } every && _tree.DeletionsPending && !Timers.IsTimerActive("sweep"))
-            Timers.StartPeriodicTimer("sweep", new Sweep(), every);
+        ArmSweep();
         if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged || !_feed.IsEmpty) && !Timers.IsTimerActive("changes"))
             Timers.StartSingleTimer("changes", new PublishChanges(), _settings.ChangeInterval);
     }

@@ -13,7 +13,7 @@ namespace Godo.Messages.Timing;
 /// second at 100 ms, each tick a timer-thread wake-up and a thread-pool hop before any message moves); a .NET timer
 /// per entry would wake the timer thread and a pool thread for each. Here a due timer costs one wake-up of this thread
 /// (plus the receiving actor's own). One-shot deadlines are exact, where the wheel rounds them up to its next tick.
-/// Periodic ticks of half a second or more (Akka's and godo's housekeeping: heartbeats, gossip, reapers, sweeps, a
+/// Periodic ticks of 400 ms or more (Akka's and godo's housekeeping: heartbeats, gossip, reapers, sweeps, a
 /// dozen of them in an aggregator) run on a shared half-second grid from their second run on, at most that much late
 /// once, so that they fire together: two wake-ups a second for all of them instead of one each.
 /// Otherwise the wheel's contract: a repeated action runs every <c>interval</c> (never twice at once; runs missed while
@@ -26,6 +26,13 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     private static readonly Stopwatch Clock = Stopwatch.StartNew();
     /// <summary>Periodic ticks at least this far apart share deadlines on a grid of this step.</summary>
     public static readonly TimeSpan Grid = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// Periodic ticks this far apart or more ride the grid. Below the grid's step on purpose: sharding's replicator
+    /// pushes its deltas every 400 ms (a fifth of its gossip interval, not a setting of its own) with nothing to push in
+    /// an aggregator at rest; on the grid it runs every 500 ms with the other ticks instead of 2.5 wake-ups a second of
+    /// its own.
+    /// </summary>
+    public static readonly TimeSpan GridFrom = TimeSpan.FromMilliseconds(400);
 
     private readonly object _gate = new();
     private readonly PriorityQueue<Entry, TimeSpan> _queue = new();
@@ -155,13 +162,13 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     /// <summary>
     /// The next run of a periodic entry last due at <paramref name="due"/>: one interval on (fixed rate, so it does not
     /// drift by how late each run was), past <paramref name="now"/> (runs missed in a stall are skipped), and for
-    /// intervals of <see cref="Grid"/> or more, rounded up onto the grid.
+    /// intervals of <see cref="GridFrom"/> or more, rounded up onto the grid.
     /// </summary>
     public static TimeSpan NextDue(TimeSpan due, TimeSpan interval, TimeSpan now)
     {
         var next = due + interval;
         if (next <= now) next = now + interval;
-        if (interval < Grid) return next;
+        if (interval < GridFrom) return next;
         var rest = next.Ticks % Grid.Ticks;
         return rest == 0 ? next : next + TimeSpan.FromTicks(Grid.Ticks - rest);
     }

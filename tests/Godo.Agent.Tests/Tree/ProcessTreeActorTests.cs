@@ -147,4 +147,22 @@ public sealed class ProcessTreeActorTests : TestKit
         Assert.All(changes.Processes, c => Assert.Equal(ProcessChangeKind.Upsert, c.Kind));
         Assert.Equal(cid, Assert.Single(changes.Containers).Container.Id);
     }
+
+    [Fact]
+    public void On_an_idle_live_stream_an_exited_process_is_deleted_by_the_sweep_alone()
+    {
+        // No event after the exit moves event time on: the sweep, armed for when the deletion is due, must delete it.
+        var (events, a, b) = Script();
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", Live = true, SweepInterval = TimeSpan.FromMilliseconds(100) }, new PipelineStats()));
+        tree.Tell(new TreeProtocol.AssembledEvents([.. events]));
+        tree.Tell(new TreeProtocol.GetTree(IncludeExited: true));
+        Assert.NotNull(Assert.Single(ExpectMsg<HostTree>().Processes, p => p.Pid == a).ExitedAt);
+        AwaitAssert(() =>
+        {
+            tree.Tell(new TreeProtocol.GetTree(IncludeExited: true));
+            var host = ExpectMsg<HostTree>();
+            Assert.DoesNotContain(host.Processes, p => p.Pid == a);
+            Assert.Contains(host.Processes, p => p.Pid == b);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+    }
 }

@@ -68,6 +68,8 @@ public sealed class DeadlineSchedulerTests() : TestKit(ConfigurationFactory.Pars
         Assert.Equal(Ms(13_500), DeadlineScheduler.NextDue(Ms(11_500), Ms(2000), Ms(11_600)));
         Assert.Equal(Ms(16_500), DeadlineScheduler.NextDue(Ms(10_000), Ms(1000), Ms(15_200))); // a stall: no burst
         Assert.Equal(Ms(15_300), DeadlineScheduler.NextDue(Ms(10_000), Ms(100), Ms(15_200)));
+        Assert.Equal(Ms(10_500), DeadlineScheduler.NextDue(Ms(10_000), Ms(400), Ms(10_010))); // 400 ms rides the grid too:
+        Assert.Equal(Ms(11_000), DeadlineScheduler.NextDue(Ms(10_500), Ms(400), Ms(10_510))); // every 500 ms, with the rest
     }
 
     [Fact]
