@@ -29,6 +29,8 @@ LOCK=/tmp/godo-audit.lock
 IMAGE=godo/busybox:1
 CLK=$(getconf CLK_TCK)
 SETTLE=${SETTLE:-15}
+# Part 2 reads RSS once start-up's file pages are handed back (src/Godo.Cli/MappedFiles.cs trims 16 s after start).
+RSS_SETTLE=${RSS_SETTLE:-25}
 REMOTE_PORT=${REMOTE_PORT:-4391}
 GODO=${GODO:-./godo}
 work=$(mktemp -d /tmp/godo-idle.XXXXXX)
@@ -162,7 +164,7 @@ auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wai
 flock -u 9
 
 # ---- 2. RSS against the host's process count
-echo "agent RSS against the host's processes (fresh agent each, ${SETTLE} s after it registered):" | tee -a "$work/idle.txt"
+echo "agent RSS against the host's processes (fresh agent each, ${RSS_SETTLE} s after it registered):" | tee -a "$work/idle.txt"
 for n in 0 100 1000 10000; do
   if [ "$n" -gt 0 ]; then
     setsid "$work/sleepers" "$n" >"$work/sleepers.out" &
@@ -172,14 +174,14 @@ for n in 0 100 1000 10000; do
   flock 9
   start agent agent
   registered "$started"
-  sleep "$SETTLE"
+  sleep "$RSS_SETTLE"
   printf "  %6d more processes (%6d on the host)  RSS %s\n" "$n" "$(ls -d /proc/[0-9]* | wc -l)" "$(rss "$started")" | tee -a "$work/idle.txt"
   stop_all
   # The same agent without the start-up trim of clean file pages (src/Godo.Cli/MappedFiles.cs): what it saves.
   if [ "$n" -eq 0 ]; then
     GODO_TRIM_MAPPED_FILES=0 start agent agent
     registered "$started"
-    sleep "$SETTLE"
+    sleep "$RSS_SETTLE"
     printf "  %6d more processes, no file trim    RSS %s\n" "$n" "$(rss "$started")" | tee -a "$work/idle.txt"
     stop_all
   fi
