@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # History benchmark (issue 11): a synthetic fleet (H hosts x P processes, R process changes/s fleet-wide, one delta
 # per host per 100 ms of event time) written through the history writer's own batch path (HistoryStore.Write: same
 # tables, indexes and upserts, hosts interleaved in time order), in SQLite and, when PostgreSQL answers, in
