@@ -206,6 +206,13 @@ if ! pg_role_ok; then
     pg_role_ok || fail "the postgresql role $PG_ROLE cannot log in on localhost with its password (pg_hba.conf?)"
     log "postgresql role $PG_ROLE ready"
 fi
+# DROP DATABASE ... WITH (FORCE) must also end an autovacuum worker busy in the database; PostgreSQL lets a role do
+# that only with pg_signal_backend (without it the drop fails: "must be a member of the role whose process is being
+# terminated"). A throwaway role on a loopback cluster, so the grant opens nothing.
+if [[ -z $(pg_sql -c "select 1 from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where r.rolname = 'pg_signal_backend' and u.rolname = '$PG_ROLE'") ]]; then
+    pg_sql -c "grant pg_signal_backend to $PG_ROLE" >/dev/null || fail "cannot grant pg_signal_backend to the postgresql role $PG_ROLE"
+    log "postgresql role $PG_ROLE may end other backends in its databases (pg_signal_backend)"
+fi
 log "postgresql up: postgres://$PG_ROLE:***@localhost:5432/"
 
 log "done"

@@ -101,8 +101,11 @@ public sealed class ClusterScenarioTests(ITestOutputHelper output)
                     await Eventually.Until(async () =>
                     {
                         last = await agg.TreeAsync(agent.HostName);
-                        return last is not null && Corpus.Fingerprint(last) == Corpus.Fingerprint(expected);
-                    }, Converge, $"{agg.Address} serves {agent.HostName}'s tree");
+                        // The tree comes from the host's entity, the host list from this member's directory, which
+                        // the entity's publications reach a moment later (pub-sub): both, before anything is killed.
+                        return last is not null && Corpus.Fingerprint(last) == Corpus.Fingerprint(expected)
+                               && agg.Directory.Get(agent.HostName) is not null;
+                    }, Converge, $"{agg.Address} serves {agent.HostName}'s tree and lists the host");
                 }
                 catch (TimeoutException e)
                 {
