@@ -14,26 +14,39 @@ using Godo.Messages.Model;
 using Godo.Messages.Wire;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Godo.Aggregator.Tests.History;
 
+/// <summary>The aggregator's default store, a SQLite file under --data.</summary>
+public sealed class CrashRepairTests(ITestOutputHelper output) : CrashRepairChecks(output)
+{
+    protected override StorageSettings Store => new() { DataDir = Dir };
+}
+
+/// <summary>A cluster's shared store, PostgreSQL (--journal): the history's batched writes and the journal there.</summary>
+public sealed class PostgresCrashRepairTests(PostgresDatabase database, ITestOutputHelper output) : CrashRepairChecks(output), IClassFixture<PostgresDatabase>
+{
+    protected override StorageSettings Store => new() { Journal = database.Url };
+}
+
 /// <summary>
 /// A member dies with its newest history still unwritten, which its host's journal has: the host's entity, recovered
 /// from that journal by the member started again on the same store, dates what the history lacked at its own times.
-/// Real parts throughout: an aggregator on a SQLite file, an agent replaying a recorded corpus through a ClusterClient,
+/// Real parts throughout: an aggregator on a real store, an agent replaying a recorded corpus through a ClusterClient,
 /// the entity's journal, and the history writer told to lag by its flush interval (an hour) rather than by a hook.
 /// Checked against `godo replay --until` at the corpus's checkpoints, and at every moment the tree changed against a
 /// second aggregator fed the same records that never crashed (between checkpoints the agent dates a few late-learnt
 /// facts, such as a container init's namespace pid, by when it learnt them, and replay by the record: both histories
 /// then agree with each other, not with the replay).
 /// </summary>
-public sealed class CrashRepairTests(ITestOutputHelper output) : IAsyncLifetime
+public abstract class CrashRepairChecks(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Corpus = "signal-deaths";
     private const string Host = "crash-repair";
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "godo-crash-repair-" + Guid.NewGuid().ToString("N")[..8]);
+    protected readonly string Dir = Path.Combine(Path.GetTempPath(), "godo-crash-repair-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly List<IAsyncDisposable> _owned = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -42,10 +55,11 @@ public sealed class CrashRepairTests(ITestOutputHelper output) : IAsyncLifetime
     {
         foreach (var o in Enumerable.Reverse(_owned)) await o.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (DirectoryNotFoundException) { }
+        try { Directory.Delete(Dir, recursive: true); } catch (DirectoryNotFoundException) { }
     }
 
-    private StorageSettings Store => new() { DataDir = _dir };
+    /// <summary>The store the killed member and the restarted one share.</summary>
+    protected abstract StorageSettings Store { get; }
 
     private async Task<T> Own<T>(Task<T> starting) where T : IAsyncDisposable
     {
@@ -97,9 +111,8 @@ public sealed class CrashRepairTests(ITestOutputHelper output) : IAsyncLifetime
 
         await first.CrashAsync();
         await agent.StopAsync();
-        SqliteConnection.ClearAllPools();
         var lastEvent = sent.Max(d => d.EventTime!.Value.ToUnixTimeMilliseconds());
-        var written = new HistoryStore(Store.Target, _dir).Coverage(Host)!.LastAt;
+        var written = new HistoryStore(Store.Target, Store.Journal is null ? Dir : null).Coverage(Host)!.LastAt;
         Log($"crashed: the history ends at {written}, the records at {lastEvent}");
         Assert.True(written < lastEvent, "the crashed member left part of the history unwritten");
 
@@ -160,11 +173,12 @@ public sealed class CrashRepairTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<long> JournalEventsAsync()
     {
-        await using var c = new SqliteConnection(Store.Target.ConnectionString);
+        var target = Store.Target;
+        await using System.Data.Common.DbConnection c = target.Provider == StorageProvider.Postgres
+            ? new NpgsqlConnection(target.ConnectionString) : new SqliteConnection(target.ConnectionString);
         await c.OpenAsync();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = $id";
-        cmd.Parameters.AddWithValue("$id", "host-" + Host);
+        cmd.CommandText = $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{"host-" + Host}'";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
 
