@@ -9,11 +9,8 @@
 # Usage: bench/failover.sh [--kills N] [--hosts N] [--procs N] [--rate N]
 # Defaults: 3 kills, 30 hosts x 200 processes, 600 process changes/s: about 4 minutes on a quiet 2-core machine.
 set -euo pipefail
-here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-out="$here/bench/out/failover"
-mkdir -p "$out"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-server="${GODO_BENCH_POSTGRES:-postgres://godo:godo-test@localhost:5432}"
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/fleet.sh"
+fleet_init failover
 kills=3 hosts=30 procs=200 rate=600
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -21,19 +18,13 @@ while [[ $# -gt 0 ]]; do
         --hosts) hosts="$2"; shift 2 ;;
         --procs) procs="$2"; shift 2 ;;
         --rate) rate="$2"; shift 2 ;;
-        *) echo "failover.sh: unknown option $1 (see the usage at the top of the script)" >&2; exit 2 ;;
+        *) fleet_unknown_option "$1" ;;
     esac
 done
-echo "building (Release)..." >&2
-"$here/godo" --help >/dev/null
-dotnet build "$here/bench/Godo.Bench/Godo.Bench.csproj" -c Release -o "$out/bench" -nologo -v q >/dev/null
-psql_admin() { psql -qAtX "$server/postgres" -c "$1"; }
-db="godo_failover_$$"
-psql_admin "create database $db"
-trap 'psql_admin "drop database if exists $db with (force)" || true' EXIT
-started=$SECONDS
+fleet_build
+fleet_db_create "godo_failover_$$"
 echo "failover: 3 members, $hosts hosts x $procs processes, $rate changes/s, $kills kills; $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
-dotnet "$out/bench/Godo.Bench.dll" --godo "$here/.build/bin/godo.dll" --members 3 --kills "$kills" --journal "$server/$db" \
+fleet_bench --members 3 --kills "$kills" --journal "$server/$db" \
     --hosts "$hosts" --procs "$procs" --rate "$rate" --seconds 5 | awk -F'\t' '$1 == "failover"' > "$out/rows.tsv"
 awk -F'\t' '
     { t[++n] = $5 + 0; if ($5 ~ /^>/) late++
@@ -44,4 +35,4 @@ awk -F'\t' '
         median = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
         printf "time for a killed member'\''s hosts to answer again over %d kills: median %.1f s, max %.1f s%s\n", n, median, t[n], late ? " (some never answered: see above)" : ""
     }' "$out/rows.tsv"
-echo "(took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"
+fleet_took

@@ -11,38 +11,28 @@
 # Defaults: 200 hosts x 500 processes, 2,000 process changes/s, 20 s of load after the spread settles: about 8 minutes
 # on a quiet 2-core machine (each run: start, snapshots in, up to 25 s for the shards to settle, load, failover).
 set -euo pipefail
-here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-out="$here/bench/out/fleet-memory"
-mkdir -p "$out"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-server="${GODO_BENCH_POSTGRES:-postgres://godo:godo-test@localhost:5432}"
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/fleet.sh"
+fleet_init fleet-memory
 runs="1 2 3"
 args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --members) runs="$2"; shift 2 ;;
         --hosts|--procs|--rate|--seconds) args+=("$1" "$2"); shift 2 ;;
-        *) echo "fleet-memory.sh: unknown option $1 (see the usage at the top of the script)" >&2; exit 2 ;;
+        *) fleet_unknown_option "$1" ;;
     esac
 done
 for d in "--hosts 200" "--procs 500" "--rate 2000" "--seconds 20"; do
     [[ " ${args[*]:-} " == *" ${d%% *} "* ]] || args+=($d)
 done
-echo "building (Release)..." >&2
-"$here/godo" --help >/dev/null
-dotnet build "$here/bench/Godo.Bench/Godo.Bench.csproj" -c Release -o "$out/bench" -nologo -v q >/dev/null
-psql_admin() { psql -qAtX "$server/postgres" -c "$1"; }
+fleet_build
 rows="$out/rows.tsv"
 : > "$rows"
-started=$SECONDS
 echo "fleet memory: ${args[*]}; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load: $(uptime | sed 's/.*load average: //')"
 for members in $runs; do
-    db="godo_bench_$$_$members"
-    psql_admin "create database $db"
-    trap 'psql_admin "drop database if exists $db with (force)" || true' EXIT
-    dotnet "$out/bench/Godo.Bench.dll" --godo "$here/.build/bin/godo.dll" --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover"' >> "$rows"
-    psql_admin "drop database if exists $db with (force)"
-    trap - EXIT
+    fleet_db_create "godo_bench_$$_$members"
+    fleet_bench --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover"' >> "$rows"
+    fleet_db_drop
 done
 awk -F'\t' '
     $1 == "member" {
@@ -52,4 +42,4 @@ awk -F'\t' '
     }
     $1 == "failover" { fail[++n] = sprintf("%s members: kill -9 of member %s (%s hosts, " $8 "): all of them answer again from the others after %s s; %s of %s tree queries failed in the next 10 s", $2, $3, $4, $5, $7, $6) }
     END { if (n) print ""; for (i = 1; i <= n; i++) print fail[i] }' "$rows"
-echo "(took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"
+fleet_took

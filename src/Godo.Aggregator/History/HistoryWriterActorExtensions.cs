@@ -21,7 +21,7 @@ public static class HistoryWriterActorExtensions
     public static HistoryOptions HistoryOptions(this Storage.StorageSettings storage) =>
         new()
         {
-            Retention = storage.HistoryRetention, MaxBytes = storage.HistoryBytes,
+            Retention = storage.HistoryRetention, MaxBytes = storage.HistoryBytes, FlushInterval = storage.HistoryFlushInterval,
             // A short retention is kept about as short: swept four times within it (at most once a second).
             SweepEvery = TimeSpan.FromTicks(Math.Clamp(storage.HistoryRetention.Ticks / 4, TimeSpan.TicksPerSecond, new HistoryOptions().SweepEvery.Ticks)),
         };

@@ -31,6 +31,11 @@ public sealed record StorageSettings
     public TimeSpan HistoryRetention { get; init; } = TimeSpan.FromDays(7);
     /// <summary>Bytes the history may take; past it the oldest goes first, whatever its age.</summary>
     public long HistoryBytes { get; init; } = 10L << 30;
+    /// <summary>
+    /// How long the history's rows gather before one write. Longer means fewer, larger transactions, and more of the
+    /// newest history only in the journal if the member dies (a recovering entity dates it from there).
+    /// </summary>
+    public TimeSpan HistoryFlushInterval { get; init; } = new History.HistoryOptions().FlushInterval;
 
     public StorageTarget Target => Journal is null
         ? new StorageTarget(StorageProvider.Sqlite, $"Data Source={Path.Combine(DataDir, SqliteFileName)};Pooling=True")
