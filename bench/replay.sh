@@ -99,7 +99,7 @@ for n in $copies; do
     "$l" "$lcpu" "$(awk "BEGIN{print $l / $g}")" "$a" "$acpu" "$(awk "BEGIN{print $a / $g}")")
   echo "godo is $(awk "BEGIN{printf \"%.1f\", $l/$g}")x laurel and $(awk "BEGIN{printf \"%.1f\", $a/$g}")x ausearch"
   # One more godo run with its timeline (GODO_REPLAY_TIMING=1): where the wall time goes, start-up first.
-  echo "godo's timeline (one more run; ms from the launcher's start; the process's CPU, the JIT's methods and time, bytes allocated and young collections by then):"
+  echo "godo's timeline (one more run; ms from the launcher's start; the process's CPU, the JIT's methods and time, bytes allocated, young collections and the GC's total pause by then):"
   GODO_REPLAY_TIMING=1 ./godo replay - -q --json < "$corpus" 2>&1 >/dev/null | sed -n 's/^ \{2,\}/    /p'
   echo "$line" >> "$summary"
 done

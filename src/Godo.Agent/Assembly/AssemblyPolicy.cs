@@ -35,6 +35,8 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
     private readonly Queue<Open> _order = new();
     private readonly HashSet<long> _recent = new();
     private readonly Queue<long> _recentOrder = new();
+    // The serial of the last record offered, while open: most records follow one of their own serial.
+    private Open? _last;
     private long _arrivals;
     private long _newestTimeMs;
 
@@ -53,8 +55,10 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
     {
         if (r.TimeMs > _newestTimeMs) _newestTimeMs = r.TimeMs;
         RecordDisposition d;
-        if (_open.TryGetValue(r.Serial, out var open))
+        var open = _last is { Done: false } last && last.Serial == r.Serial ? last : null;
+        if (open is not null || _open.TryGetValue(r.Serial, out open))
         {
+            _last = open;
             if (r.TimeMs > open.LastTimeMs) open.LastTimeMs = r.TimeMs;
             d = RecordDisposition.Continued;
             if (r.Type == AuditRecordType.Eoe)
@@ -83,6 +87,7 @@ public sealed class AssemblyPolicy(AssemblyOptions options)
             open = new Open(r.Serial, ++_arrivals, r.TimeMs);
             _open[r.Serial] = open;
             _order.Enqueue(open);
+            _last = open;
             d = RecordDisposition.Started;
         }
         FlushDue(_newestTimeMs, complete, exceptSerial: r.Serial);

@@ -28,6 +28,10 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
     // The records of each open serial, in lists reused from serial to serial.
     private readonly Dictionary<long, List<AuditRecord>> _open = new();
     private readonly Stack<List<AuditRecord>> _freeLists = new();
+    // The serial of the last record and its list: a serial's records come one after the other in a log, so most
+    // records find their list here without a lookup.
+    private long _lastSerial = -1;
+    private List<AuditRecord>? _lastRecords;
     private readonly List<(long Serial, bool Eoe)> _complete = new();
     // Serials completed in the current batch, with their records one after the other, until the batch is sent.
     private readonly List<AuditRecord> _doneRecords = new();
@@ -80,10 +84,12 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
                     var records = _freeLists.TryPop(out var reused) ? reused : new List<AuditRecord>(8);
                     records.Add(r);
                     _open[r.Serial] = records;
+                    (_lastSerial, _lastRecords) = (r.Serial, records);
                     break;
                 }
                 case RecordDisposition.Continued:
-                    _open[r.Serial].Add(r);
+                    if (r.Serial != _lastSerial) (_lastSerial, _lastRecords) = (r.Serial, _open[r.Serial]);
+                    _lastRecords!.Add(r);
                     break;
                 case RecordDisposition.Standalone:
                 case RecordDisposition.Late when r.Type != AuditRecordType.Eoe:
@@ -106,6 +112,7 @@ public sealed class SerialRouterActor : ReceiveActor, IWithTimers
         foreach (var (serial, eoe) in _complete)
         {
             if (!_open.Remove(serial, out var records)) continue;
+            if (serial == _lastSerial) (_lastSerial, _lastRecords) = (-1, null); // its list goes back to the pool
             Done(serial, eoe, CollectionsMarshal.AsSpan(records));
             records.Clear();
             _freeLists.Push(records);

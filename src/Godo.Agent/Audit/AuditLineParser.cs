@@ -34,18 +34,46 @@ public static class AuditLineParser
         var rest = line[5..];
         var end = rest.IndexOf((byte)' ');
         if (end <= 0) return MalformedReason.NoType;
-        Span<char> name = stackalloc char[Math.Min(end, 64)];
-        if (end > 64) return MalformedReason.UnknownType;
-        for (var i = 0; i < end; i++)
+        var type = CommonType(rest[..end]);
+        if (type == 0)
         {
-            var b = rest[i];
-            if (b < 0x21 || b > 0x7e) return MalformedReason.Binary;
-            name[i] = (char)b;
+            var why = TryParseTypeName(rest[..end], out type);
+            if (why != MalformedReason.None) return why;
         }
-        if (!AuditRecordType.TryParse(name, out var type)) return MalformedReason.UnknownType;
         rest = rest[(end + 1)..];
         if (!rest.StartsWith("msg="u8)) return MalformedReason.NoHeader;
         return TryParsePayload(type, rest[4..], out record, arena);
+    }
+
+    /// <summary>
+    /// The types that make up nearly every line of a log, matched on their bytes: a replay parses millions of lines,
+    /// and the general path (the name as chars, then a dictionary) was a few percent of its CPU. 0 for any other name.
+    /// </summary>
+    private static int CommonType(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 when name.SequenceEqual("EOE"u8) => AuditRecordType.Eoe,
+        3 when name.SequenceEqual("CWD"u8) => AuditRecordType.Cwd,
+        4 when name.SequenceEqual("PATH"u8) => AuditRecordType.Path,
+        6 when name.SequenceEqual("EXECVE"u8) => AuditRecordType.Execve,
+        7 when name.SequenceEqual("SYSCALL"u8) => AuditRecordType.Syscall,
+        7 when name.SequenceEqual("OBJ_PID"u8) => AuditRecordType.ObjPid,
+        9 when name.SequenceEqual("PROCTITLE"u8) => AuditRecordType.Proctitle,
+        _ => 0,
+    };
+
+    /// <summary>Any other type name: printable ASCII, then NAME, a number or UNKNOWN[n] (<see cref="AuditRecordType.TryParse"/>).</summary>
+    private static MalformedReason TryParseTypeName(ReadOnlySpan<byte> raw, out int type)
+    {
+        type = 0;
+        if (raw.Length > 64) return MalformedReason.UnknownType;
+        Span<char> name = stackalloc char[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var b = raw[i];
+            if (b < 0x21 || b > 0x7e) return MalformedReason.Binary;
+            name[i] = (char)b;
+        }
+        return AuditRecordType.TryParse(name, out type) ? MalformedReason.None : MalformedReason.UnknownType;
     }
 
     /// <summary>Parses <c>audit(SECONDS.MILLIS:SERIAL): fields</c> for a known type.</summary>

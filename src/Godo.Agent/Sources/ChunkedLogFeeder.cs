@@ -27,6 +27,13 @@ public sealed class ChunkedLogFeeder
     /// records are promoted through the GC's generations, so more only costs memory.
     /// </summary>
     public const long MaxBytesAhead = 16 * 1024 * 1024;
+    /// <summary>
+    /// Records ahead of the router, and events ahead of the tree, once the pipeline runs: 8 k, not the live agent's
+    /// 32 k. What is in flight survives every young collection, and each collection stops every thread; with a
+    /// quarter of it in flight a 100x replay spent about half as long paused (38 collections either way), at the same
+    /// CPU and 10-20 MiB less peak RSS. A live source keeps the default: it must never make the kernel wait.
+    /// </summary>
+    private const long MaxAhead = 8 * 1024;
 
     private readonly RecordBatcher _batcher;
     private readonly PipelineStats _stats;
@@ -40,7 +47,7 @@ public sealed class ChunkedLogFeeder
     /// <param name="router">the router, possibly still starting: chunks are parsed meanwhile (see <see cref="RecordBatcher"/>).</param>
     public ChunkedLogFeeder(Task<IActorRef> router, PipelineStats stats, int parallelism = 0)
     {
-        _batcher = new RecordBatcher(router, stats);
+        _batcher = new RecordBatcher(router, stats, maxAhead: MaxAhead);
         _stats = stats;
         _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
     }

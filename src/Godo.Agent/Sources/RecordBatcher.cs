@@ -15,12 +15,13 @@ namespace Godo.Agent.Sources;
 /// </summary>
 public sealed class RecordBatcher
 {
-    private const long MaxRecordsAhead = 32 * 1024;
-    private const long MaxEventsAhead = 32 * 1024;
+    /// <summary>Records handed to the router and not yet routed, and events not yet applied, before the source waits.</summary>
+    public const long DefaultMaxAhead = 32 * 1024;
 
     private readonly Task<IActorRef> _router;
     private readonly PipelineStats _stats;
     private readonly int _batchSize;
+    private readonly long _maxAhead;
     private readonly object _gate = new();
     private readonly List<ImmutableArray<AuditRecord>> _beforeStart = new();
     private AuditRecord[] _batch;
@@ -34,9 +35,10 @@ public sealed class RecordBatcher
     /// and parsing then share the two cores instead of taking turns), and the batches go once the router is there.
     /// The source bounds how much it hands over meanwhile (<see cref="ChunkedLogFeeder"/>: in bytes).
     /// </summary>
-    public RecordBatcher(Task<IActorRef> router, PipelineStats stats, int batchSize = 1024)
+    /// <param name="maxAhead">how far ahead of the router and of the tree the source may run (<see cref="DefaultMaxAhead"/>).</param>
+    public RecordBatcher(Task<IActorRef> router, PipelineStats stats, int batchSize = 1024, long maxAhead = DefaultMaxAhead)
     {
-        _router = router; _stats = stats; _batchSize = batchSize;
+        _router = router; _stats = stats; _batchSize = batchSize; _maxAhead = maxAhead;
         _batch = new AuditRecord[batchSize];
     }
 
@@ -142,6 +144,6 @@ public sealed class RecordBatcher
     }
 
     private bool Behind() =>
-        Interlocked.Read(ref _stats.RecordsSubmitted) - Interlocked.Read(ref _stats.RecordsRouted) > MaxRecordsAhead
-        || Interlocked.Read(ref _stats.Events) - Interlocked.Read(ref _stats.EventsApplied) > MaxEventsAhead;
+        Interlocked.Read(ref _stats.RecordsSubmitted) - Interlocked.Read(ref _stats.RecordsRouted) > _maxAhead
+        || Interlocked.Read(ref _stats.Events) - Interlocked.Read(ref _stats.EventsApplied) > _maxAhead;
 }
