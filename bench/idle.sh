@@ -29,7 +29,8 @@ LOCK=/tmp/godo-audit.lock
 IMAGE=godo/busybox:1
 CLK=$(getconf CLK_TCK)
 SETTLE=${SETTLE:-15}
-# Part 2 reads RSS once start-up's file pages are handed back (src/Godo.Cli/MappedFiles.cs trims 16 s after start).
+# Part 2 reads RSS once start-up's file pages are handed back (src/Godo.Cli/NativeHeap.cs trims 15 s after start,
+# once the JIT has been quiet for 2 s: about 18-20 s after start).
 RSS_SETTLE=${RSS_SETTLE:-25}
 REMOTE_PORT=${REMOTE_PORT:-4391}
 GODO=${GODO:-./godo}

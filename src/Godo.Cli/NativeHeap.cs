@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 
 namespace Godo.Cli;
@@ -11,6 +12,8 @@ namespace Godo.Cli;
 internal static class NativeHeap
 {
     private const int M_ARENA_MAX = -8;
+    // When the trim looks again, each after the one before: at once, then 30 s, 1, 2 and 4 min later.
+    private static readonly int[] RecheckSeconds = [0, 30, 60, 120, 240];
 
     /// <summary>At most two malloc arenas for the threads started from now on (the runtime's own are few and started).</summary>
     public static void LimitArenas() => Try(() => MallOpt(M_ARENA_MAX, 2));
@@ -19,19 +22,57 @@ internal static class NativeHeap
     /// Gives the memory malloc holds free back to the system, <paramref name="after"/> from now (start-up over), and
     /// unmaps the clean file pages start-up touched (see <see cref="MappedFiles"/>).
     /// </summary>
+    /// <remarks>
+    /// Whenever the JIT runs it faults most of libclrjit back in (about 4 MiB) with the metadata and code it reads, so
+    /// the trim waits until the JIT has been quiet for a while (start-up stretches past <paramref name="after"/> on a
+    /// loaded machine, and an agent connects to its aggregators after it), and runs again while it is not: its own
+    /// first run compiles its own code, after its madvise calls. Then it looks again 30 s, 1, 2 and 4 min after each look, and
+    /// trims again only if code was compiled since (a path first run at rest: the first reconciliation, a reconnect).
+    /// </remarks>
     public static void TrimAfter(TimeSpan after) =>
         _ = Task.Run(async () =>
         {
             await Task.Delay(after);
             Try(() => MallocTrim(0));
             if (!MappedFiles.Enabled) return;
+            try
+            {
+                long trimmedAt = -1;
+                foreach (var next in RecheckSeconds)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(next));
+                    if (JitInfo.GetCompiledMethodCount() == trimmedAt) continue;
+                    await WhileTheJitRuns(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
+                    for (int pass = 0; pass < 3; pass++)
+                    {
+                        long before = JitInfo.GetCompiledMethodCount();
+                        await MappedFiles.TrimAsync(TimeSpan.FromSeconds(1));
+                        trimmedAt = JitInfo.GetCompiledMethodCount();
+                        if (trimmedAt == before) break;
+                    }
+                    Try(() => MallocTrim(0));
+                }
+            }
             // No /proc (or an smaps of another format): nothing trimmed, nothing lost.
-            try { await MappedFiles.TrimAsync(TimeSpan.FromSeconds(1)); }
             catch (IOException) { }
             catch (FormatException) { }
             catch (DllNotFoundException) { }
             catch (EntryPointNotFoundException) { }
         });
+
+    /// <summary>Returns once no method was compiled for <paramref name="quiet"/>, or after <paramref name="atMost"/>.</summary>
+    private static async Task WhileTheJitRuns(TimeSpan quiet, TimeSpan atMost)
+    {
+        var deadline = DateTime.UtcNow + atMost;
+        long count = JitInfo.GetCompiledMethodCount();
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(quiet);
+            long now = JitInfo.GetCompiledMethodCount();
+            if (now == count) return;
+            count = now;
+        }
+    }
 
     private static void Try(Func<int> call)
     {

@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -14,9 +15,12 @@ namespace Godo.Agent.Docker;
 /// on <see cref="Notifications"/>.
 /// </summary>
 /// <remarks>
-/// Plain <see cref="HttpClient"/> over the unix socket rather than Docker.DotNet: godo needs four endpoints,
-/// and owning the HTTP calls gives direct control of the endless <c>/events</c> stream (no client timeout,
-/// line-by-line reads, clean cancellation) and of reconnection, and no Newtonsoft dependency.
+/// A bare HTTP/1.1 GET on the unix socket (<see cref="DockerConnection"/>) rather than Docker.DotNet or
+/// System.Net.Http: godo needs four endpoints, and owning the calls gives direct control of the endless
+/// <c>/events</c> stream (no client timeout, line-by-line reads, clean cancellation) and of reconnection, and keeps
+/// an HTTP stack's code and pools out of every agent's memory. JSON goes through <see cref="JsonDocument"/> (no
+/// reflection). Bad input (framing, JSON, oversized lines) is counted in <see cref="Malformed"/>, never thrown
+/// out of the loop.
 ///
 /// Each connection of the loop: open <c>/events</c> (filtered to container actions) first, then list every
 /// container with an inspect each, publish <see cref="DockerAvailabilityChanged"/>(true) and
@@ -29,18 +33,21 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
 {
     private readonly DockerMetadataClientOptions _options;
     private readonly ILogger _logger;
-    private readonly HttpClient _http;
+    /// <summary>Events longer than this are skipped (Docker's are a few hundred bytes, a few KiB with many labels).</summary>
+    internal const int MaxEventBytes = 1 << 20;
+    /// <summary>A list or inspect answer longer than this is refused.</summary>
+    internal const int MaxDocumentBytes = 64 << 20;
     private readonly Channel<DockerNotification> _channel =
         Channel.CreateUnbounded<DockerNotification>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _disposed = new();
     private int _running;
     private volatile int _availability = -1; // -1 not yet known, 0 unavailable, 1 available
+    private long _malformed;
 
     public DockerMetadataClient(DockerMetadataClientOptions? options = null, ILogger<DockerMetadataClient>? logger = null)
     {
         _options = options ?? new DockerMetadataClientOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _http = UnixSocketHttp.Create(_options.SocketPath);
     }
 
     public DockerMetadataClientOptions Options => _options;
@@ -51,14 +58,17 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     /// <summary>Whether the loop is connected to Docker right now (false before the first connection). Test seam.</summary>
     public bool IsAvailable => _availability == 1;
 
+    /// <summary>Answers and events that could not be read (bad HTTP framing, bad JSON, oversized events), since start.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
     /// <summary>True when <c>GET /_ping</c> answers OK. Never throws (except on cancellation). Test seam: tests wait for Docker with it.</summary>
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
         try
         {
             using var timeout = Timeout(ct);
-            using var response = await _http.GetAsync("_ping", timeout.Token).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
+            using var response = await DockerConnection.GetAsync(_options.SocketPath, "_ping", timeout.Token).ConfigureAwait(false);
+            return IsSuccess(response.Status);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -80,24 +90,34 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
         foreach (var item in doc.RootElement.EnumerateArray())
             if (DockerJson.ParseListItem(item) is { } c) listed.Add(c);
 
-        var inspected = new ConcurrentDictionary<string, DockerContainer>();
-        await Parallel.ForEachAsync(listed,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxParallelInspects), CancellationToken = ct },
-            async (c, token) =>
+        // A few inspects at once, each worker taking the next container in turn.
+        var inspected = new DockerContainer?[listed.Count];
+        int next = -1;
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        async Task Worker()
+        {
+            try
             {
-                var full = await InspectAsync(c.Id, token).ConfigureAwait(false);
-                if (full is not null) inspected[c.Id] = full;
-            }).ConfigureAwait(false);
+                for (int i; (i = Interlocked.Increment(ref next)) < listed.Count;)
+                    inspected[i] = await InspectAsync(listed[i].Id, failed.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                failed.Cancel(); // one failure fails the list: stop the others early
+                throw;
+            }
+        }
+        var workers = new Task[Math.Clamp(_options.MaxParallelInspects, 1, Math.Max(1, listed.Count))];
+        for (int w = 0; w < workers.Length; w++) workers[w] = Worker();
+        // The workers a failure stopped end cancelled, so this throws the failure itself.
+        await Task.WhenAll(workers).ConfigureAwait(false);
 
         var result = ImmutableArray.CreateBuilder<DockerContainer>(listed.Count);
-        foreach (var c in listed)
+        for (int i = 0; i < listed.Count; i++)
         {
-            if (!inspected.TryGetValue(c.Id, out var full))
-            {
-                continue; // removed between list and inspect
-            }
+            if (inspected[i] is not { } full) continue; // removed between list and inspect
             // Image as `docker ps` shows it comes from the list; the rest from the (newer) inspect.
-            result.Add(full with { Image = c.Image ?? full.Image });
+            result.Add(full with { Image = listed[i].Image ?? full.Image });
         }
         return result.DrainToImmutable();
     }
@@ -166,26 +186,25 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The <c>/events</c> query: container actions only. Built by hand: no serializer for one constant.</summary>
+    private static readonly string EventsTarget = "events?filters=" + Uri.EscapeDataString(
+        "{\"type\":[\"container\"],\"event\":[" + string.Join(",", DockerJson.ActionNames.Select(a => $"\"{a}\"")) + "]}");
+
     /// <summary>One connection: events stream, list, then events until the stream ends. Calls <paramref name="onConnected"/> once listed.</summary>
     private async Task RunConnectionAsync(Action onConnected, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
-        {
-            ["type"] = ["container"],
-            ["event"] = DockerJson.ActionNames,
-        });
-        using var request = new HttpRequestMessage(HttpMethod.Get, "events?filters=" + Uri.EscapeDataString(filters));
-        HttpResponseMessage response;
+        DockerConnection events;
         using (var timeout = Timeout(ct))
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            events = await Send(EventsTarget, timeout.Token, ct).ConfigureAwait(false);
+            if (!IsSuccess(events.Status))
+            {
+                using (events)
+                    throw new DockerApiException($"GET /events: {events.Status} {await SafeBody(events, timeout.Token).ConfigureAwait(false)}", (HttpStatusCode)events.Status);
+            }
         }
-        using (response)
+        using (events)
         {
-            if (!response.IsSuccessStatusCode)
-                throw new DockerApiException($"GET /events: {(int)response.StatusCode} {await SafeBody(response).ConfigureAwait(false)}", response.StatusCode);
-            await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            using var reader = new StreamReader(stream);
 
             var containers = await ListContainersAsync(ct).ConfigureAwait(false);
             SetAvailable(true, null);
@@ -195,18 +214,35 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
 
             while (true)
             {
-                var line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
-                if (line is null) return; // engine closed the stream (shutdown/restart)
-                if (line.Length == 0) continue;
+                DockerConnection.Line? read;
+                try
+                {
+                    read = await events.ReadLineAsync(MaxEventBytes, ct).ConfigureAwait(false);
+                }
+                catch (DockerProtocolException)
+                {
+                    Interlocked.Increment(ref _malformed);
+                    throw; // the stream cannot be trusted past bad framing: reconnect and re-list
+                }
+                if (read is not { } line) return; // engine closed the stream (shutdown/restart)
+                if (line.IsTooLong)
+                {
+                    Interlocked.Increment(ref _malformed);
+                    _logger.LogWarning("Docker event longer than {Max} bytes skipped", MaxEventBytes);
+                    continue;
+                }
+                if (line.Bytes.IsEmpty) continue;
                 DockerContainerEvent? ev;
                 try
                 {
-                    using var doc = JsonDocument.Parse(line);
+                    using var doc = JsonDocument.Parse(line.Bytes);
                     ev = DockerJson.ParseEvent(doc.RootElement);
                 }
                 catch (JsonException e)
                 {
-                    _logger.LogWarning(e, "Unreadable Docker event: {Line}", line);
+                    Interlocked.Increment(ref _malformed);
+                    var text = Encoding.UTF8.GetString(line.Bytes.Span[..Math.Min(line.Bytes.Length, 300)]);
+                    _logger.LogWarning("Unreadable Docker event ({Error}): {Line}", e.Message, text);
                     continue;
                 }
                 if (ev is null) continue;
@@ -231,33 +267,60 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
         using var timeout = Timeout(ct);
         try
         {
-            using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            if (!response.IsSuccessStatusCode)
-                throw new DockerApiException($"GET /{path}: {(int)response.StatusCode} {await SafeBody(response).ConfigureAwait(false)}", response.StatusCode);
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+            using var response = await Send(path, timeout.Token, ct).ConfigureAwait(false);
+            if (response.Status == (int)HttpStatusCode.NotFound) return null;
+            if (!IsSuccess(response.Status))
+                throw new DockerApiException($"GET /{path}: {response.Status} {await SafeBody(response, timeout.Token).ConfigureAwait(false)}", (HttpStatusCode)response.Status);
+            var body = await response.ReadToEndAsync(MaxDocumentBytes, timeout.Token).ConfigureAwait(false);
+            return JsonDocument.Parse(body);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             throw new DockerApiException($"GET /{path}: no answer within {_options.RequestTimeout}", null, e);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        catch (Exception e) when (e is IOException or SocketException or JsonException)
         {
+            if (e is DockerProtocolException or JsonException) Interlocked.Increment(ref _malformed);
             throw new DockerApiException($"GET /{path}: {Describe(e)}", null, e);
         }
     }
 
-    private static async Task<string> SafeBody(HttpResponseMessage response)
+    /// <summary>Opens a request; a socket that cannot be reached becomes a <see cref="DockerApiException"/>.</summary>
+    private async Task<DockerConnection> Send(string target, CancellationToken timeout, CancellationToken ct)
     {
         try
         {
-            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            return text.Length > 300 ? text[..300] : text.Trim();
+            return await DockerConnection.GetAsync(_options.SocketPath, target, timeout).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            return "";
+            throw new DockerApiException($"GET /{EndpointOf(target)}: no answer within {_options.RequestTimeout}", null, e);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            if (e is DockerProtocolException) Interlocked.Increment(ref _malformed);
+            throw new DockerApiException($"GET /{EndpointOf(target)}: {Describe(e)}", null, e);
+        }
+    }
+
+    private static string EndpointOf(string target) => target.IndexOf('?') is var q and >= 0 ? target[..q] : target;
+
+    private static bool IsSuccess(int status) => status is >= 200 and < 300;
+
+    /// <summary>The start of an error answer's body, for the message; empty when it cannot be read.</summary>
+    private static async Task<string> SafeBody(DockerConnection response, CancellationToken ct)
+    {
+        try
+        {
+            var buffer = new byte[300];
+            int length = 0, n;
+            while (length < buffer.Length && (n = await response.ReadBodyAsync(buffer.AsMemory(length), ct).ConfigureAwait(false)) > 0)
+                length += n;
+            return Encoding.UTF8.GetString(buffer, 0, length).Trim();
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            return ""; // the status alone says enough
         }
     }
 
@@ -294,7 +357,6 @@ public sealed class DockerMetadataClient : IAsyncDisposable, IDisposable
     {
         if (_disposed.IsCancellationRequested) return;
         _disposed.Cancel();
-        _http.Dispose();
     }
 
     public ValueTask DisposeAsync()
