@@ -25,12 +25,11 @@ public sealed record TreeActorSettings
     /// <summary>How often the tree is reconciled with /proc.</summary>
     public TimeSpan? ReconcileInterval { get; init; }
     /// <summary>
-    /// Changes go to subscribers (aggregator deltas, the live feed) once the tree has had none for this long: a burst
-    /// (a process's records, then its exit from the connector) goes out as one batch.
+    /// Changes go to subscribers (aggregator deltas, the live feed) this long after the first of a batch: what a host
+    /// does in that window (a process's records, its exit from the connector, the feed's reorder window) goes out as
+    /// one delta and one feed batch, one timer and one wake-up of each thread on the way per window.
     /// </summary>
-    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-    /// <summary>While changes keep coming, a batch still goes at most this long after its first change.</summary>
-    public TimeSpan MaxChangeDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>What the tree keeps of each process; aggregators apply theirs again on what they receive.</summary>
     public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
     /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
@@ -67,8 +66,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private bool _dockerChanged;
     private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
     private readonly FeedBuffer _feed;
-    /// <summary>Wall time of the last message that changed the tree, and of the first not yet published (0: none).</summary>
-    private long _lastChangeWallMs, _firstPendingWallMs;
+    /// <summary>Wall time of the last message that changed the tree.</summary>
+    private long _lastChangeWallMs;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -139,18 +138,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
         Receive<PublishChanges>(_ =>
         {
-            // Still changing, and the batch not yet due: wait for the quiet (or the batch's deadline) instead.
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var due = Math.Min(_lastChangeWallMs + (long)_settings.ChangeInterval.TotalMilliseconds,
-                _firstPendingWallMs + (long)_settings.MaxChangeDelay.TotalMilliseconds);
-            if (_firstPendingWallMs > 0 && now < due)
-            {
-                Timers.StartSingleTimer("changes", new PublishChanges(), TimeSpan.FromMilliseconds(due - now));
-                return;
-            }
-            _firstPendingWallMs = 0;
             PublishPending();
-            PublishFeed(now);
+            PublishFeed(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             ArmTimers();
         });
         Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
@@ -208,7 +197,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("sweep", new Sweep(), wait > least ? wait : least);
     }
 
-    /// <summary>A message changed the tree: the publish waits for the stream to be quiet.</summary>
+    /// <summary>A message changed the tree: its time says when the stream went quiet (see <see cref="PublishFeed"/>).</summary>
     private void Changed()
     {
         _lastChangeWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -229,12 +218,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         }
         ArmSweep();
         if (_subscribers.Count > 0 && (_tree.HasChanges || _dockerChanged || !_feed.IsEmpty) && !Timers.IsTimerActive("changes"))
-        {
-            // One timer per batch, not re-armed per change (each re-arm wakes the scheduler's thread): when it fires
-            // during a burst it waits out the rest.
-            if (_firstPendingWallMs == 0) _firstPendingWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             Timers.StartSingleTimer("changes", new PublishChanges(), _settings.ChangeInterval);
-        }
     }
 
 
@@ -285,7 +269,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void PublishFeed(long nowMs)
     {
         if (_subscribers.Count == 0) return;
-        var idle = nowMs - _lastChangeWallMs >= (long)_settings.ChangeInterval.TotalMilliseconds;
+        // Quiet for half a window: nothing more is on its way, and the feed goes out whole with the changes.
+        var idle = nowMs - _lastChangeWallMs >= (long)_settings.ChangeInterval.TotalMilliseconds / 2;
         var watermark = idle ? long.MaxValue : _settings.Live ? nowMs : _tree.NowMs;
         if (_feed.Release(watermark) is not { } batch) return;
         var message = new FeedChanges(batch.First, batch.Events, batch.Dropped);

@@ -151,13 +151,11 @@ public sealed class ProcessTreeActorTests : TestKit
     [Fact]
     public void A_burst_of_changes_goes_to_subscribers_as_one_batch_with_its_feed()
     {
-        // Four messages, each a change, well within the quiet interval: one publish once the stream is quiet, with
-        // every process and the whole feed (the stream is idle then, so the feed does not wait for its reorder window).
+        // Four messages, each a change, well within one change interval: one publish, with every process and the whole
+        // feed (the stream has been quiet since, so the feed does not wait for its reorder window).
         var (events, a, b) = Script();
-        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings
-        {
-            HostName = "h", Live = true, ChangeInterval = TimeSpan.FromSeconds(2), MaxChangeDelay = TimeSpan.FromSeconds(60),
-        }, new PipelineStats()));
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", Live = true, ChangeInterval = TimeSpan.FromSeconds(2) },
+            new PipelineStats()));
         tree.Tell(new TreeProtocol.SubscribeChanges(TestActor));
         ExpectMsg<HostTree>();
         foreach (var e in events) tree.Tell(new TreeProtocol.AssembledEvents([e]));
