@@ -183,14 +183,15 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     }
 
     /// <summary>
-    /// Waits up to <paramref name="timeoutMs"/> (-1 = forever, 0 = don't wait) for one datagram. Audit sends one
+    /// Waits up to <paramref name="timeoutMs"/> (-1 = forever, 0 = don't wait; a readable <paramref name="wakeFd"/> ends
+    /// the wait) for one datagram. Audit sends one
     /// message per datagram; for records the payload is everything after the header because the kernel's
     /// nlmsg_len is unreliable for them (it excludes the header on unicast). Trailing NULs are trimmed.
     /// </summary>
-    public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out AuditNetlinkMessage message)
+    public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out AuditNetlinkMessage message, int wakeFd = -1)
     {
         message = default;
-        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_AUDIT", out int length, out uint fromPort);
+        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_AUDIT", out int length, out uint fromPort, wakeFd);
         if (status == NetlinkReceiveStatus.NoBuffers) Interlocked.Increment(ref _noBufferErrors);
         if (status != NetlinkReceiveStatus.Message) return status;
         if (fromPort != 0) return NetlinkReceiveStatus.Ignored; // not from the kernel
@@ -310,9 +311,10 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
         /// <summary>
         /// Waits up to <paramref name="timeoutMs"/> (-1 = forever, 0 = don't wait) and reads one datagram of a netlink
         /// socket: Message (<paramref name="length"/> is its full size, more than the buffer when truncated),
-        /// Timeout (nothing, or interrupted), or NoBuffers (ENOBUFS: the kernel dropped datagrams).
+        /// Timeout (nothing, or interrupted, or <paramref name="wakeFd"/> readable), or NoBuffers (ENOBUFS: the kernel
+        /// dropped datagrams).
         /// </summary>
-        public NetlinkReceiveStatus ReceiveFrom(Span<byte> buffer, int timeoutMs, string protocol, out int length, out uint fromPort)
+        public NetlinkReceiveStatus ReceiveFrom(Span<byte> buffer, int timeoutMs, string protocol, out int length, out uint fromPort, int wakeFd = -1)
         {
             length = 0;
             fromPort = 0;
@@ -324,9 +326,11 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
                 // Read first and poll only when the socket is empty: in a burst that is one syscall per datagram, not two.
                 var status = TryReceive(fd, buffer, protocol, out var n, out fromPort);
                 if (status != NetlinkReceiveStatus.Timeout || timeoutMs == 0) { length = (int)n; return status; }
-                var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-                int rc = LibC.Poll(&pfd, 1, timeoutMs);
-                if (rc == 0) return NetlinkReceiveStatus.Timeout;
+                var pfds = stackalloc LibC.PollFd[2];
+                pfds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+                pfds[1] = new LibC.PollFd { Fd = wakeFd, Events = LibC.POLLIN };
+                int rc = LibC.Poll(pfds, wakeFd >= 0 ? 2u : 1u, timeoutMs);
+                if (rc == 0 || pfds[0].REvents == 0) return NetlinkReceiveStatus.Timeout; // or woken to stop
                 if (rc < 0)
                 {
                     int perr = Marshal.GetLastPInvokeError();

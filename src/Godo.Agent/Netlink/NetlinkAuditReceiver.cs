@@ -4,8 +4,8 @@ namespace Godo.Agent.Netlink;
 
 public sealed record NetlinkAuditReceiverOptions
 {
-    /// <summary>Longest the read thread blocks in poll; bounds how long <see cref="NetlinkAuditReceiver.Stop"/> waits.</summary>
-    public int PollTimeoutMs { get; init; } = 200;
+    /// <summary>Longest the read thread blocks in poll (<see cref="NetlinkAuditReceiver.Stop"/> wakes it at once).</summary>
+    public int PollTimeoutMs { get; init; } = 5000;
 
     /// <summary>How often a separate socket reads the kernel status to watch `lost`; zero disables the poll.</summary>
     public TimeSpan StatusPollInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -44,6 +44,7 @@ public sealed class NetlinkAuditReceiver : IDisposable
     private readonly Action<int, ReadOnlySpan<byte>> _sink;
     private readonly NetlinkAuditReceiverOptions _options;
     private readonly ManualResetEventSlim _stopSignal = new(false);
+    private readonly WakeFd _wake = new();
     private Thread? _reader;
     private Thread? _poller;
     private volatile bool _stop;
@@ -104,11 +105,12 @@ public sealed class NetlinkAuditReceiver : IDisposable
         }
     }
 
-    /// <summary>Signals both threads and joins them (returns within about one poll timeout).</summary>
+    /// <summary>Signals both threads (waking the reader's poll) and joins them.</summary>
     public void Stop()
     {
         _stop = true;
         _stopSignal.Set();
+        _wake.Signal();
         foreach (var t in new[] { _reader, _poller })
         {
             if (t is not null && t != Thread.CurrentThread) t.Join();
@@ -116,7 +118,11 @@ public sealed class NetlinkAuditReceiver : IDisposable
     }
 
     /// <summary>Same as <see cref="Stop"/>; the socket belongs to the session and is not closed here.</summary>
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        if (_reader is null || _reader != Thread.CurrentThread) _wake.Dispose();
+    }
 
     private void ReadLoop()
     {
@@ -147,7 +153,7 @@ public sealed class NetlinkAuditReceiver : IDisposable
 
     private NetlinkReceiveStatus PumpOne(byte[] buffer, int timeoutMs)
     {
-        var status = _socket.Receive(buffer, timeoutMs, out var msg);
+        var status = _socket.Receive(buffer, timeoutMs, out var msg, _wake.Fd);
         switch (status)
         {
             case NetlinkReceiveStatus.Message:

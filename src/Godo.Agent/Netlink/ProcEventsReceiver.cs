@@ -15,6 +15,7 @@ public sealed class ProcEventsReceiver : IDisposable
     private readonly Dictionary<int, uint> _lastSeqByCpu = new();
     private Thread? _reader;
     private volatile bool _stop;
+    private readonly WakeFd _wake = new();
     private long _exits;
     private long _lost;
 
@@ -47,14 +48,22 @@ public sealed class ProcEventsReceiver : IDisposable
         _reader.Start();
     }
 
-    /// <summary>Signals the thread and joins it (within one poll timeout).</summary>
+    /// <summary>How long the thread waits in poll at most; a stop wakes it at once.</summary>
+    private const int PollTimeoutMs = 5000;
+
+    /// <summary>Signals the thread (waking its poll) and joins it.</summary>
     public void Stop()
     {
         _stop = true;
+        _wake.Signal();
         if (_reader is not null && _reader != Thread.CurrentThread) _reader.Join();
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        if (_reader is null || _reader != Thread.CurrentThread) _wake.Dispose();
+    }
 
     private void ReadLoop()
     {
@@ -63,7 +72,7 @@ public sealed class ProcEventsReceiver : IDisposable
         {
             try
             {
-                if (Take(buffer, 200) == NetlinkReceiveStatus.Timeout) continue;
+                if (Take(buffer, PollTimeoutMs) == NetlinkReceiveStatus.Timeout) continue;
                 // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up of
                 // this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
                 Thread.Sleep(CoalesceMs);
@@ -86,7 +95,7 @@ public sealed class ProcEventsReceiver : IDisposable
     /// <summary>Reads one datagram (waiting up to <paramref name="timeoutMs"/>) and keeps it if it is a process's exit.</summary>
     private NetlinkReceiveStatus Take(byte[] buffer, int timeoutMs)
     {
-        var status = _socket.Receive(buffer, timeoutMs, out var m);
+        var status = _socket.Receive(buffer, timeoutMs, out var m, _wake.Fd);
         if (status == NetlinkReceiveStatus.NoBuffers) ReportLoss(1, "ENOBUFS");
         if (status != NetlinkReceiveStatus.Message) return status;
         if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();

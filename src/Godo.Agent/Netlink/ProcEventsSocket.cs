@@ -149,11 +149,11 @@ public sealed unsafe class ProcEventsSocket : IDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for one datagram from the kernel and parses it.</summary>
-    public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out ProcEventMessage message)
+    /// <summary>Waits up to <paramref name="timeoutMs"/> (or until <paramref name="wakeFd"/> is readable) for one datagram from the kernel and parses it.</summary>
+    public NetlinkReceiveStatus Receive(Span<byte> buffer, int timeoutMs, out ProcEventMessage message, int wakeFd = -1)
     {
         message = default;
-        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_CONNECTOR", out int length, out uint fromPort);
+        var status = _fd.ReceiveFrom(buffer, timeoutMs, "NETLINK_CONNECTOR", out int length, out uint fromPort, wakeFd);
         if (status != NetlinkReceiveStatus.Message) return status;
         if (fromPort != 0 || !TryParse(buffer[..Math.Min(length, buffer.Length)], out message)) return NetlinkReceiveStatus.Ignored;
         return NetlinkReceiveStatus.Message;

@@ -544,7 +544,21 @@ public sealed partial class ProcessTree
         Func<string, ContainerInfo, ContainerInfo>? enrich = null, bool includeExited = false)
     {
         var processes = _byPid.Values.Where(n => n.Alive || includeExited).OrderBy(n => n.Pid).Select(ToInfo).ToImmutableArray();
-        var containers = _containers.Values.Where(c => c.Running).OrderBy(c => c.StartedMs).ThenBy(c => c.Id)
+        var containers = RunningContainers(enrich);
+        var stats = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+        foreach (var kv in Stats.All()) stats[kv.Key] = kv.Value;
+        stats["processes"] = processes.Length;
+        stats["containers"] = containers.Length;
+        if (extraStats is not null) foreach (var kv in extraStats) stats[kv.Key] = kv.Value;
+        return new HostTree { Host = host, AsOf = asOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
+    }
+
+    /// <summary>
+    /// The running containers as a snapshot lists them. Apart from <see cref="Snapshot"/> because every publish of
+    /// changes compares them: building the whole snapshot for that converted every live process each time.
+    /// </summary>
+    public ImmutableArray<ContainerInfo> RunningContainers(Func<string, ContainerInfo, ContainerInfo>? enrich = null) =>
+        _containers.Values.Where(c => c.Running).OrderBy(c => c.StartedMs).ThenBy(c => c.Id)
             .Select(c =>
             {
                 var info = new ContainerInfo
@@ -558,11 +572,4 @@ public sealed partial class ProcessTree
                 };
                 return enrich is null ? info : enrich(c.Id, info);
             }).ToImmutableArray();
-        var stats = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
-        foreach (var kv in Stats.All()) stats[kv.Key] = kv.Value;
-        stats["processes"] = processes.Length;
-        stats["containers"] = containers.Length;
-        if (extraStats is not null) foreach (var kv in extraStats) stats[kv.Key] = kv.Value;
-        return new HostTree { Host = host, AsOf = asOf, Processes = processes, Containers = containers, Stats = stats.ToImmutable() };
-    }
 }

@@ -24,8 +24,12 @@ public sealed record TreeActorSettings
     public Func<Proc.ProcSnapshot>? ReadProc { get; init; }
     /// <summary>How often the tree is reconciled with /proc.</summary>
     public TimeSpan? ReconcileInterval { get; init; }
-    /// <summary>How often changes are batched for subscribers (aggregator deltas, the live feed).</summary>
-    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// Changes go to subscribers (aggregator deltas, the live feed) this long after the first of a batch: what a host
+    /// does in that window (a process's records, its exit from the connector, the feed's reorder window) goes out as
+    /// one delta and one feed batch, one timer and one wake-up of each thread on the way per window.
+    /// </summary>
+    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>What the tree keeps of each process; aggregators apply theirs again on what they receive.</summary>
     public ProcessCaps Caps { get; init; } = ProcessCaps.Default;
     /// <summary>Live: the host's user names, given to what the tree sends (null: uids only, as in replay).</summary>
@@ -62,8 +66,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private bool _dockerChanged;
     private readonly Akka.Event.ILoggingAdapter _log = Akka.Event.Logging.GetLogger(Context);
     private readonly FeedBuffer _feed;
-    /// <summary>An event was applied since the last publish; without one the stream is idle and the feed goes out whole.</summary>
-    private bool _appliedSincePublish;
+    /// <summary>Wall time of the last message that changed the tree.</summary>
+    private long _lastChangeWallMs;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -82,8 +86,8 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         _settings = settings; _pipeline = pipeline;
         _feed = new FeedBuffer(settings.Feed);
         _tree = new ProcessTree { Caps = settings.Caps };
-        Receive<AuditEvent>(e => { OnEvent(e); ArmTimers(); });
-        Receive<AssembledEvents>(m => { Replay.ReplayTimeline.Mark("tree: first events"); OnEvents(m.Events); ArmTimers(); });
+        Receive<AuditEvent>(e => { OnEvent(e); Changed(); });
+        Receive<AssembledEvents>(m => { Replay.ReplayTimeline.Mark("tree: first events"); OnEvents(m.Events); Changed(); });
         Receive<EndOfInput>(m => { _endSequence = m.LastSequence; CheckDrained(); });
         Receive<WaitForDrain>(_ => { _drainWaiters.Add(Sender); CheckDrained(); });
         Receive<GetTree>(q =>
@@ -114,7 +118,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             m.Subscriber.Tell(snapshot);
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
-        Receive<Seed>(m => { _tree.Seed(m.Snapshot); ArmTimers(); });
+        Receive<Seed>(m => { _tree.Seed(m.Snapshot); Changed(); });
         Receive<RequestReconcile>(m => StartReconcile(m.Reason, 0));
         Receive<ProcRead>(OnProcRead);
         Receive<Status.Failure>(f => { _reconciling = false; _log.Warning("reading /proc failed: {0}", f.Cause.Message); });
@@ -122,20 +126,20 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         {
             foreach (var exit in m.Exits) _tree.ApplyProcExit(exit.Pid, exit.TimeMs, exit.ExitCode);
             Interlocked.Exchange(ref _pipeline.ProcEvents, _tree.Stats.ProcEvents);
-            ArmTimers();
+            Changed();
         });
         Receive<ContainerMetadata>(m =>
         {
             if (m.Info is null) _docker.Remove(m.Id); else _docker[m.Id] = m.Info;
             _dockerChanged = true;
-            ArmTimers();
+            Changed();
         });
         if (settings.ReconcileInterval is { } rec && settings.ReadProc is not null)
             Timers.StartPeriodicTimer("reconcile", new RequestReconcile("periodic"), rec);
         Receive<PublishChanges>(_ =>
         {
             PublishPending();
-            PublishFeed();
+            PublishFeed(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             ArmTimers();
         });
         Receive<RequestReconcileRetry>(m => StartReconcile(m.Reason, m.Attempt));
@@ -193,6 +197,13 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("sweep", new Sweep(), wait > least ? wait : least);
     }
 
+    /// <summary>A message changed the tree: its time says when the stream went quiet (see <see cref="PublishFeed"/>).</summary>
+    private void Changed()
+    {
+        _lastChangeWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        ArmTimers();
+    }
+
     /// <summary>
     /// The sweep and the publisher run only while they have work (deletions due, changes to send), so a tree at rest
     /// leaves its thread asleep.
@@ -237,7 +248,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         var ordered = delta.Processes;
         var containerAt = delta.ContainerChangedAt;
         var containers = ImmutableArray.CreateBuilder<ContainerChange>();
-        var now = _tree.Snapshot(_settings.HostName, DateTimeOffset.UtcNow, enrich: EnrichFromDocker).Containers.ToDictionary(c => c.Id);
+        var now = _tree.RunningContainers(EnrichFromDocker).ToDictionary(c => c.Id);
         var eventTime = EventTime();
         DateTimeOffset? ContainerAt(string id) =>
             containerAt.TryGetValue(id, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : eventTime;
@@ -255,12 +266,12 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     /// Sends the feed events whose reorder window has passed: by the wall clock on a live host, by the newest event
     /// time in a replayed log, and all of them once the stream is idle.
     /// </summary>
-    private void PublishFeed()
+    private void PublishFeed(long nowMs)
     {
         if (_subscribers.Count == 0) return;
-        var now = DateTimeOffset.UtcNow;
-        var watermark = !_appliedSincePublish ? long.MaxValue : _settings.Live ? now.ToUnixTimeMilliseconds() : _tree.NowMs;
-        _appliedSincePublish = false;
+        // Quiet for half a window: nothing more is on its way, and the feed goes out whole with the changes.
+        var idle = nowMs - _lastChangeWallMs >= (long)_settings.ChangeInterval.TotalMilliseconds / 2;
+        var watermark = idle ? long.MaxValue : _settings.Live ? nowMs : _tree.NowMs;
         if (_feed.Release(watermark) is not { } batch) return;
         var message = new FeedChanges(batch.First, batch.Events, batch.Dropped);
         foreach (var s in _subscribers) s.Tell(message);
@@ -318,7 +329,6 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
         _tree.ApplyMatchedEarlyExits();
-        _appliedSincePublish = true;
         _appliedSinceMessage = true;
     }
 

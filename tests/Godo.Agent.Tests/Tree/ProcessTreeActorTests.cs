@@ -149,6 +149,28 @@ public sealed class ProcessTreeActorTests : TestKit
     }
 
     [Fact]
+    public void A_burst_of_changes_goes_to_subscribers_as_one_batch_with_its_feed()
+    {
+        // Four messages, each a change, well within one change interval: one publish, with every process and the whole
+        // feed (the stream has been quiet since, so the feed does not wait for its reorder window).
+        var (events, a, b) = Script();
+        var tree = Sys.ActorOf(ProcessTreeActor.Props(new TreeActorSettings { HostName = "h", Live = true, ChangeInterval = TimeSpan.FromSeconds(2) },
+            new PipelineStats()));
+        tree.Tell(new TreeProtocol.SubscribeChanges(TestActor));
+        ExpectMsg<HostTree>();
+        foreach (var e in events) tree.Tell(new TreeProtocol.AssembledEvents([e]));
+        var changes = ExpectMsg<TreeProtocol.TreeChanges>(TimeSpan.FromSeconds(30));
+        Assert.Contains(changes.Processes, c => c.Process.Pid == a && c.Process.ExitedAt is not null);
+        Assert.Contains(changes.Processes, c => c.Process.Pid == b);
+        var feed = ExpectMsg<TreeProtocol.FeedChanges>(TimeSpan.FromSeconds(30));
+        Assert.Contains(feed.Events, f => f.Pid == a && f.Kind == FeedEventKind.Exec);
+        Assert.Contains(feed.Events, f => f.Pid == a && f.Kind == FeedEventKind.Exit);
+        // Nothing was left for a second batch: the next message is the answer to this query.
+        tree.Tell(new TreeProtocol.GetTree());
+        ExpectMsg<HostTree>();
+    }
+
+    [Fact]
     public void On_an_idle_live_stream_an_exited_process_is_deleted_by_the_sweep_alone()
     {
         // No event after the exit moves event time on: the sweep, armed for when the deletion is due, must delete it.
