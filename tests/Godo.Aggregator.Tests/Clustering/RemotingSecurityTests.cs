@@ -25,6 +25,17 @@ public sealed class RemotingSecurityTests
             akka.loglevel = ERROR
             """ + "\n" + GodoWireSerializer.Hocon).WithFallback(ClusterClientReceptionist.DefaultConfig()));
 
+    /// <summary>
+    /// A member the fleet refuses at the handshake. Its own ActorSystem sometimes ends while it is still starting (CI,
+    /// 2026-11-30: "Cannot create child while terminating" from sharding's start); it is kept out either way, and what
+    /// the test asserts is the fleet's side.
+    /// </summary>
+    private static async Task<AggregatorNode?> StartRogueMemberAsync(AggregatorSettings settings, Address seed)
+    {
+        try { return await AggregatorNode.StartAsync(settings, seed); }
+        catch (InvalidOperationException e) when (e.Message.Contains("terminat", StringComparison.OrdinalIgnoreCase)) { return null; }
+    }
+
     private static HostSnapshot Fake(string host) =>
         new(host, Guid.NewGuid().ToString("N"), 1, DateTimeOffset.UtcNow,
             [new Godo.Messages.Model.ProcessInfo { Pid = 666, Ppid = 1, Comm = "evil", Exe = "/bin/evil", Argv = ["evil"] }], [], new AgentStats(),
@@ -89,8 +100,8 @@ public sealed class RemotingSecurityTests
         var before = await Fingerprint(agg, "web-1");
 
         // rogue members: no certificate at all, and a certificate of another CA
-        await using var plainMember = await AggregatorNode.StartAsync(new AggregatorSettings(), new Address("akka.tcp", "godo", "127.0.0.1", agg.Address.Port));
-        await using var strangerMember = await AggregatorNode.StartAsync(new AggregatorSettings { Tls = otherCa.Trust("agg-x", "aggregator") }, agg.Address);
+        await using var plainMember = await StartRogueMemberAsync(new AggregatorSettings(), new Address("akka.tcp", "godo", "127.0.0.1", agg.Address.Port));
+        await using var strangerMember = await StartRogueMemberAsync(new AggregatorSettings { Tls = otherCa.Trust("agg-x", "aggregator") }, agg.Address);
         // agents: a stranger's certificate; a certificate that names another host, claiming a new host and web-1
         await using var stranger = await AgentNode.StartAsync("web-2", [agg.Address], tls: otherCa.Trust("web-2", "agent"));
         await using var liar = await AgentNode.StartAsync("web-9", [agg.Address], tls: certs.Trust("web-4", "agent"));
