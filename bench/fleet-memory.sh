@@ -31,7 +31,8 @@ rows="$out/rows.tsv"
 echo "fleet memory: ${args[*]}; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load: $(uptime | sed 's/.*load average: //')"
 for members in $runs; do
     fleet_db_create "godo_bench_$$_$members"
-    fleet_bench --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover"' >> "$rows"
+    # A run that stops (a member died or stopped answering) leaves an "abandoned" row; the other runs go on.
+    fleet_bench --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover" || $1 == "abandoned"' >> "$rows" || true
     fleet_db_drop
 done
 awk -F'\t' '
@@ -41,5 +42,6 @@ awk -F'\t' '
         printf "%-7s %-6s %6s %9s %11s %9s %14s %12s %15s %13s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
     }
     $1 == "failover" { fail[++n] = sprintf("%s members: kill -9 of member %s (%s hosts, " $8 "): all of them answer again from the others after %s s; %s of %s tree queries failed in the next 10 s", $2, $3, $4, $5, $7, $6) }
+    $1 == "abandoned" { fail[++n] = sprintf("%s members: run abandoned: %s (%s); %s", $2, $4, $3, $5) }
     END { if (n) print ""; for (i = 1; i <= n; i++) print fail[i] }' "$rows"
 fleet_took

@@ -186,7 +186,17 @@ try
 {
     if (opt.ContainsKey("members"))
     {
-        await FleetMemory(int.Parse(O("members", "1")));
+        var members = int.Parse(O("members", "1"));
+        try { await FleetMemory(members); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException)
+        {
+            // A member that dies or stops answering under load is a result, not a bench crash: one "abandoned" row
+            // for the table (with which members had exited, and how), and exit 2.
+            var exited = started.Select((p, i) => (p, i)).Where(x => x.p.HasExited).Select(x => $"member {x.i} exited with {x.p.ExitCode}").ToList();
+            Console.WriteLine(string.Join('\t', "abandoned", members, e.GetType().Name, e.Message.ReplaceLineEndings(" "),
+                exited.Count > 0 ? string.Join(", ", exited) : "no member had exited"));
+            Environment.ExitCode = 2;
+        }
         return;
     }
     var a = StartAggregator(portA, httpA, null);
