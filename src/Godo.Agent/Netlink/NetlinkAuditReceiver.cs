@@ -137,19 +137,30 @@ public sealed class NetlinkAuditReceiver : IDisposable
     {
         using var datagrams = new NetlinkDatagrams(DatagramsPerRead, _options.BufferSize);
         var lastWindowEnd = long.MinValue / 2;
+        var burst = false;
         while (!_stop)
         {
             try
             {
-                if (PumpMany(datagrams, _options.PollTimeoutMs) != NetlinkReceiveStatus.Message || Quiet is null) continue;
-                // Then let what follows gather in the socket for a moment and read it in one go: while processes start
-                // one at a time, that is one wake-up of this thread and one batch down the pipeline per window, not one
-                // wake-up per record (a wake-up costs more than the record). The socket holds far more than a window.
-                // An isolated event waits the short window; one in the middle of a burst the longer one.
-                var busy = Environment.TickCount64 - lastWindowEnd < _options.BusyGapMs;
-                Thread.Sleep(busy ? _options.BusyDelayMs : _options.QuietDelayMs);
-                while (!_stop && PumpMany(datagrams, 0) != NetlinkReceiveStatus.Timeout) { }
-                Quiet();
+                if (burst)
+                {
+                    // In a burst, the next window is slept straight away: its records are there by its end, and the
+                    // wake-up of a poll that returns at the first of them is saved. An empty window ends the burst.
+                    Thread.Sleep(_options.BusyDelayMs);
+                    if (!Drain(datagrams)) { burst = false; continue; }
+                }
+                else
+                {
+                    if (PumpMany(datagrams, _options.PollTimeoutMs) != NetlinkReceiveStatus.Message || Quiet is null) continue;
+                    // Then let what follows gather in the socket for a moment and read it in one go: while processes
+                    // start one at a time, that is one wake-up of this thread and one batch down the pipeline per window,
+                    // not one wake-up per record (a wake-up costs more than the record). The socket holds far more than
+                    // a window. An isolated event waits the short window; one soon after the last window the longer one.
+                    burst = Environment.TickCount64 - lastWindowEnd < _options.BusyGapMs;
+                    Thread.Sleep(burst ? _options.BusyDelayMs : _options.QuietDelayMs);
+                    Drain(datagrams);
+                }
+                Quiet!();
                 lastWindowEnd = Environment.TickCount64;
             }
             catch (ObjectDisposedException)
@@ -169,6 +180,15 @@ public sealed class NetlinkAuditReceiver : IDisposable
     /// VM with page-table isolation costs more than parsing the record it brings.
     /// </summary>
     public const int DatagramsPerRead = 64;
+
+    /// <summary>Reads the socket empty without waiting; whether it held any record.</summary>
+    private bool Drain(NetlinkDatagrams datagrams)
+    {
+        var any = false;
+        for (NetlinkReceiveStatus status; !_stop && (status = PumpMany(datagrams, 0)) != NetlinkReceiveStatus.Timeout;)
+            any |= status == NetlinkReceiveStatus.Message;
+        return any;
+    }
 
     /// <summary>Reads what waits (up to <see cref="DatagramsPerRead"/>) and hands each record to the sink, in order.</summary>
     private NetlinkReceiveStatus PumpMany(NetlinkDatagrams datagrams, int timeoutMs)

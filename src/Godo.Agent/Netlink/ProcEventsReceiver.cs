@@ -79,15 +79,26 @@ public sealed class ProcEventsReceiver : IDisposable
         // Connector messages are under 100 bytes; a storm's exits come dozens to a syscall (recvmmsg).
         using var datagrams = new NetlinkDatagrams(64, 512);
         var lastHandOver = long.MinValue / 2;
+        var burst = false;
         while (!_stop)
         {
             try
             {
-                if (Take(datagrams, PollTimeoutMs) == NetlinkReceiveStatus.Timeout) continue;
-                // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up of
-                // this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
-                Thread.Sleep(Environment.TickCount64 - lastHandOver < BusyGapMs ? BusyCoalesceMs : CoalesceMs);
-                while (!_stop && Take(datagrams, 0) != NetlinkReceiveStatus.Timeout) { }
+                if (burst)
+                {
+                    // In a burst the next window is slept straight away (no poll to wake up from); an empty one ends it.
+                    Thread.Sleep(BusyCoalesceMs);
+                    if (!Drain(datagrams)) { burst = false; continue; }
+                }
+                else
+                {
+                    if (Take(datagrams, PollTimeoutMs) == NetlinkReceiveStatus.Timeout) continue;
+                    // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up
+                    // of this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
+                    burst = Environment.TickCount64 - lastHandOver < BusyGapMs;
+                    Thread.Sleep(burst ? BusyCoalesceMs : CoalesceMs);
+                    Drain(datagrams);
+                }
                 HandOver();
                 lastHandOver = Environment.TickCount64;
             }
@@ -101,6 +112,15 @@ public sealed class ProcEventsReceiver : IDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>Reads the socket empty without waiting; whether it held any datagram.</summary>
+    private bool Drain(NetlinkDatagrams datagrams)
+    {
+        var any = false;
+        for (NetlinkReceiveStatus status; !_stop && (status = Take(datagrams, 0)) != NetlinkReceiveStatus.Timeout;)
+            any |= status == NetlinkReceiveStatus.Message;
+        return any;
     }
 
     /// <summary>Reads what waits (waiting up to <paramref name="timeoutMs"/>) and keeps the processes' exits.</summary>
