@@ -10,7 +10,7 @@ secs() { awk -v t="$1" -v c="$CLK" 'BEGIN {printf "%.2f", t / c}'; }
 now() { date +%s.%N; }
 storm() { docker exec "$container" sh -c "i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i+1)); done"; }
 
-# thread_ticks PID: "name ticks" per thread (threads of one name summed later), for where a storm's CPU went.
+# thread_ticks PID: "tid name ticks" per thread (threads of one name summed later), for where a storm's CPU went.
 thread_ticks() {
   local t stat
   for t in /proc/"$1"/task/*; do
@@ -56,7 +56,10 @@ measure() {
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(secs $((k1 - k0)))" "$l0" "$l1" | tee -a "$work/figures.txt"
   [ "$l0" = "$l1" ] || echo "  WARNING: the kernel lost records during the $name storm" | tee -a "$work/figures.txt"
   if [ "${THREADS:-0}" = 1 ]; then
-    join <(sort <<<"$th0") <(thread_ticks "$pid" | sort) | awk -v c="$CLK" '{ d[$2] += $5 - $3 } END { for (n in d) if (d[n] > 0) printf "    %-24s %5.2f s\n", n, d[n] / c }' \
+    # Threads started during the storm (thread-pool workers) count from zero; those that ended meanwhile are not seen.
+    { sed 's/^/before /' <<<"$th0"; thread_ticks "$pid" | sed 's/^/after /'; } | awk -v c="$CLK" '
+      $1 == "before" { b[$2] = $4; next } { d[$3] += $4 - b[$2] }
+      END { for (n in d) if (d[n] > 0) printf "    %-24s %5.2f s\n", n, d[n] / c }' \
       | sort -k2 -g -r | tee -a "$work/figures.txt"
   fi
 }
