@@ -24,20 +24,6 @@ LOCK=/tmp/godo-audit.lock
 IMAGE=godo/busybox:1
 work=$(mktemp -d /tmp/godo-figures.XXXXXX)
 container="godolive-storm-$$"
-agent_pid="" auditd_pid=""
-
-found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
-restore() {
-  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
-  auditd_stop
-  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
-}
-cleanup() {
-  restore
-  docker rm -f "$container" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 echo "building..." >&2
 ./godo --help >/dev/null

@@ -19,21 +19,6 @@ GODO="${GODO:-./godo}"
 IMAGE=godo/busybox:1
 work=$(mktemp -d /tmp/godo-storm.XXXXXX)
 container="godolive-storm-$$"
-agent_pid="" auditd_pid="" perf_pid=""
-
-found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
-restore() {
-  [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null || true
-  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
-  auditd_stop
-  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
-}
-cleanup() {
-  restore
-  docker rm -f "$container" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 echo "building..." >&2
 "$GODO" --help >/dev/null

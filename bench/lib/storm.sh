@@ -1,6 +1,8 @@
 # Sourced by bench/agent-figures.sh and bench/storm.sh: one exec storm inside a container, measured on one process
 # (a godo agent or auditd). Needs $work (a scratch folder), $container (a running busybox container), $STORM (execs);
-# the caller holds /tmp/godo-audit.lock.
+# the caller holds /tmp/godo-audit.lock. Sourcing it records the kernel's audit state and sets a trap that stops the
+# agent, perf and auditd the caller started ($agent_pid, $perf_pid, $auditd_pid), puts the state back, removes the
+# container and $work.
 CLK=$(getconf CLK_TCK)
 kauditd=$(pgrep -x kauditd)
 
@@ -8,6 +10,20 @@ status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
 secs() { awk -v t="$1" -v c="$CLK" 'BEGIN {printf "%.2f", t / c}'; }
 now() { date +%s.%N; }
+agent_pid="" auditd_pid="" perf_pid=""
+found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
+restore() {
+  [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null || true
+  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
+  auditd_stop
+  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
+}
+cleanup() {
+  restore
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 storm() { docker exec "$container" sh -c "i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i+1)); done"; }
 
 # thread_ticks PID: "tid name ticks" per thread (threads of one name summed later), for where a storm's CPU went.
