@@ -33,6 +33,7 @@ dotnet build bench/agent-latency/AgentLatency.csproj -c Release -o bench/out/age
 # ---- 1a. godo: with the process events connector (godo+pe, the default) and audit alone (godo, --exit-source audit)
 exec 9>"$LOCK"
 flock 9
+save_audit_state
 docker run -d --network none --name "$container" "$IMAGE" sleep 1000000 >/dev/null
 for mode in auto audit; do
   ./godo agent --exit-source "$mode" >"$work/agent.log" 2>&1 &

@@ -26,6 +26,7 @@ if [ -n "${GODO_B:-}" ]; then "$GODO_B" --help >/dev/null; fi
 
 exec 9>/tmp/godo-audit.lock
 flock 9
+save_audit_state
 docker run -d --network none --name "$container" "$IMAGE" sleep 1000000 >/dev/null
 
 # run_godo NAME LAUNCHER [perf]: one agent, one measured storm, the agent stopped and its rules checked gone.

@@ -1,7 +1,7 @@
 # Sourced by bench/agent-figures.sh and bench/storm.sh: one exec storm inside a container, measured on one process
 # (a godo agent or auditd). Needs $work (a scratch folder), $container (a running busybox container), $STORM (execs);
-# the caller holds /tmp/godo-audit.lock. Sourcing it records the kernel's audit state and sets a trap that stops the
-# agent, perf and auditd the caller started ($agent_pid, $perf_pid, $auditd_pid), puts the state back, removes the
+# the caller holds /tmp/godo-audit.lock. Sourcing it sets a trap that stops the
+# agent, perf and auditd the caller started ($agent_pid, $perf_pid, $auditd_pid), puts back the state save_audit_state found, removes the
 # container and $work.
 CLK=$(getconf CLK_TCK)
 kauditd=$(pgrep -x kauditd)
@@ -11,11 +11,16 @@ ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+st
 secs() { awk -v t="$1" -v c="$CLK" 'BEGIN {printf "%.2f", t / c}'; }
 now() { date +%s.%N; }
 agent_pid="" auditd_pid="" perf_pid=""
-found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
+# save_audit_state: what restore() puts back; call it once the lock is held (another holder's agent may be registered before).
+save_audit_state() {
+  found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
+}
+found_enabled="" found_pid=""
 restore() {
   [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null || true
   [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
   auditd_stop
+  [ -n "$found_enabled" ] || return 0
   auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
 }
 cleanup() {
