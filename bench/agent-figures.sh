@@ -17,77 +17,23 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$here"
 . bench/auditd.sh
+. bench/lib/storm.sh
 STORM="${STORM:-5000}"
 EXECS="${EXECS:-20}"
 LOCK=/tmp/godo-audit.lock
 IMAGE=godo/busybox:1
-CLK=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/godo-figures.XXXXXX)
 container="godolive-storm-$$"
-agent_pid="" auditd_pid=""
-
-status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
-ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime+stime (fields 14, 15)
-secs() { awk -v t="$1" -v c="$CLK" 'BEGIN {printf "%.2f", t / c}'; }
-now() { date +%s.%N; }
-
-found_pid=$(status pid) found_enabled=$(status enabled) found_backlog=$(status backlog_limit) found_wait=$(status backlog_wait_time)
-restore() {
-  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
-  auditd_stop
-  auditctl -e "$found_enabled" -b "$found_backlog" --backlog_wait_time "$found_wait" >/dev/null 2>&1 || true
-}
-cleanup() {
-  restore
-  docker rm -f "$container" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 echo "building..." >&2
 ./godo --help >/dev/null
 dotnet build bench/agent-latency/AgentLatency.csproj -c Release -o bench/out/agent-latency -nologo -v q >"$work/build.log" 2>&1 \
   || { tail -20 "$work/build.log" >&2; exit 1; }
 
-storm() { docker exec "$container" sh -c "i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i+1)); done"; }
-kauditd=$(pgrep -x kauditd)
-
-# Waits until PID's CPU over one second is back to its idle rate (IDLE ticks/s, plus 2): the reader has caught up.
-wait_caught_up() {
-  local pid=$1 idle=$2 a b
-  for _ in $(seq 1 60); do
-    a=$(ticks "$pid"); sleep 1; b=$(ticks "$pid")
-    [ $((b - a)) -le $((idle + 2)) ] && return 0
-  done
-  echo "pid $pid did not get back to its idle CPU rate within 60 s" >&2
-}
-
-# measure NAME PID: CPU of PID (and of kauditd) over one storm, from its start until PID is back to its idle rate
-# (the catch-up included), minus PID's idle rate over that window (this is a shared machine: other processes keep
-# an audit reader a little busy); the storm's wall time, and the kernel lost counter. A 500-exec warm-up storm first.
-measure() {
-  local name=$1 pid=$2 c0 c1 k0 k1 l0 l1 t0 t1 t2 i0 i1 idle
-  sleep 2
-  i0=$(ticks "$pid"); sleep 5; i1=$(ticks "$pid")
-  idle=$(( (i1 - i0 + 4) / 5 ))
-  storm 500
-  wait_caught_up "$pid" "$idle"
-  c0=$(ticks "$pid"); k0=$(ticks "$kauditd"); l0=$(status lost); t0=$(now)
-  storm "$STORM"
-  t1=$(now)
-  wait_caught_up "$pid" "$idle"
-  c1=$(ticks "$pid"); k1=$(ticks "$kauditd"); l1=$(status lost); t2=$(now)
-  printf "%-7s %5s s CPU for %d execs (%s s gross over %.1f s, idle %s s/s; storm %.2f s wall; kauditd %s s); kernel lost %d -> %d\n" \
-    "$name" "$(awk -v g=$((c1 - c0)) -v i="$(( i1 - i0 ))" -v w="$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" -v c="$CLK" \
-      'BEGIN {n = (g - i / 5 * w) / c; if (n < 0) n = 0; printf "%.2f", n}')" \
-    "$STORM" "$(secs $((c1 - c0)))" "$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" "$(awk -v i=$((i1 - i0)) -v c="$CLK" 'BEGIN {printf "%.3f", i / 5 / c}')" \
-    "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(secs $((k1 - k0)))" "$l0" "$l1" | tee -a "$work/figures.txt"
-  [ "$l0" = "$l1" ] || echo "  WARNING: the kernel lost records during the $name storm" | tee -a "$work/figures.txt"
-}
-
 # ---- 1a. godo: with the process events connector (godo+pe, the default) and audit alone (godo, --exit-source audit)
 exec 9>"$LOCK"
 flock 9
+save_audit_state
 docker run -d --network none --name "$container" "$IMAGE" sleep 1000000 >/dev/null
 for mode in auto audit; do
   ./godo agent --exit-source "$mode" >"$work/agent.log" 2>&1 &

@@ -201,6 +201,27 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
         return NetlinkReceiveStatus.Message;
     }
 
+    /// <summary>
+    /// Reads every datagram waiting, up to the room of <paramref name="into"/>, in one syscall (waiting as
+    /// <see cref="Receive"/> does when there is none); read them with <see cref="TryParse"/>.
+    /// </summary>
+    public NetlinkReceiveStatus ReceiveMany(NetlinkDatagrams into, int timeoutMs, int wakeFd = -1)
+    {
+        var status = _fd.ReceiveMany(into, timeoutMs, "NETLINK_AUDIT", wakeFd);
+        if (status == NetlinkReceiveStatus.NoBuffers) Interlocked.Increment(ref _noBufferErrors);
+        return status;
+    }
+
+    /// <summary>The <paramref name="i"/>th datagram of a <see cref="ReceiveMany"/>; false for one <see cref="Receive"/> would call Ignored.</summary>
+    public static bool TryParse(NetlinkDatagrams datagrams, int i, out AuditNetlinkMessage message)
+    {
+        message = default;
+        var datagram = datagrams[i];
+        if (datagrams.FromPort(i) != 0 || datagram.Length < NlmsgHeaderLength) return false; // not from the kernel, or no header
+        message = Parse(datagram);
+        return true;
+    }
+
     /// <summary>Splits one datagram into header and payload (see <see cref="Receive"/> for the length rules).</summary>
     internal static AuditNetlinkMessage Parse(ReadOnlySpan<byte> datagram)
     {
@@ -326,18 +347,7 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
                 // Read first and poll only when the socket is empty: in a burst that is one syscall per datagram, not two.
                 var status = TryReceive(fd, buffer, protocol, out var n, out fromPort);
                 if (status != NetlinkReceiveStatus.Timeout || timeoutMs == 0) { length = (int)n; return status; }
-                var pfds = stackalloc LibC.PollFd[2];
-                pfds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-                pfds[1] = new LibC.PollFd { Fd = wakeFd, Events = LibC.POLLIN };
-                int rc = LibC.Poll(pfds, wakeFd >= 0 ? 2u : 1u, timeoutMs);
-                if (rc == 0 || pfds[0].REvents == 0) return NetlinkReceiveStatus.Timeout; // or woken to stop
-                if (rc < 0)
-                {
-                    int perr = Marshal.GetLastPInvokeError();
-                    if (perr == LibC.EINTR) return NetlinkReceiveStatus.Timeout;
-                    throw new AuditNetlinkException($"poll({protocol})", perr);
-                }
-                // POLLERR (ENOBUFS) and POLLIN both go to recvfrom, which reports which one it was.
+                if (!WaitReadable(fd, timeoutMs, wakeFd, protocol)) return NetlinkReceiveStatus.Timeout;
                 status = TryReceive(fd, buffer, protocol, out n, out fromPort);
                 length = (int)n;
                 return status;
@@ -346,6 +356,57 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
             {
                 if (added) DangerousRelease();
             }
+        }
+
+        /// <summary>
+        /// The same as <see cref="ReceiveFrom"/>, but every datagram waiting (up to the room of <paramref name="into"/>) in
+        /// one recvmmsg: Message when at least one was read.
+        /// </summary>
+        public NetlinkReceiveStatus ReceiveMany(NetlinkDatagrams into, int timeoutMs, string protocol, int wakeFd = -1)
+        {
+            bool added = false;
+            DangerousAddRef(ref added);
+            try
+            {
+                int fd = (int)handle;
+                var status = TryReceiveMany(fd, into, protocol);
+                if (status != NetlinkReceiveStatus.Timeout || timeoutMs == 0) return status;
+                return WaitReadable(fd, timeoutMs, wakeFd, protocol) ? TryReceiveMany(fd, into, protocol) : NetlinkReceiveStatus.Timeout;
+            }
+            finally
+            {
+                if (added) DangerousRelease();
+            }
+        }
+
+        /// <summary>Polls the socket (and <paramref name="wakeFd"/>): false on timeout, interruption, or the wake fd.</summary>
+        private static bool WaitReadable(int fd, int timeoutMs, int wakeFd, string protocol)
+        {
+            var pfds = stackalloc LibC.PollFd[2];
+            pfds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+            pfds[1] = new LibC.PollFd { Fd = wakeFd, Events = LibC.POLLIN };
+            int rc = LibC.Poll(pfds, wakeFd >= 0 ? 2u : 1u, timeoutMs);
+            if (rc == 0 || pfds[0].REvents == 0) return false; // or woken to stop
+            if (rc < 0)
+            {
+                int perr = Marshal.GetLastPInvokeError();
+                if (perr == LibC.EINTR) return false;
+                throw new AuditNetlinkException($"poll({protocol})", perr);
+            }
+            // POLLERR (ENOBUFS) and POLLIN both go to the receive, which reports which one it was.
+            return true;
+        }
+
+        private static NetlinkReceiveStatus TryReceiveMany(int fd, NetlinkDatagrams into, string protocol)
+        {
+            int n = into.Receive(fd, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC);
+            if (n > 0) return NetlinkReceiveStatus.Message;
+            return -n switch
+            {
+                0 or LibC.EINTR => NetlinkReceiveStatus.Timeout,
+                LibC.ENOBUFS => NetlinkReceiveStatus.NoBuffers,
+                _ => throw new AuditNetlinkException($"recvmmsg({protocol})", -n),
+            };
         }
 
         private static NetlinkReceiveStatus TryReceive(int fd, Span<byte> buffer, string protocol, out nint n, out uint fromPort)

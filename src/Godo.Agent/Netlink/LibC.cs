@@ -86,6 +86,31 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "recvfrom", SetLastError = true)]
     public static partial nint RecvFrom(int fd, byte* buf, nint len, int flags, SockAddrNl* addr, int* addrLen);
 
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct mmsghdr (64-bit layout): a struct msghdr (56 bytes, padded after msg_flags), then the length received.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    public struct MMsgHdr
+    {
+        [FieldOffset(0)] public void* Name;
+        [FieldOffset(8)] public int NameLength;
+        [FieldOffset(16)] public IoVec* Iov;
+        [FieldOffset(24)] public nuint IovLength;
+        [FieldOffset(32)] public void* Control;
+        [FieldOffset(40)] public nuint ControlLength;
+        [FieldOffset(48)] public int Flags;
+        [FieldOffset(56)] public uint Length;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, TimeSpec* timeout);
+
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint nfds, int timeoutMs);
 

@@ -25,6 +25,15 @@ public sealed class ProcEventsReceiver : IDisposable
     /// <summary>How long exits gather after the first one before they are handed over.</summary>
     public const int CoalesceMs = 10;
 
+    /// <summary>
+    /// The same within a burst (the first exit came less than <see cref="BusyGapMs"/> after the last hand-over): in a storm
+    /// this thread woke once per exit (a fifth of the agent's CPU), for exits whose deletion waits 1 s anyway.
+    /// </summary>
+    public const int BusyCoalesceMs = 50;
+
+    /// <summary>An exit this soon after the last hand-over belongs to a burst (see <see cref="BusyCoalesceMs"/>).</summary>
+    public const int BusyGapMs = 100;
+
     /// <param name="sink">Called on the reading thread with the exits read since the last call; the span is valid only during the call.</param>
     public ProcEventsReceiver(ProcEventsSocket socket, Action<ReadOnlySpan<ProcExit>> sink)
     {
@@ -67,18 +76,31 @@ public sealed class ProcEventsReceiver : IDisposable
 
     private void ReadLoop()
     {
-        var buffer = new byte[4096];
+        // Connector messages are under 100 bytes; a storm's exits come dozens to a syscall (recvmmsg).
+        using var datagrams = new NetlinkDatagrams(64, 512);
+        var lastHandOver = long.MinValue / 2;
+        var burst = false;
         while (!_stop)
         {
             try
             {
-                if (Take(buffer, PollTimeoutMs) == NetlinkReceiveStatus.Timeout) continue;
-                // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up of
-                // this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
-                Thread.Sleep(CoalesceMs);
-                while (!_stop && Take(buffer, 0) != NetlinkReceiveStatus.Timeout)
-                    if (_count == _batch.Length) HandOver();
+                if (burst)
+                {
+                    // In a burst the next window is slept straight away (no poll to wake up from); an empty one ends it.
+                    Thread.Sleep(BusyCoalesceMs);
+                    if (!Drain(datagrams)) { burst = false; continue; }
+                }
+                else
+                {
+                    if (Take(datagrams, PollTimeoutMs) == NetlinkReceiveStatus.Timeout) continue;
+                    // Then let the exits of the next few milliseconds gather and hand them over together: one wake-up
+                    // of this thread and of the tree per window, not per exit. The tree deletes a process 1 s after its exit.
+                    burst = Environment.TickCount64 - lastHandOver < BusyGapMs;
+                    Thread.Sleep(burst ? BusyCoalesceMs : CoalesceMs);
+                    Drain(datagrams);
+                }
                 HandOver();
+                lastHandOver = Environment.TickCount64;
             }
             catch (ObjectDisposedException)
             {
@@ -92,15 +114,30 @@ public sealed class ProcEventsReceiver : IDisposable
         }
     }
 
-    /// <summary>Reads one datagram (waiting up to <paramref name="timeoutMs"/>) and keeps it if it is a process's exit.</summary>
-    private NetlinkReceiveStatus Take(byte[] buffer, int timeoutMs)
+    /// <summary>Reads the socket empty without waiting; whether it held any datagram.</summary>
+    private bool Drain(NetlinkDatagrams datagrams)
     {
-        var status = _socket.Receive(buffer, timeoutMs, out var m, _wake.Fd);
+        var any = false;
+        for (NetlinkReceiveStatus status; !_stop && (status = Take(datagrams, 0)) != NetlinkReceiveStatus.Timeout;)
+            any |= status == NetlinkReceiveStatus.Message;
+        return any;
+    }
+
+    /// <summary>Reads what waits (waiting up to <paramref name="timeoutMs"/>) and keeps the processes' exits.</summary>
+    private NetlinkReceiveStatus Take(NetlinkDatagrams datagrams, int timeoutMs)
+    {
+        var status = _socket.ReceiveMany(datagrams, timeoutMs, _wake.Fd);
         if (status == NetlinkReceiveStatus.NoBuffers) ReportLoss(1, "ENOBUFS");
         if (status != NetlinkReceiveStatus.Message) return status;
-        if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
-        if (!_socket.ExitsOnly) CheckSequence(m);
-        if (m.Kind == ProcEventKind.Exit) _batch[_count++] = m.Exit;
+        for (var i = 0; i < datagrams.Count; i++)
+        {
+            if (!ProcEventsSocket.TryParse(datagrams, i, out var m)) continue;
+            if (_socket.ExitsOnly && m.Kind == ProcEventKind.Other) _socket.FilterNotTaken();
+            if (!_socket.ExitsOnly) CheckSequence(m);
+            if (m.Kind != ProcEventKind.Exit) continue;
+            if (_count == _batch.Length) HandOver();
+            _batch[_count++] = m.Exit;
+        }
         return status;
     }
 

@@ -159,6 +159,17 @@ public sealed unsafe class ProcEventsSocket : IDisposable
         return NetlinkReceiveStatus.Message;
     }
 
+    /// <summary>Every datagram waiting, up to the room of <paramref name="into"/>, in one syscall (see <see cref="AuditNetlinkSocket.ReceiveMany"/>); read them with <see cref="TryParse(NetlinkDatagrams, int, out ProcEventMessage)"/>.</summary>
+    public NetlinkReceiveStatus ReceiveMany(NetlinkDatagrams into, int timeoutMs, int wakeFd = -1) =>
+        _fd.ReceiveMany(into, timeoutMs, "NETLINK_CONNECTOR", wakeFd);
+
+    /// <summary>The <paramref name="i"/>th datagram of a <see cref="ReceiveMany"/>; false for one <see cref="Receive"/> would call Ignored.</summary>
+    public static bool TryParse(NetlinkDatagrams datagrams, int i, out ProcEventMessage message)
+    {
+        message = default;
+        return datagrams.FromPort(i) == 0 && TryParse(datagrams[i], out message);
+    }
+
     /// <summary>nlmsghdr (16) + cn_msg (20) + proc_event {what, cpu, timestamp_ns, data}; exit data at offset 52.</summary>
     internal static bool TryParse(ReadOnlySpan<byte> d, out ProcEventMessage message)
     {

@@ -151,9 +151,25 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         if (_settings.ReadProc is not { } read || _reconciling && attempt == 0) return;
         _reconciling = true;
+        // A read while events are in flight would only be read again (see OnProcRead): in a storm that was a whole /proc
+        // read every 200 ms, hundreds of syscalls a process. Wait for the pipeline first, within the same attempts.
+        if (Behind() && attempt < MaxReconcileAttempts)
+        {
+            Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(reason, attempt + 1), ReconcileRetry);
+            return;
+        }
         var self = Self;
         Task.Run(() => new ProcRead(read(), reason, attempt)).PipeTo(self);
     }
+
+    /// <summary>A reconciliation waits for the pipeline to catch up this often, at most this many times, then compares anyway.</summary>
+    private static readonly TimeSpan ReconcileRetry = TimeSpan.FromMilliseconds(200);
+    private const int MaxReconcileAttempts = 10;
+
+    /// <summary>Records or events are still on their way to the tree.</summary>
+    private bool Behind() =>
+        Interlocked.Read(ref _pipeline.Events) - Interlocked.Read(ref _pipeline.EventsApplied) > 0
+        || Interlocked.Read(ref _pipeline.RecordsSubmitted) - Interlocked.Read(ref _pipeline.RecordsRouted) > 0;
 
     /// <summary>How long after a /proc read its comparison waits for events still on their way.</summary>
     private static readonly TimeSpan ReconcileSettle = TimeSpan.FromMilliseconds(300);
@@ -161,11 +177,9 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void OnProcRead(ProcRead m)
     {
         // Compare only when the pipeline has caught up: events still in flight are not drift.
-        var behind = Interlocked.Read(ref _pipeline.Events) - Interlocked.Read(ref _pipeline.EventsApplied) > 0
-                     || Interlocked.Read(ref _pipeline.RecordsSubmitted) - Interlocked.Read(ref _pipeline.RecordsRouted) > 0;
-        if (behind && m.Attempt < 10)
+        if (Behind() && m.Attempt < MaxReconcileAttempts)
         {
-            Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(m.Reason, m.Attempt + 1), TimeSpan.FromMilliseconds(200));
+            Timers.StartSingleTimer("reconcile-retry", new RequestReconcileRetry(m.Reason, m.Attempt + 1), ReconcileRetry);
             return;
         }
         // And only once what happened before the read has had time to arrive: an exit just before it shows in /proc
