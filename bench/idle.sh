@@ -6,9 +6,10 @@
 #     agent (stdin source), all three measured over the same window, with the work the netlink agent had in it (the
 #     host's own background: audit records, events, connector exits, deltas a second); `godo standalone`; Debian's
 #     auditd with the agent's own rules.
+#     Then which processes made the netlink agent's audit records in that setting (exe and comm of each syscall).
 #  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
 #     with a fresh agent that seeds them from /proc.
-# About 8 minutes with the default 60 s window (4 windows, 15 s to settle before each, 5 fresh agents for part 2).
+# About 9 minutes with the default 60 s window (4 windows, 15 s to settle before each, 5 fresh agents for part 2).
 # GODO=PATH runs that godo binary (e.g. the packaged single file, .build/package/publish/godo) instead of ./godo.
 # Root; Docker running; image godo/busybox:1. Every phase that touches the kernel's audit state holds
 # /tmp/godo-audit.lock, and the state found at start is put back.
@@ -149,6 +150,21 @@ read -r r1 e1 p1 s1 <<<"$(netlink_counts)"
 awk -v r=$((r1 - r0)) -v e=$((e1 - e0)) -v p=$((p1 - p0)) -v s=$((s1 - s0)) -v w="$WINDOW" 'BEGIN {
   printf "  work the netlink agent had in that window: %.1f audit records/s, %.1f events/s, %.1f connector exits/s, %.1f deltas/s to the aggregator\n",
     r / w, e / w, p / w, s / w }' | tee -a "$work/idle.txt"
+# Where those records come from: the same host, aggregator and stdin agent, and a netlink agent that also writes what
+# the kernel sends it (--record: a writer and its 1 s flush, so not the agent measured above), over half the window,
+# grouped by the process that made each syscall (godo's own other processes by name).
+kill -TERM "$agent"; wait "$agent" 2>/dev/null || true
+start agent-rec agent --aggregator "akka.tcp://godo@127.0.0.1:$REMOTE_PORT" --record "$work/at-rest.log"
+registered "$started"
+sleep "$SETTLE"
+half=$(( (WINDOW + 1) / 2 ))
+from=$(wc -l <"$work/at-rest.log")
+sleep "$half"
+sleep 1.2 # the recorder flushes every second
+tail -n +"$((from + 1))" "$work/at-rest.log" >"$work/at-rest-window.log"
+echo "  where the netlink agent's records came from (${half} s, recorded by a second netlink agent):" | tee -a "$work/idle.txt"
+python3 bench/lib/records-by-source.py "$work/at-rest-window.log" "$half" "godo aggregator=$aggregator" \
+  "godo agent (stdin, second)=$agent2" "bench/idle.sh=$$" --top 12 | tee -a "$work/idle.txt"
 stop_all
 
 start standalone standalone --http "http://127.0.0.1:$((REMOTE_PORT + 2))"

@@ -19,11 +19,13 @@ public static class AggregatorPublisherExtensions
 
     /// <summary>
     /// ClusterClient timings matched to the aggregators' receptionists (hocon/aggregator.conf): the client notices a
-    /// dead aggregator in ~5 s and moves on; a new agent finds a receptionist within a second.
+    /// dead aggregator in ~6 s and moves on; a new agent finds a receptionist within a second. Its heartbeat goes every
+    /// 2 s, as the publisher's own (the two fire together, see DeadlineScheduler.GridFor): at 1 s it was most of what
+    /// an idle agent and its aggregator woke for.
     /// </summary>
     public const string ClientHocon = """
         akka.cluster.client {
-          heartbeat-interval = 1s
+          heartbeat-interval = 2s
           acceptable-heartbeat-pause = 4s
           establishing-get-contacts-interval = 1s
           refresh-contacts-interval = 10s

@@ -79,7 +79,14 @@ public sealed class HistoryWriterActor : ReceiveActor, IWithTimers
         });
     }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("sweep", new SweepTick(), _options.SweepEvery);
+    /// <summary>
+    /// The first sweep runs at start-up: it applies the retention to what aged while the aggregator was stopped, and
+    /// its first queries (linq2db compiles each on first use, about 2 s of CPU, and faults the JIT back in after the
+    /// start-up trim) belong to start-up, not to the first minute at rest.
+    /// </summary>
+    protected override void PreStart() => Timers.StartPeriodicTimer("sweep", new SweepTick(), FirstSweep, _options.SweepEvery);
+
+    private static readonly TimeSpan FirstSweep = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// A host new to this member's recorder: what the store holds open for it, with what this writer has not written yet

@@ -14,8 +14,9 @@ namespace Godo.Messages.Timing;
 /// per entry would wake the timer thread and a pool thread for each. Here a due timer costs one wake-up of this thread
 /// (plus the receiving actor's own). One-shot deadlines are exact, where the wheel rounds them up to its next tick.
 /// Periodic ticks of 400 ms or more (Akka's and godo's housekeeping: heartbeats, gossip, reapers, sweeps, a
-/// dozen of them in an aggregator) run on a shared half-second grid from their second run on, at most that much late
-/// once, so that they fire together: two wake-ups a second for all of them instead of one each.
+/// dozen of them in an aggregator) run on a shared grid from their second run on (half a second, or whole seconds
+/// for whole-second intervals, see <see cref="GridFor"/>), at most one step late once, so that they fire together:
+/// two wake-ups a second for all of them instead of one each, one every 2 s where all are 2 s or more.
 /// Otherwise the wheel's contract: a repeated action runs every <c>interval</c> (never twice at once; runs missed while
 /// the process stalled are skipped, not made up), a cancelled one never runs again, and what is still pending when
 /// the system stops runs once, here (as the wheel does, so nothing awaiting a scheduled completion hangs). Actions run
@@ -162,16 +163,33 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     /// <summary>
     /// The next run of a periodic entry last due at <paramref name="due"/>: one interval on (fixed rate, so it does not
     /// drift by how late each run was), past <paramref name="now"/> (runs missed in a stall are skipped), and for
-    /// intervals of <see cref="GridFrom"/> or more, rounded up onto the grid.
+    /// intervals of <see cref="GridFrom"/> or more, rounded up onto the grid (<see cref="GridFor"/>).
     /// </summary>
     public static TimeSpan NextDue(TimeSpan due, TimeSpan interval, TimeSpan now)
     {
         var next = due + interval;
         if (next <= now) next = now + interval;
         if (interval < GridFrom) return next;
-        var rest = next.Ticks % Grid.Ticks;
-        return rest == 0 ? next : next + TimeSpan.FromTicks(Grid.Ticks - rest);
+        var step = GridFor(interval).Ticks;
+        var rest = next.Ticks % step;
+        return rest == 0 ? next : next + TimeSpan.FromTicks(step - rest);
     }
+
+    /// <summary>
+    /// The grid a periodic tick rides: the coarsest of 2 s, 1 s and <see cref="Grid"/> that its interval is a whole
+    /// multiple of (else <see cref="Grid"/>). Ticks of every 2 s (4 s, 10 s...) then fire at the same instants, and
+    /// every 1 s tick with them: an agent whose ticks are all 2 s or more wakes for them once every 2 s, not at the
+    /// four phases a half-second grid allows; and the thread pool's gate thread, which polls every 500 ms for a second
+    /// after each burst of work, sleeps in between. No interval that is a multiple of the grid's step is stretched.
+    /// </summary>
+    public static TimeSpan GridFor(TimeSpan interval)
+    {
+        foreach (var step in Steps)
+            if (interval >= step && interval.Ticks % step.Ticks == 0) return step;
+        return Grid;
+    }
+
+    private static readonly TimeSpan[] Steps = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)];
 
     private void RunOnce(Entry entry)
     {

@@ -63,10 +63,14 @@ public sealed class DeadlineSchedulerTests() : TestKit(ConfigurationFactory.Pars
     {
         static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
         Assert.Equal(Ms(10_100), DeadlineScheduler.NextDue(Ms(10_000), Ms(100), Ms(10_050)));  // fast ticks stay exact
-        Assert.Equal(Ms(11_500), DeadlineScheduler.NextDue(Ms(10_300), Ms(1000), Ms(10_310))); // onto the grid, once
-        Assert.Equal(Ms(12_500), DeadlineScheduler.NextDue(Ms(11_500), Ms(1000), Ms(11_900))); // then every second
-        Assert.Equal(Ms(13_500), DeadlineScheduler.NextDue(Ms(11_500), Ms(2000), Ms(11_600)));
-        Assert.Equal(Ms(16_500), DeadlineScheduler.NextDue(Ms(10_000), Ms(1000), Ms(15_200))); // a stall: no burst
+        Assert.Equal(Ms(12_000), DeadlineScheduler.NextDue(Ms(10_300), Ms(1000), Ms(10_310))); // onto the whole seconds, once
+        Assert.Equal(Ms(13_000), DeadlineScheduler.NextDue(Ms(12_000), Ms(1000), Ms(12_400))); // then every second
+        Assert.Equal(Ms(14_000), DeadlineScheduler.NextDue(Ms(11_500), Ms(2000), Ms(11_600))); // 2 s ticks: on even seconds,
+        Assert.Equal(Ms(16_000), DeadlineScheduler.NextDue(Ms(14_000), Ms(2000), Ms(14_100))); // all together
+        Assert.Equal(Ms(20_000), DeadlineScheduler.NextDue(Ms(10_000), Ms(10_000), Ms(10_100)));
+        Assert.Equal(Ms(15_000), DeadlineScheduler.NextDue(Ms(10_000), Ms(5000), Ms(10_100)));  // 5 s: whole seconds, never stretched
+        Assert.Equal(Ms(12_000), DeadlineScheduler.NextDue(Ms(10_200), Ms(1500), Ms(10_300)));  // 1.5 s: the half-second grid
+        Assert.Equal(Ms(17_000), DeadlineScheduler.NextDue(Ms(10_000), Ms(1000), Ms(15_200))); // a stall: no burst
         Assert.Equal(Ms(15_300), DeadlineScheduler.NextDue(Ms(10_000), Ms(100), Ms(15_200)));
         Assert.Equal(Ms(10_500), DeadlineScheduler.NextDue(Ms(10_000), Ms(400), Ms(10_010))); // 400 ms rides the grid too:
         Assert.Equal(Ms(11_000), DeadlineScheduler.NextDue(Ms(10_500), Ms(400), Ms(10_510))); // every 500 ms, with the rest
