@@ -16,7 +16,7 @@ namespace Godo.Agent.Replay;
 public static class PipelineWarmUp
 {
     /// <summary>An exec (its SYSCALL, EXECVE, CWD, PATH, PROCTITLE, EOE records), a clone of it and its exit.</summary>
-    private const string Sample = """
+    internal const string Sample = """
         type=SYSCALL msg=audit(1700000000.001:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=8 items=2 ppid=1 pid=100 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="sh" exe="/bin/sh" subj=unconfined key="godo"
         type=EXECVE msg=audit(1700000000.001:1): argc=3 a0="sh" a1="-c" a2="sleep 1"
         type=CWD msg=audit(1700000000.001:1): cwd="/"
