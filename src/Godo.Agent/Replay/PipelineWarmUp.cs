@@ -15,6 +15,9 @@ namespace Godo.Agent.Replay;
 /// </summary>
 public static class PipelineWarmUp
 {
+    /// <summary>On unless GODO_REPLAY_WARMUP=0, so the same binary can be timed both ways (bench/replay.sh, AB=1).</summary>
+    public static readonly bool Enabled = Environment.GetEnvironmentVariable("GODO_REPLAY_WARMUP") != "0";
+
     /// <summary>An exec (its SYSCALL, EXECVE, CWD, PATH, PROCTITLE, EOE records), a clone of it and its exit.</summary>
     internal const string Sample = """
         type=SYSCALL msg=audit(1700000000.001:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=8 items=2 ppid=1 pid=100 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="sh" exe="/bin/sh" subj=unconfined key="godo"

@@ -47,7 +47,7 @@ public static class ReplayRunner
     {
         if (_early is not null) return; // once, from Main
         _early = StartSystem();
-        PipelineWarmUp.Start();
+        if (PipelineWarmUp.Enabled) PipelineWarmUp.Start();
     }
 
     // The system is a plain one, without the generic host the agent runs in: a replay needs neither its services nor its
