@@ -7,7 +7,8 @@
 # After each corpus, one more godo run prints its timeline (GODO_REPLAY_TIMING=1: Main, actor system, first record
 # routed, ..., tree written). About 2.5 minutes on a quiet 2-core machine (laurel's 100x runs are most of it; AB=1 adds a quarter minute).
 # Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there),
-# AB=1 also times godo with GODO_REPLAY_OVERLAP=0 (start-up not overlapped with the work) in the same run.
+# AB=1 also times godo with GODO_REPLAY_OVERLAP=0 (start-up not overlapped with the work) and with GODO_REPLAY_WARMUP=0
+# (the per-record code not compiled beside the actor system's start) in the same run.
 # GODO_B=PATH also times another build's launcher (e.g. a main checkout's ./godo) in the same run, its runs alternated
 # with this build's, so two builds compare under the same load.
 set -euo pipefail
@@ -86,6 +87,9 @@ for n in $copies; do
     measure godo-serial "$corpus" env GODO_REPLAY_OVERLAP=0 ./godo replay - -q --json
     read -r s srss scpu < "$work/godo-serial.res"
     printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (GODO_REPLAY_OVERLAP=0)\n" godo "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu"
+    measure godo-nowarm "$corpus" env GODO_REPLAY_WARMUP=0 ./godo replay - -q --json
+    read -r s srss scpu < "$work/godo-nowarm.res"
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (GODO_REPLAY_WARMUP=0)\n" godo "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu"
   fi
   measure laurel "$corpus" laurel -c "$work/laurel.toml"
   measure ausearch "$corpus" ausearch --raw -if /dev/stdin

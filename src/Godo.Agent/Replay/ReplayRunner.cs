@@ -40,9 +40,15 @@ public static class ReplayRunner
     /// <summary>
     /// Starts the actor system of the next <see cref="RunAsync"/> now, on the pool: `godo replay` calls it first thing in
     /// Main, so the system's start-up (the longest stretch before the first record reaches the router) overlaps the
-    /// command line, the settings and opening the log instead of following them.
+    /// command line, the settings and opening the log instead of following them. The per-record code is compiled beside
+    /// it (<see cref="PipelineWarmUp"/>), not once the first records reach the router.
     /// </summary>
-    public static void StartEarly() => _early ??= StartSystem(); // once, from Main
+    public static void StartEarly()
+    {
+        if (_early is not null) return; // once, from Main
+        _early = StartSystem();
+        if (PipelineWarmUp.Enabled) PipelineWarmUp.Start();
+    }
 
     // The system is a plain one, without the generic host the agent runs in: a replay needs neither its services nor its
     // lifetime, and building them was a fifth of the start-up.
