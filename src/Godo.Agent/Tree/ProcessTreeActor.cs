@@ -249,7 +249,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         _dockerChanged = false;
         var ordered = delta.Processes;
         var eventTime = EventTime();
-        var containers = _sentContainers.Changes(delta, _tree.RunningContainers(EnrichFromDocker), eventTime);
+        var containers = _sentContainers.Changes(delta, _tree.RunningContainers(EnrichFromDocker), EnrichFromDocker, eventTime);
         if (ordered.IsEmpty && containers.IsEmpty) return;
         var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers, eventTime);
         foreach (var s in _subscribers) s.Tell(changes);
