@@ -12,6 +12,9 @@ namespace Godo.Agent.Replay;
 public sealed class SyncReplay(AssemblyOptions? options = null)
 {
     public ProcessTree Tree { get; } = new();
+    /// <summary>As `godo replay --until`: events past this event time (by <see cref="EventCut"/>'s rule) are not applied.</summary>
+    public long? UntilMs { get => _cut.UntilMs; init => _cut = new EventCut(value); }
+    private readonly EventCut _cut = new(null);
     public PipelineStats Stats { get; } = new();
     private readonly EventAssembler _assembler = new(options ?? new AssemblyOptions());
     private readonly List<AuditEvent> _events = new();
@@ -51,6 +54,7 @@ public sealed class SyncReplay(AssemblyOptions? options = null)
         foreach (var e in _events)
         {
             Stats.Events++;
+            if (!_cut.Admits(e)) { Tree.Stats.EventsSkipped++; continue; }
             BeforeApply?.Invoke(e, Tree);
             Tree.Apply(e);
             AfterApply?.Invoke(e, Tree);

@@ -4,8 +4,11 @@ using Godo.Messages.Wire;
 
 namespace Godo.Agent.Tree;
 
-/// <summary>What changed since the last drain: the process changes of a delta, and each changed container's latest member change (event time, ms).</summary>
-public sealed record TreeDelta(ImmutableArray<ProcessChange> Processes, IReadOnlyDictionary<string, long> ContainerChangedAt);
+/// <summary>
+/// What changed since the last drain: the process changes of a delta, and each changed container's state at each
+/// moment it changed (event time, ms; null: no longer running), as the tree knows it (no Docker names).
+/// </summary>
+public sealed record TreeDelta(ImmutableArray<ProcessChange> Processes, IReadOnlyDictionary<string, IReadOnlyList<(long AtMs, ContainerInfo? Info)>> ContainerSteps);
 
 public sealed partial class ProcessTree
 {
@@ -18,12 +21,13 @@ public sealed partial class ProcessTree
     public TreeDelta DrainDelta(Func<ProcessInfo, ProcessInfo>? name = null)
     {
         name ??= static p => p;
+        Seal();
         var steps = PendingSteps();
+        var containerSteps = _containerSteps.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<(long, ContainerInfo?)>)kv.Value.ToArray(), StringComparer.Ordinal);
         var changed = DrainChanges();
         // Removals first, so a pid that was removed and reused in the same batch ends as the new process.
         var removals = ImmutableArray.CreateBuilder<ProcessChange>();
         var others = ImmutableArray.CreateBuilder<ProcessChange>();
-        var containerAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var n in changed)
         {
             var current = Get(n.Pid) == n;
@@ -44,8 +48,7 @@ public sealed partial class ProcessTree
                 at = DateTimeOffset.FromUnixTimeMilliseconds(earlier[^1].AtMs);
             }
             procs.Add(new ProcessChange(kind, name(ToInfo(n)), at, n.ExitNote?.ExitCode, n.ExitNote?.Signal));
-            if (n.Container is { } c) containerAt[c] = Math.Max(containerAt.GetValueOrDefault(c), n.LastChangeMs);
         }
-        return new TreeDelta([.. removals, .. others], containerAt);
+        return new TreeDelta([.. removals, .. others], containerSteps);
     }
 }

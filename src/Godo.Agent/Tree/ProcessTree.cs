@@ -51,13 +51,13 @@ public sealed partial class ProcessTree
     {
         if (!e.HasSyscall)
         {
-            if (e.CrashedPid > 0) { Stats.EventsApplied++; OnCrash(e); }
+            if (e.CrashedPid > 0) { Stats.EventsApplied++; OnCrash(e); Seal(); }
             else Stats.EventsSkipped++;
             return;
         }
         Advance(e.TimeMs);
         var p = Observe(e);
-        if (p is null) { Stats.EventsSkipped++; return; }
+        if (p is null) { Stats.EventsSkipped++; Seal(); return; }
         Stats.EventsApplied++;
         switch (e.Kind)
         {
@@ -78,6 +78,7 @@ public sealed partial class ProcessTree
                 break;
         }
         if (e.CrashedPid > 0) OnCrash(e); // a core dump written inside a syscall shares its serial
+        Seal();
     }
 
     /// <summary>Moves time forward and performs the deletions due by then.</summary>
@@ -91,6 +92,7 @@ public sealed partial class ProcessTree
         }
         // An exit still waiting for its process is given up once the window has passed, also on a quiet host.
         if (_earlyExitOrder.Count > 0) ExpireEarlyExits();
+        Seal();
     }
 
     // ---- the calling process ------------------------------------------------------------------
@@ -367,6 +369,7 @@ public sealed partial class ProcessTree
                 n.NsPid = 1;
                 n.NsPidCertain = true;
                 state.Init = n;
+                Touch(n);
                 return;
             }
         }
@@ -387,7 +390,7 @@ public sealed partial class ProcessTree
     internal void SetContainer(ProcessNode n, string id)
     {
         if (n.Container == id) return;
-        if (n.Container is not null && _containers.TryGetValue(n.Container, out var old)) old.Members.Remove(n);
+        if (n.Container is not null && _containers.TryGetValue(n.Container, out var old)) { old.Members.Remove(n); NoteContainer(n.Container); }
         n.Container = id;
         if (n.Alive) GetContainer(id).Members.Add(n);
         Touch(n);
@@ -484,10 +487,52 @@ public sealed partial class ProcessTree
         if (!TrackChanges) return;
         if (_dirty.Add(n)) n.ChangedSinceMs = NowMs;
         var steps = n.Steps ??= new List<(long, ProcessInfo)>(2);
-        // Several touches of one event are one step: the last state of that moment.
+        // Several touches of one event are one step: the last state of that moment, which Seal takes once the event is
+        // applied whole (a field set after the touch, say the namespace pid of a container's init, is of that moment too).
         if (steps.Count > 0 && steps[^1].AtMs == NowMs) steps[^1] = (NowMs, ToInfo(n));
         else steps.Add((NowMs, ToInfo(n)));
+        _touched.Add(n);
+        if (n.Container is not null) NoteContainer(n.Container);
+        if (n.ShimOf is not null) NoteContainer(n.ShimOf);
     }
+
+    private readonly List<ProcessNode> _touched = new();
+    private readonly HashSet<string> _containersTouched = new(StringComparer.Ordinal);
+    /// <summary>While changes are tracked: each container's state at each moment it changed since the last drain (null: not running).</summary>
+    private readonly Dictionary<string, List<(long AtMs, ContainerInfo? Info)>> _containerSteps = new(StringComparer.Ordinal);
+    /// <summary>Each running container's state as last sealed: what its next step is compared with.</summary>
+    private readonly Dictionary<string, ContainerInfo> _containersSealed = new(StringComparer.Ordinal);
+
+    private void NoteContainer(string id) { if (TrackChanges) _containersTouched.Add(id); }
+
+    /// <summary>
+    /// An event (or a sweep, an exit, a /proc pass) is applied whole: what it touched is taken as it now stands, at the
+    /// moment it changed, so every step of a delta is the tree of that moment (history dates each change by it).
+    /// </summary>
+    private void Seal()
+    {
+        if (_touched.Count > 0)
+        {
+            foreach (var n in _touched)
+                if (n.Steps is { Count: > 0 } steps) steps[^1] = (steps[^1].AtMs, ToInfo(n));
+            _touched.Clear();
+        }
+        if (_containersTouched.Count == 0) return;
+        foreach (var id in _containersTouched)
+        {
+            var info = _containers.TryGetValue(id, out var state) && state.Running ? ContainerInfoOf(state) : null;
+            _containersSealed.TryGetValue(id, out var before);
+            if (info is null ? before is null : before is not null && SameContainer(before, info)) continue;
+            if (info is null) _containersSealed.Remove(id); else _containersSealed[id] = info;
+            if (!_containerSteps.TryGetValue(id, out var list)) _containerSteps[id] = list = new List<(long, ContainerInfo?)>(2);
+            if (list.Count > 0 && list[^1].AtMs == NowMs) list[^1] = (NowMs, info);
+            else list.Add((NowMs, info));
+        }
+        _containersTouched.Clear();
+    }
+
+    private static bool SameContainer(ContainerInfo a, ContainerInfo b) =>
+        a.InitPid == b.InitPid && a.ShimPid == b.ShimPid && a.ProcessCount == b.ProcessCount && a.StartedAt == b.StartedAt;
 
     /// <summary>The steps of the changed nodes (see <see cref="ProcessNode.Steps"/>), before <see cref="DrainChanges"/> lets them go (<see cref="DrainDelta"/>).</summary>
     private Dictionary<ProcessNode, List<(long AtMs, ProcessInfo Info)>> PendingSteps()
@@ -498,7 +543,7 @@ public sealed partial class ProcessTree
     }
 
     /// <summary>Whether nodes changed since the last <see cref="DrainChanges"/>.</summary>
-    public bool HasChanges => _dirty.Count > 0;
+    public bool HasChanges => _dirty.Count > 0 || _containerSteps.Count > 0 || _containersTouched.Count > 0;
 
     /// <summary>Whether exited processes are waiting for their deletion (only then is there anything to sweep).</summary>
     public bool DeletionsPending => _deletions.Count > 0;
@@ -509,6 +554,8 @@ public sealed partial class ProcessTree
     /// <summary>The nodes changed since the last call (for deltas to aggregators).</summary>
     public IReadOnlyCollection<ProcessNode> DrainChanges()
     {
+        Seal();
+        _containerSteps.Clear();
         var list = _dirty.ToArray();
         _dirty.Clear();
         foreach (var n in list) n.Steps = null;
@@ -559,17 +606,16 @@ public sealed partial class ProcessTree
     /// </summary>
     public ImmutableArray<ContainerInfo> RunningContainers(Func<string, ContainerInfo, ContainerInfo>? enrich = null) =>
         _containers.Values.Where(c => c.Running).OrderBy(c => c.StartedMs).ThenBy(c => c.Id)
-            .Select(c =>
-            {
-                var info = new ContainerInfo
-                {
-                    Id = c.Id,
-                    InitPid = c.Init is { Alive: true } i ? i.Pid : null,
-                    ShimPid = c.Shim is { Alive: true } s ? s.Pid : null,
-                    ProcessCount = c.Members.Count,
-                    State = "running",
-                    StartedAt = c.StartedMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(c.StartedMs) : null,
-                };
-                return enrich is null ? info : enrich(c.Id, info);
-            }).ToImmutableArray();
+            .Select(c => enrich is null ? ContainerInfoOf(c) : enrich(c.Id, ContainerInfoOf(c))).ToImmutableArray();
+
+    /// <summary>A running container as the tree knows it (no names or images: Docker tells those).</summary>
+    private static ContainerInfo ContainerInfoOf(ContainerState c) => new()
+    {
+        Id = c.Id,
+        InitPid = c.Init is { Alive: true } i ? i.Pid : null,
+        ShimPid = c.Shim is { Alive: true } s ? s.Pid : null,
+        ProcessCount = c.Members.Count,
+        State = "running",
+        StartedAt = c.StartedMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(c.StartedMs) : null,
+    };
 }

@@ -57,9 +57,10 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private long? _endSequence;
     private readonly List<IActorRef> _drainWaiters = new();
     private long _lastEventWallMs;
-    private long _newestMs;
+    /// <summary>Which events the tree applies (all but those past --until).</summary>
+    private readonly EventCut _cut;
     private readonly List<IActorRef> _subscribers = new();
-    private Dictionary<string, ContainerInfo> _sentContainers = new();
+    private readonly SentContainers _sentContainers = new();
     private readonly Dictionary<string, ContainerInfo> _docker = new(StringComparer.Ordinal);
     private bool _reconciling;
     /// <summary>Docker metadata arrived since the last publish: the containers may look different.</summary>
@@ -85,6 +86,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     {
         _settings = settings; _pipeline = pipeline;
         _feed = new FeedBuffer(settings.Feed);
+        _cut = new EventCut(settings.UntilMs);
         _tree = new ProcessTree { Caps = settings.Caps };
         Receive<AuditEvent>(e => { OnEvent(e); Changed(); });
         Receive<AssembledEvents>(m => { Replay.ReplayTimeline.Mark("tree: first events"); OnEvents(m.Events); Changed(); });
@@ -114,7 +116,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
             _subscribers.Add(m.Subscriber);
             Context.Watch(m.Subscriber);
             var snapshot = Snapshot();
-            _sentContainers = snapshot.Containers.ToDictionary(c => c.Id);
+            _sentContainers.Reset(snapshot.Containers);
             m.Subscriber.Tell(snapshot);
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
@@ -260,19 +262,10 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         var delta = _tree.DrainDelta(_settings.Users is { } users ? p => users.Name(p) : null);
         _dockerChanged = false;
         var ordered = delta.Processes;
-        var containerAt = delta.ContainerChangedAt;
-        var containers = ImmutableArray.CreateBuilder<ContainerChange>();
-        var now = _tree.RunningContainers(EnrichFromDocker).ToDictionary(c => c.Id);
         var eventTime = EventTime();
-        DateTimeOffset? ContainerAt(string id) =>
-            containerAt.TryGetValue(id, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : eventTime;
-        foreach (var (id, info) in now)
-            if (!_sentContainers.TryGetValue(id, out var old) || !SameContainer(old, info)) containers.Add(new ContainerChange(ContainerChangeKind.Upsert, info, ContainerAt(id)));
-        foreach (var (id, info) in _sentContainers)
-            if (!now.ContainsKey(id)) containers.Add(new ContainerChange(ContainerChangeKind.Gone, info, ContainerAt(id)));
-        _sentContainers = now;
-        if (ordered.IsEmpty && containers.Count == 0) return;
-        var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers.ToImmutable(), eventTime);
+        var containers = _sentContainers.Changes(delta, _tree.RunningContainers(EnrichFromDocker), EnrichFromDocker, eventTime);
+        if (ordered.IsEmpty && containers.IsEmpty) return;
+        var changes = new TreeChanges(DateTimeOffset.UtcNow, ordered, containers, eventTime);
         foreach (var s in _subscribers) s.Tell(changes);
     }
 
@@ -290,10 +283,6 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
         var message = new FeedChanges(batch.First, batch.Events, batch.Dropped);
         foreach (var s in _subscribers) s.Tell(message);
     }
-
-    private static bool SameContainer(ContainerInfo a, ContainerInfo b) =>
-        a.Name == b.Name && a.Image == b.Image && a.InitPid == b.InitPid && a.ShimPid == b.ShimPid
-        && a.ProcessCount == b.ProcessCount && a.State == b.State;
 
     private void OnEvent(AuditEvent e)
     {
@@ -337,10 +326,7 @@ public sealed class ProcessTreeActor : ReceiveActor, IWithTimers
     private void Apply(AuditEvent e)
     {
         _next = e.Sequence + 1;
-        // A wait's record carries its entry time: one logged after a later event returned after --until too.
-        _newestMs = Math.Max(_newestMs, e.TimeMs);
-        var time = SyscallTable.IsWait(e.Kind) ? _newestMs : e.TimeMs;
-        if (_settings.UntilMs is { } until && time > until) { _tree.Stats.EventsSkipped++; return; }
+        if (!_cut.Admits(e)) { _tree.Stats.EventsSkipped++; return; }
         _tree.Apply(e);
         _tree.ApplyMatchedEarlyExits();
         _appliedSinceMessage = true;

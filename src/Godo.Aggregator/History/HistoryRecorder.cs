@@ -183,7 +183,8 @@ public sealed class HistoryRecorder(TimeSpan? keyframeEvery = null)
             var at = change.At is { } a ? Ms(a) : eventTime;
             if (change.Kind == ContainerChangeKind.Upsert)
             {
-                var from = !h.Containers.ContainsKey(change.Container.Id) && change.Container.StartedAt is { } started ? Math.Min(Ms(started), at) : at;
+                // Agents date each container change (its shim's exec starts it); one without a time began by its start at the latest.
+                var from = change.At is null && !h.Containers.ContainsKey(change.Container.Id) && change.Container.StartedAt is { } started ? Math.Min(Ms(started), at) : at;
                 UpsertContainer(h, batch, d.Host, change.Container, from);
                 first = Math.Min(first, from);
             }

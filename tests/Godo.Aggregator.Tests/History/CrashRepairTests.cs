@@ -37,9 +37,8 @@ public sealed class PostgresCrashRepairTests(PostgresDatabase database, ITestOut
 /// Real parts throughout: an aggregator on a real store, an agent replaying a recorded corpus through a ClusterClient,
 /// the entity's journal, and the history writer told to lag by its flush interval (an hour) rather than by a hook.
 /// Checked against `godo replay --until` at the corpus's checkpoints, and at every moment the tree changed against a
-/// second aggregator fed the same records that never crashed (between checkpoints the agent dates a few late-learnt
-/// facts, such as a container init's namespace pid, by when it learnt them, and replay by the record: both histories
-/// then agree with each other, not with the replay).
+/// second aggregator fed the same records that never crashed (between checkpoints the two histories must agree with
+/// each other; HistoryEveryMomentTests compares a history with replay at every moment).
 /// </summary>
 public abstract class CrashRepairChecks(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -152,7 +152,8 @@ public sealed class HistoryRecorderTests
         var r = new HistoryRecorder();
         var c = new ContainerInfo { Id = "c1", State = "running", StartedAt = At(100), ProcessCount = 1 };
         var d1 = new HostDelta("h", "i", 2, T0, [], [new ContainerChange(ContainerChangeKind.Upsert, c, At(150))], At(200));
-        Assert.Equal(Ms(100), Assert.Single(r.Record(d1).Containers).ValidFrom);
+        // From the change's own time (the agent dates when its shim's exec made it a container), not its shim's start.
+        Assert.Equal(Ms(150), Assert.Single(r.Record(d1).Containers).ValidFrom);
         var d2 = d1 with { Sequence = 3, Containers = [new ContainerChange(ContainerChangeKind.Upsert, c with { ProcessCount = 5 }, At(300))] };
         Assert.Empty(r.Record(d2).Containers);
         var d3 = d1 with { Sequence = 4, Containers = [new ContainerChange(ContainerChangeKind.Gone, c, At(900))] };
