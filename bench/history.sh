@@ -10,7 +10,10 @@
 # the build rate is printed); --minutes 1,3,10,30,60 takes about 6 times longer and ~18 GB of disk.
 # --via recorder sends the deltas through HistoryRecorder as the aggregator does (each version written open, then
 # closed: about half the build rate); the default writes each version once, closed.
-# Usage: bench/history.sh [--hosts 200] [--procs 500] [--rate 20000] [--minutes 1,3,10] [--queries 1000] [--via rows|recorder] [--journal postgres://...]
+# --query-only queries the history the last run left (bench/out/history/godo.db) without building; --cold drops the
+# kernel's page cache before each query (root), so each one reads its pages from the disk, as with a history far
+# larger than memory.
+# Usage: bench/history.sh [--hosts 200] [--procs 500] [--rate 20000] [--minutes 1,3,10] [--queries 1000] [--via rows|recorder] [--query-only] [--cold] [--journal postgres://...]
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 out="$here/bench/out/history"
@@ -19,7 +22,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "building (Release)..." >&2
 dotnet build "$here/bench/HistoryBench/HistoryBench.csproj" -c Release -o "$out/bin" -nologo -v q >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB" >&2
-rm -f "$out"/godo.db*
+# --query-only measures the history a run before left; any other run starts from a new file.
+[[ " $* " == *" --query-only "* ]] || rm -f "$out"/godo.db*
 echo "== SQLite ($out/godo.db)"
 dotnet "$out/bin/HistoryBench.dll" --data "$out" "$@"
 # PostgreSQL only when asked (a second database; the 10-minute history is ~3 GB more on this disk).
