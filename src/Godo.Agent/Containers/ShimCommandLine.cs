@@ -6,7 +6,7 @@ namespace Godo.Agent.Containers;
 /// <remarks>
 /// <list type="bullet">
 /// <item><c>containerd-shim-runc-v2 -namespace moby -id &lt;64-hex&gt; -address /run/containerd/containerd.sock</c>
-/// (Docker 20.10+; also the short-lived <c>… -id &lt;id&gt; start</c> launcher and <c>-id=&lt;id&gt;</c> / <c>--id</c> spellings).</item>
+/// (Docker 20.10+; also the short-lived <c>… -id &lt;id&gt; start</c> launcher, the <c>… delete</c> clean-up, and <c>-id=&lt;id&gt;</c> / <c>--id</c> spellings).</item>
 /// <item><c>containerd-shim -namespace moby -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/moby/&lt;id&gt; …</c>
 /// (the v1 shim): the last segment of the work dir.</item>
 /// </list>
@@ -41,6 +41,12 @@ public static class ShimCommandLine
         }
         return workdirId;
     }
+
+    /// <summary>
+    /// The shim binary run as one of its commands (<c>start</c>: launch the shim; <c>delete</c>: clean up after it), not
+    /// as the shim itself, which takes no command.
+    /// </summary>
+    public static bool IsCommand(IReadOnlyList<string> argv) => argv.Contains("start") || argv.Contains("delete");
 
     private static bool IsShimPath(string path) =>
         Path.GetFileName(path.AsSpan()).StartsWith("containerd-shim", StringComparison.Ordinal);

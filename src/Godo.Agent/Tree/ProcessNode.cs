@@ -47,7 +47,11 @@ public sealed class ProcessNode
     public bool InContainerPidNs { get; set; }
     /// <summary>containerd-shim for <see cref="ShimOf"/>; a shim is a child subreaper.</summary>
     public string? ShimOf { get; set; }
-    public bool IsShimLauncher { get; set; }
+    /// <summary>
+    /// The shim binary run as a command, not the shim: <c>start</c> launches the shim and exits, <c>delete</c> cleans up
+    /// after it has gone. Neither is the container's subreaper, nor a sign that it runs.
+    /// </summary>
+    public bool IsShimCommand { get; set; }
     public bool IsContainerInit { get; set; }
     /// <summary>Known from /proc (bootstrap) rather than from audit records.</summary>
     public bool FromProc { get; set; }
@@ -64,5 +68,5 @@ public sealed class ProcessNode
 
     public HashSet<ProcessNode> Children { get; } = new();
     public bool Alive => ExitMs is null;
-    public bool IsSubreaper => ShimOf is not null && !IsShimLauncher;
+    public bool IsSubreaper => ShimOf is not null && !IsShimCommand;
 }

@@ -341,9 +341,11 @@ public sealed partial class ProcessTree
         var id = p.Argv.IsDefault ? null : ShimCommandLine.TryGetContainerId(p.Argv, p.Exe);
         if (id is null) return;
         p.ShimOf = id;
-        p.IsShimLauncher = p.Argv.Contains("start");
+        // containerd runs `... -id ID delete` once the shim has gone: taken for the shim, it made a stopped container
+        // run again for its few milliseconds (a second stop in the feed).
+        p.IsShimCommand = ShimCommandLine.IsCommand(p.Argv);
         p.Container = null; p.InContainerPidNs = false;
-        if (p.IsShimLauncher) return;
+        if (p.IsShimCommand) return;
         var state = GetContainer(id);
         state.Shim = p;
         state.StartedMs = p.StartMs;
@@ -380,7 +382,7 @@ public sealed partial class ProcessTree
         var a = Get(n.CreatorPid) ?? Get(n.Ppid);
         for (var depth = 0; a is not null && depth < 64; depth++)
         {
-            if (a.ShimOf is not null && !a.IsShimLauncher) return a;
+            if (a.ShimOf is not null && !a.IsShimCommand) return a;
             if (a.Pid == a.Ppid) break;
             a = Get(a.Ppid);
         }

@@ -65,4 +65,15 @@ public class ShimCommandLineTests
         Assert.Null(ShimCommandLine.TryGetContainerId(["containerd-shim-runc-v2", "-id", "not-a-hex-id"]));
         Assert.Null(ShimCommandLine.TryGetContainerId(["containerd-shim-runc-v2", "-namespace", "moby"]));
     }
+
+    [Theory]
+    [InlineData("start", true)]
+    [InlineData("delete", true)]
+    [InlineData(null, false)]
+    public void The_start_and_delete_commands_are_told_from_the_shim_itself(string? command, bool isCommand)
+    {
+        string[] argv = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "moby", "-id", new string('a', 64), "-address", "/run/containerd/containerd.sock"];
+        if (command is not null) argv = [.. argv, command];
+        Assert.Equal(isCommand, ShimCommandLine.IsCommand(argv));
+    }
 }

@@ -46,9 +46,35 @@ public sealed class ContainerTests
         var h = new HostScript();
         var c = h.StartContainer(Id, Cmd);
         var launcher = Node(h, c.Launcher);
-        Assert.True(launcher.IsShimLauncher);
+        Assert.True(launcher.IsShimCommand);
         Assert.False(launcher.IsSubreaper);
         Assert.NotSame(launcher, h.Tree.Containers[Id].Shim);
+    }
+
+    [Fact]
+    public void The_shim_delete_command_after_a_stop_does_not_run_the_container_again()
+    {
+        // As `docker rm -f` does: the init is killed, the shim exits, then containerd runs the shim binary with
+        // `delete` for the same id (and it runs `runc delete`). The container stays stopped: one stop, no step back.
+        var h = new HostScript();
+        var c = h.StartContainer(Id, Cmd);
+        h.Tree.TrackChanges = true;
+        h.Tree.DrainDelta();
+        h.ExitGroup(c.Init);
+        h.ExitGroup(c.Shim);
+        var cleanup = h.Fork(HostScript.ContainerdPid, SyscallKind.Clone, 0x4111);
+        h.Exec(cleanup, HostScript.ShimExe, [HostScript.ShimExe, "-namespace", "moby", "-address", "/run/containerd/containerd.sock", "-publish-binary", "/usr/bin/containerd", "-id", Id, "delete"]);
+        var runcDelete = h.Fork(cleanup, SyscallKind.Clone, 0x4111);
+        h.Exec(runcDelete, HostScript.RuncExe, ["runc", "--root", "/var/run/docker/runtime-runc/moby", "delete", "--force", Id]);
+        Assert.Null(Node(h, runcDelete).Container);
+        h.ExitGroup(runcDelete);
+        h.ExitGroup(cleanup);
+
+        Assert.True(Node(h, cleanup).IsShimCommand);
+        Assert.False(h.Tree.Containers.TryGetValue(Id, out var st) && st.Running);
+        var steps = h.Tree.DrainDelta().ContainerSteps[Id];
+        Assert.Null(steps[^1].Info);
+        Assert.Single(steps, s => s.Info is null);
     }
 
     [Fact]
