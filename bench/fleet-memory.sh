@@ -7,6 +7,8 @@
 # and the time until every one of its hosts answers its tree from a
 # survivor (polled through the API), then the tree queries that failed in the next 10 s (should be 0).
 # Loopback only. Needs the PostgreSQL of scripts/setup.sh (role godo) or GODO_BENCH_POSTGRES=postgres://USER:PW@HOST:PORT.
+# Each member's output, stamped with the bench's clock, is kept in bench/out/fleet-memory/logs/N/ (the kill's moment
+# on that clock is printed), to break a failover down.
 # Usage: bench/fleet-memory.sh [--hosts N] [--procs N] [--rate N] [--seconds N] [--members "1 2 3"]
 # Defaults: 200 hosts x 500 processes, 2,000 process changes/s, 20 s of load after the spread settles: about 8 minutes
 # on a quiet 2-core machine (each run: start, snapshots in, up to 25 s for the shards to settle, load, failover).
@@ -32,7 +34,8 @@ echo "fleet memory: ${args[*]}; $(nproc) cores, $(free -g | awk '/Mem:/{print $2
 for members in $runs; do
     fleet_db_create "godo_bench_$$_$members"
     # A run that stops (a member died or stopped answering) leaves an "abandoned" row; the other runs go on.
-    fleet_bench --members "$members" --journal "$server/$db" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover" || $1 == "abandoned"' >> "$rows" || true
+    rm -rf "$out/logs/$members"
+    fleet_bench --members "$members" --journal "$server/$db" --member-logs "$out/logs/$members" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover" || $1 == "abandoned"' >> "$rows" || true
     fleet_db_drop
 done
 awk -F'\t' '

@@ -24,6 +24,7 @@ var loadSeconds = int.Parse(O("seconds", "20"));
 var urlA = $"http://127.0.0.1:{httpA}"; var urlB = $"http://127.0.0.1:{httpB}";
 var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 var started = new List<Process>();
+var clock = Stopwatch.StartNew();
 
 Process StartAggregator(int port, int httpPort, string? seed)
 {
@@ -35,7 +36,18 @@ Process StartAggregator(int port, int httpPort, string? seed)
     psi.ArgumentList.Add("--data"); psi.ArgumentList.Add(data);
     if (O("journal", "") is { Length: > 0 } journal) { psi.ArgumentList.Add("--journal"); psi.ArgumentList.Add(journal); }
     var p = Process.Start(psi)!;
-    p.ErrorDataReceived += (_, e) => { if (e.Data is not null && !e.Data.Contains("WARNING")) Console.Error.WriteLine($"  [aggregator :{port}] {e.Data}"); };
+    // --member-logs DIR: each member's output, every line stamped with the bench's clock (s), to break a failover down
+    // (unreachable, downed, removed, shards started) against the kill's moment, which the failover row also gives.
+    var log = O("member-logs", "") is { Length: > 0 } dir
+        ? TextWriter.Synchronized(new StreamWriter(Path.Combine(Directory.CreateDirectory(dir).FullName, $"member-{port}-{started.Count}.log")) { AutoFlush = true })
+        : null;
+    p.ErrorDataReceived += (_, e) =>
+    {
+        if (e.Data is null) return;
+        log?.WriteLine($"{clock.Elapsed.TotalSeconds:0.000} {e.Data}");
+        if (!e.Data.Contains("WARNING")) Console.Error.WriteLine($"  [aggregator :{port}] {e.Data}");
+    };
+    p.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine($"{clock.Elapsed.TotalSeconds:0.000} {e.Data}"); };
     p.BeginErrorReadLine(); p.BeginOutputReadLine();
     started.Add(p);
     return p;
@@ -135,6 +147,7 @@ async Task FleetMemory(int members)
             try { using var r = await quick.GetAsync($"{survivor}/api/hosts/{host}/tree"); return r.IsSuccessStatusCode; }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }
+        Console.Error.WriteLine($"  kill -9 of member {victim} at {clock.Elapsed.TotalSeconds:0.000} s (the member logs' clock)");
         var killClock = Stopwatch.StartNew();
         procsOf[victim].Kill();
         // Every host of the killed member asked in parallel each round, until each has answered once.

@@ -43,7 +43,10 @@ if (queryOnly)
 {
     using var db = new DataConnection(options);
     var last = db.GetTable<HistoryHostRow>().Max(h => h.LastAt);
-    Console.WriteLine($"-- the history already there: {(last - T0) / 60_000.0:0.#} min of event time, {store.SizeBytes() / 1048576.0:N0} MiB");
+    // The hosts the history holds, not --hosts: queries at hosts it never had would all come back empty.
+    hosts = db.GetTable<HistoryHostRow>().Count();
+    fleet = Enumerable.Range(0, hosts).Select(h => new Host($"host-{h:D4}", procs, new Random(h), T0)).ToArray();
+    Console.WriteLine($"-- the history already there: {(last - T0) / 60_000.0:0.#} min of event time, {hosts} hosts, {store.SizeBytes() / 1048576.0:N0} MiB");
     Query(last);
     return 0;
 }
