@@ -33,8 +33,8 @@ rows="$out/rows.tsv"
 echo "fleet memory: ${args[*]}; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load: $(uptime | sed 's/.*load average: //')"
 for members in $runs; do
     fleet_db_create "godo_bench_$$_$members"
-    # A run that stops (a member died or stopped answering) leaves an "abandoned" row; the other runs go on.
     rm -rf "$out/logs/$members"
+    # A run that stops (a member died or stopped answering) leaves an "abandoned" row; the other runs go on.
     fleet_bench --members "$members" --journal "$server/$db" --member-logs "$out/logs/$members" "${args[@]}" | awk -F'\t' '$1 == "member" || $1 == "failover" || $1 == "abandoned"' >> "$rows" || true
     fleet_db_drop
 done

@@ -9,7 +9,7 @@
 #     Then which processes made the netlink agent's audit records in that setting (exe and comm of each syscall).
 #  2. The agent's RSS with 100, 1,000 and 10,000 more sleeping processes on the host (bench/sleepers.c), each count
 #     with a fresh agent that seeds them from /proc.
-#     The agents and the standalone are measured over two windows in a row: the first, $SETTLE s after start-up, still
+#     The agents and the standalone are measured over two windows in a row: the first, SETTLE (15) s after start-up, still
 #     holds start-up's tail; the second ("steady") is what a long-running agent pays.
 # About 11 minutes with the default 60 s window (6 windows, 15 s to settle before each, 5 fresh agents for part 2).
 # GODO=PATH runs that godo binary (e.g. the packaged single file, .build/package/publish/godo) instead of ./godo.

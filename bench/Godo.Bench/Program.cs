@@ -41,13 +41,14 @@ Process StartAggregator(int port, int httpPort, string? seed)
     var log = O("member-logs", "") is { Length: > 0 } dir
         ? TextWriter.Synchronized(new StreamWriter(Path.Combine(Directory.CreateDirectory(dir).FullName, $"member-{port}-{started.Count}.log")) { AutoFlush = true })
         : null;
+    void Keep(string line) => log?.WriteLine($"{clock.Elapsed.TotalSeconds:0.000} {line}");
     p.ErrorDataReceived += (_, e) =>
     {
         if (e.Data is null) return;
-        log?.WriteLine($"{clock.Elapsed.TotalSeconds:0.000} {e.Data}");
+        Keep(e.Data);
         if (!e.Data.Contains("WARNING")) Console.Error.WriteLine($"  [aggregator :{port}] {e.Data}");
     };
-    p.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine($"{clock.Elapsed.TotalSeconds:0.000} {e.Data}"); };
+    p.OutputDataReceived += (_, e) => { if (e.Data is not null) Keep(e.Data); };
     p.BeginErrorReadLine(); p.BeginOutputReadLine();
     started.Add(p);
     return p;

@@ -38,14 +38,14 @@ var options = target.Provider == StorageProvider.Sqlite
     : new DataOptions().UsePostgreSQL(target.ConnectionString);
 const long T0 = 1_795_928_672_000;
 var rng = new Random(42);
-var fleet = Enumerable.Range(0, hosts).Select(h => new Host($"host-{h:D4}", procs, new Random(h), T0)).ToArray();
+var fleet = Fleet(hosts);
 if (queryOnly)
 {
     using var db = new DataConnection(options);
     var last = db.GetTable<HistoryHostRow>().Max(h => h.LastAt);
     // The hosts the history holds, not --hosts: queries at hosts it never had would all come back empty.
     hosts = db.GetTable<HistoryHostRow>().Count();
-    fleet = Enumerable.Range(0, hosts).Select(h => new Host($"host-{h:D4}", procs, new Random(h), T0)).ToArray();
+    fleet = Fleet(hosts);
     Console.WriteLine($"-- the history already there: {(last - T0) / 60_000.0:0.#} min of event time, {hosts} hosts, {store.SizeBytes() / 1048576.0:N0} MiB");
     Query(last);
     return 0;
@@ -141,6 +141,8 @@ void Query(long end)
                       (wrong == 0 ? $"every tree had its {procs} processes" : $"{wrong} trees WRONG"));
     if (wrong > 0) Environment.Exit(1);
 }
+
+Host[] Fleet(int count) => Enumerable.Range(0, count).Select(h => new Host($"host-{h:D4}", procs, new Random(h), T0)).ToArray();
 
 static void DropPageCache()
 {
