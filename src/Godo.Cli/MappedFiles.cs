@@ -27,18 +27,34 @@ public static class MappedFiles
     /// runtime makes for a moment (while it loads an assembly) could be gone, and its range reused, by the time of the
     /// call. Those that last (assemblies, native libraries) are never unmapped: godo unloads neither.
     /// </summary>
-    public static async Task<long> TrimAsync(TimeSpan confirm)
+    /// <remarks>
+    /// The first reading is /proc/self/maps (its lines are smaps' headers, without the walk of every page table that
+    /// makes smaps cost milliseconds); the second, just before the calls, is smaps, which says which are clean. Plain
+    /// loops over a class, not LINQ over tuples, and no async: ReadyToRun precompiles this, so a trim does not wake the
+    /// JIT (which would fault libclrjit back in, and make the trim run again). Blocks for <paramref name="confirm"/>.
+    /// </remarks>
+    public static long Trim(TimeSpan confirm)
     {
-        var first = Clean(File.ReadLines("/proc/self/smaps")).Select(m => m.Header).ToHashSet(StringComparer.Ordinal);
-        await Task.Delay(confirm);
+        var first = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines("/proc/self/maps")) first.Add(line);
+        Thread.Sleep(confirm);
+        var chosen = new List<Mapping>();
+        foreach (var m in Clean(File.ReadLines("/proc/self/smaps")))
+            if (first.Contains(m.Header)) chosen.Add(m);
         long released = 0;
-        foreach (var m in Clean(File.ReadLines("/proc/self/smaps")).Where(m => first.Contains(m.Header)).ToList())
+        foreach (var m in chosen)
             if (MAdvise((nint)m.Start, (nuint)(m.End - m.Start), MADV_DONTNEED) == 0) released += m.ResidentKiB * 1024;
         return released;
     }
 
+    /// <summary>Makes the madvise call's marshalling stub (the one piece of the trim the JIT makes) before the first trim.</summary>
+    public static void Prepare() => MAdvise(0, 0, MADV_DONTNEED);
+
+    /// <summary>One mapping of an smaps listing: its range, its resident KiB and its header line (as /proc/self/maps shows it).</summary>
+    public sealed record Mapping(ulong Start, ulong End, long ResidentKiB, string Header);
+
     /// <summary>The mappings of an smaps listing that are safe to unmap (see the class), with resident pages.</summary>
-    public static IEnumerable<(ulong Start, ulong End, long ResidentKiB, string Header)> Clean(IEnumerable<string> smaps)
+    public static IEnumerable<Mapping> Clean(IEnumerable<string> smaps)
     {
         ulong start = 0, end = 0;
         bool eligible = false, header = false;
@@ -48,7 +64,7 @@ public static class MappedFiles
         {
             if (IsHeader(line, out var s, out var e, out var ok))
             {
-                if (header && eligible && rss > 0) yield return (start, end, rss, text);
+                if (header && eligible && rss > 0) yield return new Mapping(start, end, rss, text);
                 (start, end, eligible, header, rss, text) = (s, e, ok, true, 0, line);
                 continue;
             }
@@ -69,7 +85,7 @@ public static class MappedFiles
             if (key is "Rss") rss = kib;
             else if (kib != 0) eligible = false; // a copy-on-write page, a write not yet on disk: this process's data
         }
-        if (header && eligible && rss > 0) yield return (start, end, rss, text);
+        if (header && eligible && rss > 0) yield return new Mapping(start, end, rss, text);
     }
 
     // "7f3c2a000000-7f3c2a200000 r--s 00000000 08:01 1234   /usr/share/dotnet/.../System.Private.CoreLib.dll"
