@@ -9,7 +9,9 @@
 # Loopback only. Needs the PostgreSQL of scripts/setup.sh (role godo) or GODO_BENCH_POSTGRES=postgres://USER:PW@HOST:PORT.
 # Each member's output, stamped with the bench's clock, is kept in bench/out/fleet-memory/logs/N/ (the kill's moment
 # on that clock is printed), to break a failover down.
-# Usage: bench/fleet-memory.sh [--hosts N] [--procs N] [--rate N] [--seconds N] [--members "1 2 3"]
+# Usage: bench/fleet-memory.sh [--hosts N] [--procs N] [--rate N] [--seconds N] [--members "1 2 3"] [--kills K]
+# --kills K (runs of 3 members): K kills in turn, the oldest (the coordinator moves) first, then a younger one, each
+# killed member started again before the next.
 # Defaults: 200 hosts x 500 processes, 2,000 process changes/s, 20 s of load after the spread settles: about 8 minutes
 # on a quiet 2-core machine (each run: start, snapshots in, up to 25 s for the shards to settle, load, failover).
 set -euo pipefail
@@ -20,7 +22,7 @@ args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --members) runs="$2"; shift 2 ;;
-        --hosts|--procs|--rate|--seconds) args+=("$1" "$2"); shift 2 ;;
+        --hosts|--procs|--rate|--seconds|--kills) args+=("$1" "$2"); shift 2 ;;
         *) fleet_unknown_option "$1" ;;
     esac
 done

@@ -21,7 +21,11 @@ public static class FleetEndpoints
 {
     /// <summary>How long a query waits for a host's entity (it may be recovering on another member after a failover).</summary>
     public static readonly TimeSpan EntityTimeout = TimeSpan.FromSeconds(5);
-    private const int EntityAttempts = 3;
+    /// <summary>
+    /// How long each attempt waits (together <see cref="EntityTimeout"/>): a query lost with a killed member's region is
+    /// asked again after 1 s; later attempts wait longer for an entity that is recovering on a loaded member.
+    /// </summary>
+    private static readonly TimeSpan[] EntityAttempts = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.5)];
 
     public static IEndpointRouteBuilder MapFleetApi(this IEndpointRouteBuilder app)
     {
@@ -147,12 +151,14 @@ public static class FleetEndpoints
         bool missingIsEmpty = false)
     {
         HostTreeReply reply;
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
             // A query sent while the host's shard moves is lost with its old home (a killed member): asked again, it
             // goes to the new one. A query only reads, so an answer to an earlier attempt is simply not awaited.
-            try { reply = await hosts.Ask<HostTreeReply>(query, EntityTimeout / EntityAttempts, ct); break; }
-            catch (AskTimeoutException) when (attempt < EntityAttempts) { }
+            var wait = EntityAttempts[attempt];
+            var asked = query with { AnswerBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)wait.TotalMilliseconds };
+            try { reply = await hosts.Ask<HostTreeReply>(asked, wait, ct); break; }
+            catch (AskTimeoutException) when (attempt < EntityAttempts.Length - 1) { }
             catch (AskTimeoutException)
             {
                 return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));

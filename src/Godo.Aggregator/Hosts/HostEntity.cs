@@ -48,6 +48,8 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     private Queue<HostDelta>? _replayed = new();
     /// <summary>The journal holds the events since the last Akka snapshot (<see cref="HostEntityOptions.SnapshotEvery"/>): this is ample.</summary>
     private const int MaxReplayedForHistory = 20_000;
+    /// <summary>How long past its <see cref="HostTreeQuery.AnswerBy"/> a query is still answered.</summary>
+    private const long StaleQuerySlackMs = 1_000;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => "host-" + _host;
@@ -171,6 +173,9 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
 
     private void Answer(HostTreeQuery q)
     {
+        // Its asker gave up (it waited in the region while the shard moved): no tree for nobody. The slack covers the
+        // members' clocks, which may differ by a little.
+        if (q.AnswerBy > 0 && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > q.AnswerBy + StaleQuerySlackMs) return;
         if (_state.Get(_host) is not { } h)
         {
             Sender.Tell(new HostTreeReply(q.Host, null, 404, $"unknown host '{q.Host}'"));
