@@ -30,10 +30,10 @@ public sealed class AggregatorConfigSpec
         Assert.Equal([GodoConstants.AggregatorRole], config.GetStringList("akka.cluster.roles"));
         Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
         Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
-        // failover within 15 s (~10 s quiet): unreachable ~3.5 s after a crash, downed 3 s later, shards moved 1 s after
+        // failover within 15 s (~9 s quiet): unreachable ~3.5 s after a crash, downed 2 s later, shards moved 1 s after
         // the removal (not stable-after again)
         Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
-        Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
         Assert.True(config.GetBoolean("akka.cluster.split-brain-resolver.down-all-when-unstable"));
         Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("akka.cluster.down-removal-margin"));
         Assert.Equal(GodoConstants.AggregatorRole, config.GetString("akka.cluster.client.receptionist.role"));
