@@ -38,6 +38,7 @@ public static class MappedFiles
         var first = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines("/proc/self/maps")) first.Add(line);
         Thread.Sleep(confirm);
+        // Read to the end before the first call: unmapping while smaps is being read would change what it lists.
         var chosen = new List<Mapping>();
         foreach (var m in Clean(File.ReadLines("/proc/self/smaps")))
             if (first.Contains(m.Header)) chosen.Add(m);

@@ -19,13 +19,13 @@ namespace Godo.Aggregator.Api;
 /// <summary>The fleet endpoints: hosts, trees, containers, processes, and the event feed.</summary>
 public static class FleetEndpoints
 {
-    /// <summary>How long a query waits for a host's entity (it may be recovering on another member after a failover).</summary>
-    public static readonly TimeSpan EntityTimeout = TimeSpan.FromSeconds(5);
     /// <summary>
-    /// How long each attempt waits (together <see cref="EntityTimeout"/>): a query lost with a killed member's region is
-    /// asked again after 1 s; later attempts wait longer for an entity that is recovering on a loaded member.
+    /// How long each attempt waits: a query lost with a killed member's region is asked again after 1 s; later attempts
+    /// wait longer for an entity that is recovering on a loaded member.
     /// </summary>
     private static readonly TimeSpan[] EntityAttempts = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.5)];
+    /// <summary>How long a query waits for a host's entity in all (it may be recovering on another member after a failover).</summary>
+    public static readonly TimeSpan EntityTimeout = TimeSpan.FromTicks(EntityAttempts.Sum(a => a.Ticks));
 
     public static IEndpointRouteBuilder MapFleetApi(this IEndpointRouteBuilder app)
     {
