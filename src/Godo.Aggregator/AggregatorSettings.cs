@@ -52,6 +52,12 @@ public sealed record AggregatorSettings
     public FleetTrust? Tls { get; init; }
     /// <summary>Allows remoting off loopback without TLS (a network where every peer is trusted).</summary>
     public bool InsecureRemoting { get; init; }
+    /// <summary>
+    /// Down a member at once when its link drops and its remoting port refuses connections (its process is gone), if
+    /// the split-brain resolver would down it anyway; off: only the resolver downs, ~6-9 s after a crash. Turn it off
+    /// where firewalls answer with REJECT between members, which looks the same.
+    /// </summary>
+    public bool DownCrashedMembers { get; init; } = true;
     /// <summary>Bytes one event-stream client may have queued before it is cut off (an <c>overflow</c> event ends its stream).</summary>
     public long FeedClientBytes { get; init; } = new FeedOptions().ClientBytes;
     /// <summary>Bytes of recent events kept for <c>GET /api/events?recent=N</c>.</summary>

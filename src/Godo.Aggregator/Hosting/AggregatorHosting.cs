@@ -73,6 +73,7 @@ public static class AggregatorHosting
             .AddAgentIngestActor()
             .WatchCritical<AgentIngestActor>("the agent ingest")
             .AddClusterEventsActor()
+            .AddCrashedMemberDowning(settings.DownCrashedMembers)
             .WithActors((system, _) =>
             {
                 var cluster = Cluster.Get(system);

@@ -32,6 +32,8 @@ public sealed class AggregatorSection
     public string? ArgvCap { get; init; }
     /// <summary>true: remoting off loopback without TLS is allowed (a trusted network).</summary>
     public string? InsecureRemoting { get; init; }
+    /// <summary>true (default): a member whose process is gone is downed at once (see <see cref="AggregatorSettings.DownCrashedMembers"/>).</summary>
+    public string? DownCrashedMembers { get; init; }
     /// <summary>Bytes (4194304, 4M, 4MiB) one event-stream client may have queued before it is cut off.</summary>
     public string? FeedClientBytes { get; init; }
     /// <summary>Bytes of recent events kept for ?recent=N.</summary>
@@ -74,6 +76,9 @@ public sealed class AggregatorSection
             InsecureRemoting = InsecureRemoting is null ? settings.InsecureRemoting
                 : bool.TryParse(InsecureRemoting, out var insecure) ? insecure
                 : throw new UsageException($"bad --insecure-remoting '{InsecureRemoting}': give true or false"),
+            DownCrashedMembers = DownCrashedMembers is null ? settings.DownCrashedMembers
+                : bool.TryParse(DownCrashedMembers, out var downCrashed) ? downCrashed
+                : throw new UsageException($"bad DownCrashedMembers '{DownCrashedMembers}': give true or false"),
             FeedClientBytes = Bytes(FeedClientBytes, "FeedClientBytes") ?? settings.FeedClientBytes,
             FeedHistoryBytes = Bytes(FeedHistoryBytes, "FeedHistoryBytes") ?? settings.FeedHistoryBytes,
             Storage = StorageOf(settings.Storage),

@@ -53,13 +53,16 @@ public sealed class FailoverTimeline : IAsyncDisposable
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>When the crashed member was seen downed, if it was.</summary>
+    public TimeSpan? Downed => _downed;
+
     /// <summary>One line per step, each with its time since the crash and since the step before.</summary>
     public string Report(TimeSpan answered)
     {
         var steps = new (string What, TimeSpan? At)[]
         {
             ("unreachable (failure detector)", _unreachable),
-            ("downed (split-brain resolver)", _downed),
+            ("downed (its port closed, or the split-brain resolver)", _downed),
             ("removed (leader)", _removed),
             ("first host recovered on a survivor", _firstBack),
             ("all its hosts recovered", _allBack),

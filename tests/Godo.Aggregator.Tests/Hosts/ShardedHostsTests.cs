@@ -108,6 +108,9 @@ public sealed class ShardedHostsTests(ITestOutputHelper output) : IAsyncLifetime
                 var answered = timeline.Elapsed;
                 Log($"its hosts answer again after {answered.TotalSeconds:0.0}s");
                 output.WriteLine(timeline.Report(answered));
+                // Downed on the evidence of its closed port: the resolver alone needs the failure detector (3.5 s or
+                // more) and stable-after (2 s) first.
+                Assert.True(timeline.Downed < TimeSpan.FromSeconds(4), $"the crashed member downed {timeline.Downed?.TotalSeconds:0.0}s after the crash");
             }
             await Eventually.Until(() => Task.FromResult(survivors.Sum(n => n.Fleet.Count) == hosts.Count), Converge, "every host held by the survivors");
             Assert.True(await ServesAll(survivors[1], hosts, fleet.TreeOf), "every host's tree from a survivor");

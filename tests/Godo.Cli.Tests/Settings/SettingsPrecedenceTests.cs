@@ -213,6 +213,16 @@ public sealed class SettingsPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void Downing_crashed_members_at_once_is_on_unless_turned_off()
+    {
+        Assert.True(Aggregator(Environment("{}")).DownCrashedMembers);
+        Assert.False(Aggregator(Environment("""{ "Aggregator": { "DownCrashedMembers": "false" } }""")).DownCrashedMembers);
+        Assert.False(Aggregator(Environment("{}", ("GODO_AGGREGATOR__DOWNCRASHEDMEMBERS", "false"))).DownCrashedMembers);
+        var e = Assert.Throws<UsageException>(() => Aggregator(Environment("""{ "Aggregator": { "DownCrashedMembers": "maybe" } }""")));
+        Assert.Equal("bad DownCrashedMembers 'maybe': give true or false", e.Message);
+    }
+
+    [Fact]
     public void Agents_bind_where_asked_and_host_names_are_DNS_like()
     {
         var agent = Agent(Environment("""{ "Agent": { "RemoteHost": "10.0.0.5", "RemotePort": "4100", "PublicHost": "web-1.example" } }"""));
