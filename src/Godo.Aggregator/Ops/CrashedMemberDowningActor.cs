@@ -13,16 +13,24 @@ namespace Godo.Aggregator.Ops;
 /// </summary>
 public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
 {
-    /// <summary>Two refusals this far apart: one lost SYN-ACK race is not a dead process.</summary>
-    public static readonly TimeSpan ProbeAgainAfter = TimeSpan.FromMilliseconds(200);
+    /// <summary>Two refusals this far apart: one is not taken as a dead process.</summary>
+    public static readonly TimeSpan RefusedAgainAfter = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// While the link stays down and the port still accepts, probe again this often, up to <see cref="ProbesWhileAccepting"/>
+    /// times: a process that is shutting down (or being torn down) drops its links before it closes its port.
+    /// </summary>
+    public static readonly TimeSpan OpenAgainAfter = TimeSpan.FromMilliseconds(500);
+    public const int ProbesWhileAccepting = 8;
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
-    private sealed record Probed(Address Member, PortProbe Outcome, int Attempt);
-    private sealed record ProbeAgain(Address Member, int Attempt);
+    private sealed record Probed(Address Member, PortProbe Outcome);
+    private sealed record ProbeAgain(Address Member);
+    /// <summary>A member under suspicion: probes left while its port accepts, and refusals in a row.</summary>
+    private sealed record Suspicion(int ProbesLeft, int Refusals);
 
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly HashSet<Address> _probing = [];
+    private readonly Dictionary<Address, Suspicion> _suspects = [];
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -31,7 +39,10 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
         Receive<DisassociatedEvent>(e => Suspect(e.RemoteAddress));
         Receive<AssociationErrorEvent>(e => Suspect(e.RemoteAddress));
         Receive<ClusterEvent.UnreachableMember>(e => Suspect(e.Member.Address));
-        Receive<ProbeAgain>(p => Probe(p.Member, p.Attempt));
+        // Linked again: alive. A later drop or unreachability starts over.
+        Receive<AssociatedEvent>(e => Clear(e.RemoteAddress));
+        Receive<ClusterEvent.ReachableMember>(e => Clear(e.Member.Address));
+        Receive<ProbeAgain>(p => { if (_suspects.ContainsKey(p.Member)) Probe(p.Member); });
         Receive<Probed>(OnProbed);
         ReceiveAny(_ => { });
     }
@@ -39,33 +50,53 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
     /// <summary>Lost its link (or unreachable): probe its port, unless already at it or the resolver would keep it anyway.</summary>
     private void Suspect(Address member)
     {
-        if (member.Host is null || member.Port is null || _probing.Contains(member) || !MayDown(member)) return;
-        _probing.Add(member);
-        Probe(member, 1);
+        if (member.Host is null || member.Port is null || _suspects.ContainsKey(member) || !MayDown(member)) return;
+        _suspects[member] = new Suspicion(ProbesWhileAccepting, 0);
+        Probe(member);
     }
 
-    private void Probe(Address member, int attempt) =>
+    private void Clear(Address member)
+    {
+        _suspects.Remove(member);
+        Timers.Cancel(member);
+    }
+
+    private void Probe(Address member) =>
         CrashedMembers.ProbeAsync(member.Host!, member.Port!.Value, ProbeTimeout)
-            .PipeTo(Self, success: outcome => new Probed(member, outcome, attempt), failure: _ => new Probed(member, PortProbe.NoAnswer, attempt));
+            .PipeTo(Self, success: outcome => new Probed(member, outcome), failure: _ => new Probed(member, PortProbe.NoAnswer));
 
     private void OnProbed(Probed p)
     {
+        if (!_suspects.TryGetValue(p.Member, out var suspicion)) return; // linked again meanwhile
         // Membership may have moved while the probe ran: decide on the state as it is now.
-        if (p.Outcome != PortProbe.Refused || !MayDown(p.Member))
+        if (!MayDown(p.Member))
         {
-            _probing.Remove(p.Member);
+            Clear(p.Member);
             return;
         }
-        if (p.Attempt < 2)
+        if (p.Outcome == PortProbe.Refused)
         {
-            Timers.StartSingleTimer(p.Member, new ProbeAgain(p.Member, p.Attempt + 1), ProbeAgainAfter);
+            if (suspicion.Refusals == 0)
+            {
+                _suspects[p.Member] = suspicion with { Refusals = 1 };
+                Timers.StartSingleTimer(p.Member, new ProbeAgain(p.Member), RefusedAgainAfter);
+                return;
+            }
+            Clear(p.Member);
+            _log.Warning("Downing {0}: its link dropped and its remoting port refuses connections, so its process is gone", p.Member);
+            // Unreachable too (next reaper tick), or the leader would wait for the heartbeats to say so before removing it.
+            CrashedMemberFailureDetector.MarkGone(p.Member);
+            _cluster.Down(p.Member);
             return;
         }
-        _probing.Remove(p.Member);
-        _log.Warning("Downing {0}: its link dropped and its remoting port refuses connections, so its process is gone", p.Member);
-        // Unreachable too (next reaper tick), or the leader would wait for the heartbeats to say so before removing it.
-        CrashedMemberFailureDetector.MarkGone(p.Member);
-        _cluster.Down(p.Member);
+        // Accepted (alive, or not yet closed), or no answer (a partition looks like this): no evidence yet.
+        if (suspicion.ProbesLeft <= 1)
+        {
+            Clear(p.Member);
+            return;
+        }
+        _suspects[p.Member] = new Suspicion(suspicion.ProbesLeft - 1, 0);
+        Timers.StartSingleTimer(p.Member, new ProbeAgain(p.Member), OpenAgainAfter);
     }
 
     private bool MayDown(Address member) => CrashedMembers.MayDown(member, _cluster.SelfAddress, CrashedMembers.Of(_cluster.State));
@@ -74,7 +105,9 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+        Context.System.EventStream.Subscribe(Self, typeof(AssociatedEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
     }
 
     protected override void PostStop()
