@@ -325,6 +325,7 @@ sealed class SimHost : ReceiveActor, IWithTimers
     private double _carry;
     private long _seq;
     private int _nextPid = 1000;
+    private readonly SentDeltas _sent = new(1024 * 1024); // the agent's default (PublisherSettings.ResendBytes)
     public ITimerScheduler Timers { get; set; } = null!;
 
     public SimHost(string host, int procs, double changesPerSecond, IActorRef client)
@@ -339,7 +340,12 @@ sealed class SimHost : ReceiveActor, IWithTimers
         while (_procs.Count < procs) New();
         Receive<Tick>(_ => OnTick());
         Receive<Beat>(_ => Send(new AgentHeartbeat(_host, _inc, _seq, DateTimeOffset.UtcNow, new AgentStats { Version = "bench", Source = "sim" })));
-        Receive<SnapshotRequest>(_ => Snapshot());
+        // As the agent's publisher answers: the deltas again when it still has them all (once per gap), else a snapshot.
+        Receive<SnapshotRequest>(r =>
+        {
+            if (r.FromSequence is { } from && _sent.TryResend(from, _seq, out var again)) foreach (var d in again) Send(d);
+            else Snapshot();
+        });
         Snapshot();
         Timers.StartPeriodicTimer("t", new Tick(), TimeSpan.FromMilliseconds(100));
         Timers.StartPeriodicTimer("b", new Beat(), TimeSpan.FromSeconds(2));
@@ -391,11 +397,16 @@ sealed class SimHost : ReceiveActor, IWithTimers
                 }
             }
         }
-        Send(new HostDelta(_host, _inc, ++_seq, DateTimeOffset.UtcNow, changes.MoveToImmutable(), []));
+        var delta = new HostDelta(_host, _inc, ++_seq, DateTimeOffset.UtcNow, changes.MoveToImmutable(), []);
+        _sent.Add(delta, 64 + delta.Processes.Sum(c => WireSize.Of(c.Process)));
+        Send(delta);
     }
 
-    private void Snapshot() =>
+    private void Snapshot()
+    {
+        _sent.Clear();
         Send(new HostSnapshot(_host, _inc, ++_seq, DateTimeOffset.UtcNow, [.. _procs.Values], [.. _containers.Values], new AgentStats { Version = "bench", Source = "sim" }));
+    }
 
     private void Send(IGodoWireMessage m) => _client.Tell(new ClusterClient.Send(GodoConstants.AgentIngestPath, m, localAffinity: true));
 }

@@ -36,6 +36,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly string? _address;
     private readonly DeltaBuffer _held;
+    private readonly SentDeltas _sent;
     private IActorRef? _tree;
     private long _sequence;
     /// <summary>The last sequence wholly handed to the transport (a snapshot counts once its last piece is).</summary>
@@ -56,9 +57,9 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
 
     /// <summary>Messages sent, for tests and stats: snapshots, deltas, deltas dropped on purpose, heartbeats, and the bounds at work.</summary>
     public sealed record Counters(long Snapshots, long Deltas, long DroppedDeltas, long Heartbeats, long SnapshotRequests, long Sequence, string Incarnation,
-        long Chunks = 0, long SnapshotsAbandoned = 0, long BufferOverflows = 0, long DeltasDiscarded = 0, long HeldBytes = 0);
+        long Chunks = 0, long SnapshotsAbandoned = 0, long BufferOverflows = 0, long DeltasDiscarded = 0, long HeldBytes = 0, long DeltasResent = 0);
     public sealed record GetCounters;
-    private long _snapshots, _deltas, _dropped, _heartbeats, _requests, _chunks, _abandoned;
+    private long _snapshots, _deltas, _dropped, _heartbeats, _requests, _chunks, _abandoned, _resent;
 
     public AggregatorPublisherActor(PublisherSettings settings, Func<Task<IActorRef>> resolveTree, IActorRef? clusterClient)
     {
@@ -66,6 +67,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         _resolveTree = resolveTree;
         _client = clusterClient;
         _held = new DeltaBuffer(settings.BufferBytes);
+        _sent = new SentDeltas(settings.ResendBytes);
         _address = clusterClient is null ? null : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
 
         Receive<TreeResolved>(m =>
@@ -99,6 +101,18 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             // One is on its way to every aggregator. One that joined after its first piece went still lacks the host
             // when it ends, and asks again then (its heartbeat check), to be answered by the next.
             if (_sending is not null) return;
+            // A gap (the member that had the deltas died, or they were lost on the way): those deltas again, if all still here.
+            if (r.FromSequence is { } from && r.Incarnation == _incarnation && _sent.TryResend(from, _sequence, out var again))
+            {
+                _log.Info("deltas {0}-{1} sent again, asked by {2}: {3}", from, _sequence, Sender.Path, r.Reason);
+                _resent += again.Count;
+                foreach (var delta in again)
+                {
+                    if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }
+                    Send(delta);
+                }
+                return;
+            }
             if (DateTime.UtcNow - _lastSnapshotAt < _settings.SnapshotCoalesce) return; // the one just sent answers it
             _log.Info("snapshot asked by {0}: {1}", Sender.Path, r.Reason);
             AskSnapshot();
@@ -125,7 +139,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             Send(new AgentHeartbeat(_settings.HostName, _incarnation, _sentSequence, DateTimeOffset.UtcNow, Stats(), _address));
         });
         Receive<GetCounters>(_ => Sender.Tell(new Counters(_snapshots, _deltas, _dropped, _heartbeats, _requests, _sequence, _incarnation,
-            _chunks, _abandoned, _held.Overflows, _held.Discarded, _held.Bytes)));
+            _chunks, _abandoned, _held.Overflows, _held.Discarded, _held.Bytes, _resent)));
         Receive<Terminated>(t =>
         {
             if (!t.ActorRef.Equals(_tree)) return;
@@ -167,8 +181,9 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
         _snapshotPending = false;
         _snapshotNeeded = false;
         _snapshots++;
-        // The changes held so far are older than this tree: it holds them.
+        // The changes held so far are older than this tree: it holds them. So does it every delta sent before.
         _held.Clear();
+        _sent.Clear();
         var proof = _settings.Tls is { } tls ? AgentProof.Sign(tls.Certificate, _settings.HostName, _incarnation, DateTimeOffset.UtcNow) : null;
         var sequence = ++_sequence;
         if (!Remote)
@@ -251,6 +266,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
                 processes.Slice(start, end - start), last ? containers : [], changes.EventTime);
             start = end;
             _sentSequence = _sequence;
+            _sent.Add(delta, bytes + 64);
             if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }
             _deltas++;
             _unansweredBytes += bytes;

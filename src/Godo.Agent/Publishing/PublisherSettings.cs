@@ -41,6 +41,8 @@ public sealed record PublisherSettings
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Deltas held (while a snapshot goes, or no aggregator answers), and deltas sent unanswered, at most this many bytes each.</summary>
     public long BufferBytes { get; init; } = 8L * 1024 * 1024;
+    /// <summary>The latest deltas sent, kept to send again after a gap instead of a snapshot (<see cref="SentDeltas"/>), at most this many bytes.</summary>
+    public long ResendBytes { get; init; } = 1024 * 1024;
     /// <summary>Aggregators ack every heartbeat: none for this long, and deltas are held instead of sent.</summary>
     public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(6);
     /// <summary>TEST ONLY: deltas for which this returns true get a sequence number but are never sent (to exercise gap healing).</summary>

@@ -126,11 +126,14 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
             if (h.Incarnation != d.Incarnation)
                 return Options.Trust is null && Holds(h, null) ? Refuse(h, "another agent holds this host", null, now) : AskLocked(h, d.Incarnation, "new incarnation", now);
             if (d.Sequence <= h.Sequence) return IngestResult.Duplicate;
-            if (h.AwaitingSnapshot) return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now);
+            // The missing delta itself (sent again by the agent): the gap closes, the tree is whole again.
+            if (h.AwaitingSnapshot && !h.TreeReleased && d.Sequence == h.Sequence + 1) h.AwaitingSnapshot = false;
+            if (h.AwaitingSnapshot)
+                return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now, h.TreeReleased ? null : h.Sequence + 1);
             if (d.Sequence != h.Sequence + 1)
             {
                 h.AwaitingSnapshot = true;
-                return AskLocked(h, d.Incarnation, $"gap: expected sequence {h.Sequence + 1}, got {d.Sequence}", now);
+                return AskLocked(h, d.Incarnation, $"gap: expected sequence {h.Sequence + 1}, got {d.Sequence}", now, h.Sequence + 1);
             }
             foreach (var change in d.Processes.OrEmpty())
             {
@@ -184,7 +187,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 // after its tree was let go: only a snapshot brings it back.
                 h.AwaitingSnapshot = true;
                 var ask = AskLocked(h, hb.Incarnation, h.TreeReleased ? $"behind: the tree was let go while the host was down"
-                    : $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now);
+                    : $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now, h.TreeReleased ? null : h.Sequence + 1);
                 return ask with { Events = events };
             }
         }
@@ -320,11 +323,12 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
         events.Add(new FleetEvent { Kind = kind, Host = h.Host, At = now, Reason = reason });
     }
 
-    private IngestResult AskLocked(HostState h, string incarnation, string reason, DateTimeOffset now)
+    /// <summary>A snapshot request (at most one per <see cref="FleetOptions.SnapshotRetry"/>); <paramref name="from"/>: the first sequence missing, when deltas from there would do.</summary>
+    private IngestResult AskLocked(HostState h, string incarnation, string reason, DateTimeOffset now, long? from = null)
     {
         if (now - h.SnapshotRequestedAt < Options.SnapshotRetry) return IngestResult.Dropped;
         h.SnapshotRequestedAt = now;
-        return new IngestResult(IngestOutcome.SnapshotNeeded, [], new SnapshotRequest(h.Host, incarnation, reason));
+        return new IngestResult(IngestOutcome.SnapshotNeeded, [], new SnapshotRequest(h.Host, incarnation, reason, from));
     }
 
     private IngestResult AskUnknown(string host, string incarnation, string reason, DateTimeOffset now)

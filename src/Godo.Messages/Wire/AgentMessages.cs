@@ -102,8 +102,12 @@ public sealed record HostDelta(
 public sealed record AgentHeartbeat(string Host, string Incarnation, long LastSequence, DateTimeOffset SentAt, AgentStats Stats,
     string? AgentAddress = null) : IHostMessage;
 
-/// <summary>Aggregator → agent: send a full snapshot (after a gap, or for an incarnation it has not seen).</summary>
-public sealed record SnapshotRequest(string Host, string Incarnation, string Reason) : IGodoWireMessage;
+/// <summary>
+/// Aggregator → agent: send a full snapshot (after a gap, or for an incarnation it has not seen). After a gap,
+/// <see cref="FromSequence"/> is the first sequence the aggregator lacks: an agent that still has every delta from there
+/// may send those again instead (once per gap); null when only a snapshot will do.
+/// </summary>
+public sealed record SnapshotRequest(string Host, string Incarnation, string Reason, long? FromSequence = null) : IGodoWireMessage;
 
 /// <summary>
 /// Aggregator → aggregators: the receptionist this agent was connected to lost it (ClusterClientUnreachable).

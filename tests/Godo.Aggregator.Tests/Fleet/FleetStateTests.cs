@@ -141,6 +141,30 @@ public sealed class FleetStateTests
     }
 
     [Fact]
+    public void A_gap_says_where_it_starts_and_the_missing_deltas_sent_again_close_it()
+    {
+        _fleet.ApplySnapshot(Snap(seq: 1));
+        var r = _fleet.ApplyDelta(Delta(4, ps: [Up(P(9, 1, "/after"))]));
+        Assert.Equal(2L, r.Request!.FromSequence);
+        Assert.Equal(IngestOutcome.Dropped, _fleet.ApplyDelta(Delta(5)).Outcome);
+        // The agent sends 2.. again: 2 closes the gap, the rest follow in order.
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(2, ps: [Up(P(7, 1, "/lost"))])).Outcome);
+        Assert.False(_fleet.Get("h1")!.AwaitingSnapshot);
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(3, ps: [Up(P(8, 1, "/lost-too"))])).Outcome);
+        Assert.Equal(IngestOutcome.Applied, _fleet.ApplyDelta(Delta(4, ps: [Up(P(9, 1, "/after"))])).Outcome);
+        Assert.Equal([7, 8, 9], _fleet.Get("h1")!.ToTree().Processes.Select(p => p.Pid).Where(p => p is >= 7 and <= 9));
+
+        // A heartbeat ahead: the deltas after the last applied one.
+        _now = _now.AddSeconds(3);
+        r = _fleet.ApplyHeartbeat(new AgentHeartbeat("h1", "i1", 6, T0, new AgentStats()));
+        Assert.Equal((IngestOutcome.SnapshotNeeded, 5L), (r.Outcome, r.Request!.FromSequence));
+        // A new incarnation has no deltas to send again.
+        _now = _now.AddSeconds(10);
+        _fleet.Sweep();
+        Assert.Null(_fleet.ApplyDelta(Delta(1, inc: "i2")).Request!.FromSequence);
+    }
+
+    [Fact]
     public void An_unknown_host_or_incarnation_asks_for_a_snapshot_and_a_new_incarnation_replaces_the_old()
     {
         var r = _fleet.ApplyDelta(Delta(9, host: "new"));
