@@ -398,7 +398,7 @@ sealed class SimHost : ReceiveActor, IWithTimers
             }
         }
         var delta = new HostDelta(_host, _inc, ++_seq, DateTimeOffset.UtcNow, changes.MoveToImmutable(), []);
-        _sent.Add(delta, 64 + delta.Processes.Sum(c => WireSize.Of(c.Process)));
+        _sent.Add(delta, 64 + delta.Processes.Sum(c => WireSize.Of(c.Process)), DateTime.UtcNow);
         Send(delta);
     }
 

@@ -134,6 +134,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
                 _sentSequence = s.Sequence;
                 _snapshotNeeded = true;
             }
+            _sent.Trim(DateTime.UtcNow);
             if (_sentSequence == 0) return;
             _heartbeats++;
             Send(new AgentHeartbeat(_settings.HostName, _incarnation, _sentSequence, DateTimeOffset.UtcNow, Stats(), _address));
@@ -266,7 +267,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
                 processes.Slice(start, end - start), last ? containers : [], changes.EventTime);
             start = end;
             _sentSequence = _sequence;
-            _sent.Add(delta, bytes + 64);
+            _sent.Add(delta, bytes + 64, DateTime.UtcNow);
             if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }
             _deltas++;
             _unansweredBytes += bytes;

@@ -6,32 +6,35 @@ namespace Godo.Agent.Publishing;
 /// The deltas sent most recently, so that an aggregator that lost some (the member that had them was killed, a message
 /// lost in between) gets those again instead of a whole snapshot: after a failover each moved host lacks the second or
 /// two sent to the dead member, and 70 snapshots of 500 processes at once are what kept the survivors saturated.
-/// Bounded in bytes (estimated wire size), oldest dropped first. Each gap is answered this way once: asked again from
-/// the same sequence (the resent ones were lost too), the publisher sends a snapshot. Plain: the publisher owns it.
+/// Bounded in bytes (estimated wire size), oldest dropped first, and in age (<see cref="MaxAge"/>: a gap shows within
+/// seconds, and an agent at rest holds nothing for long). Each gap is answered this way once: asked again from the
+/// same sequence (the resent ones were lost too), the publisher sends a snapshot. Plain: the publisher owns it.
 /// </summary>
 public sealed class SentDeltas(long limitBytes)
 {
-    private readonly LinkedList<(HostDelta Delta, long Bytes)> _sent = new();
-    private long _resentFrom;
-
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(60);
+
+    private readonly LinkedList<(HostDelta Delta, long Bytes, DateTime SentAt)> _sent = new();
+    private long _resentFrom;
 
     public long LimitBytes { get; } = limitBytes;
     public long Bytes { get; private set; }
     public int Count => _sent.Count;
 
     /// <summary>Keeps <paramref name="delta"/>, the next in sequence after the last kept (else starts over from it).</summary>
-    public void Add(HostDelta delta, long bytes)
+    public void Add(HostDelta delta, long bytes, DateTime now)
     {
         if (_sent.Last is { } last && last.Value.Delta.Sequence + 1 != delta.Sequence) Clear();
-        _sent.AddLast((delta, bytes));
+        _sent.AddLast((delta, bytes, now));
         Bytes += bytes;
-        // A gap is asked about within seconds (the next delta or heartbeat shows it): older ones are not worth holding.
-        while ((Bytes > LimitBytes || _sent.First!.Value.Delta.AsOf < delta.AsOf - MaxAge) && _sent.First is { } first)
-        {
-            Bytes -= first.Value.Bytes;
-            _sent.RemoveFirst();
-        }
+        while (Bytes > LimitBytes) RemoveFirst();
+        Trim(now);
+    }
+
+    /// <summary>Lets go of what is older than <see cref="MaxAge"/> (the publisher calls it on its heartbeat tick too).</summary>
+    public void Trim(DateTime now)
+    {
+        while (_sent.First is { } first && first.Value.SentAt < now - MaxAge) RemoveFirst();
     }
 
     /// <summary>
@@ -53,5 +56,11 @@ public sealed class SentDeltas(long limitBytes)
     {
         _sent.Clear();
         Bytes = 0;
+    }
+
+    private void RemoveFirst()
+    {
+        Bytes -= _sent.First!.Value.Bytes;
+        _sent.RemoveFirst();
     }
 }

@@ -14,9 +14,10 @@ public sealed class DeltaResendTests
         await using var aggregator = await AggregatorNode.StartAsync();
         await aggregator.WaitUpAsync(1, TimeSpan.FromSeconds(30));
         // Each of the first few deltas after the snapshot is lost once; what is sent again goes through.
+        // The corpus comes in big batches (hundreds of KB a delta): room to keep every one of them.
         var lost = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
         await using var agent = await AgentNode.StartAsync("resend", [aggregator.Address],
-            dropDelta: d => d.Sequence is >= 3 and <= 5 && lost.TryAdd(d.Sequence, true));
+            dropDelta: d => d.Sequence is >= 3 and <= 5 && lost.TryAdd(d.Sequence, true), resendBytes: 64L << 20);
         var chunks = Corpus.DockerBasicChunks(8);
         for (var i = 0; i < chunks.Count; i++)
         {

@@ -48,7 +48,8 @@ public sealed class AgentNode : IAsyncDisposable
     /// <param name="tls">The agent's certificates: mutual TLS to the aggregators and the host proof on snapshots (a test
     /// may give one that names another host, or comes from another CA: the agent process itself would refuse those).</param>
     public static async Task<AgentNode> StartAsync(string hostName, IEnumerable<Address> aggregators, Func<HostDelta, bool>? dropDelta = null,
-        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null, ProcessCaps? caps = null)
+        Godo.Messages.Security.FleetTrust? tls = null, Godo.Messages.Supervision.CriticalActors? critical = null, ProcessCaps? caps = null,
+        long? resendBytes = null)
     {
         var stats = new PipelineStats();
         var settings = new PublisherSettings
@@ -56,6 +57,7 @@ public sealed class AgentNode : IAsyncDisposable
             HostName = hostName,
             Aggregators = aggregators.Select(a => a.ToString()).ToList(),
             DropDelta = dropDelta,
+            ResendBytes = resendBytes ?? new PublisherSettings { HostName = hostName }.ResendBytes,
             Tls = tls,
             Stats = () => new AgentStats { Records = Interlocked.Read(ref stats.Records), Events = Interlocked.Read(ref stats.Events), Source = "file:test" },
         };

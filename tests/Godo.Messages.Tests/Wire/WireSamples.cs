@@ -49,7 +49,7 @@ public static class WireSamples
              new ProcessChange(ProcessChangeKind.Removed, Shell)],
             [new ContainerChange(ContainerChangeKind.Upsert, Container, T0), new ContainerChange(ContainerChangeKind.Gone, Container)], EventTime: T0.AddMilliseconds(7));
         yield return new AgentHeartbeat("web-1", "b1f0a7c2", 18, T0, Stats, "akka.tcp://godo-agent@127.0.0.1:4100");
-        yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21");
+        yield return new SnapshotRequest("web-1", "b1f0a7c2", "gap: expected 19, got 21", FromSequence: 19);
         yield return new AgentUnreachable("akka.tcp://godo-agent@127.0.0.1:4100", T0);
         yield return new HostFeed("web-1", "b1f0a7c2", 41,
         [
