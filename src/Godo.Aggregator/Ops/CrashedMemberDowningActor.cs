@@ -23,7 +23,12 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
     public const int ProbesWhileAccepting = 8;
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>While members are unreachable, they are suspected again this often: one seen unreachable before it died
+    /// (a stall under load) drops no link when it is killed, and is reported unreachable no second time.</summary>
+    public static readonly TimeSpan UnreachableCheck = TimeSpan.FromSeconds(1);
+
     private sealed record Probed(Address Member, PortProbe Outcome);
+    private sealed record CheckUnreachable;
     private sealed record ProbeAgain(Address Member);
     /// <summary>A member under suspicion: probes left while its port accepts, and refusals in a row.</summary>
     private sealed record Suspicion(int ProbesLeft, int Refusals);
@@ -38,7 +43,17 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
     {
         Receive<DisassociatedEvent>(e => Suspect(e.RemoteAddress));
         Receive<AssociationErrorEvent>(e => Suspect(e.RemoteAddress));
-        Receive<ClusterEvent.UnreachableMember>(e => Suspect(e.Member.Address));
+        Receive<ClusterEvent.UnreachableMember>(e =>
+        {
+            Suspect(e.Member.Address);
+            if (!Timers.IsTimerActive(nameof(CheckUnreachable))) Timers.StartPeriodicTimer(nameof(CheckUnreachable), new CheckUnreachable(), UnreachableCheck);
+        });
+        Receive<CheckUnreachable>(_ =>
+        {
+            var unreachable = _cluster.State.Unreachable;
+            if (unreachable.IsEmpty) Timers.Cancel(nameof(CheckUnreachable));
+            foreach (var m in unreachable) Suspect(m.Address);
+        });
         // Linked again: alive. A later drop or unreachability starts over.
         Receive<AssociatedEvent>(e => Clear(e.RemoteAddress));
         Receive<ClusterEvent.ReachableMember>(e => Clear(e.Member.Address));
