@@ -106,11 +106,7 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             {
                 _log.Info("deltas {0}-{1} sent again, asked by {2}: {3}", from, _sequence, Sender.Path, r.Reason);
                 _resent += again.Count;
-                foreach (var delta in again)
-                {
-                    if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }
-                    Send(delta);
-                }
+                foreach (var delta in again) Transmit(delta);
                 return;
             }
             if (DateTime.UtcNow - _lastSnapshotAt < _settings.SnapshotCoalesce) return; // the one just sent answers it
@@ -268,11 +264,18 @@ public sealed class AggregatorPublisherActor : ReceiveActor, IWithTimers
             start = end;
             _sentSequence = _sequence;
             _sent.Add(delta, bytes + 64, DateTime.UtcNow);
-            if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; continue; }
+            if (!Transmit(delta)) continue;
             _deltas++;
             _unansweredBytes += bytes;
-            Send(delta);
         } while (start < processes.Length);
+    }
+
+    /// <summary>Sends <paramref name="delta"/>, unless the test hook loses it on the way (counted); false then.</summary>
+    private bool Transmit(HostDelta delta)
+    {
+        if (_settings.DropDelta?.Invoke(delta) == true) { _dropped++; return false; }
+        Send(delta);
+        return true;
     }
 
     private void Send(IGodoWireMessage message)

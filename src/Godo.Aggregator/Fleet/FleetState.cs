@@ -127,13 +127,13 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 return Options.Trust is null && Holds(h, null) ? Refuse(h, "another agent holds this host", null, now) : AskLocked(h, d.Incarnation, "new incarnation", now);
             if (d.Sequence <= h.Sequence) return IngestResult.Duplicate;
             // The missing delta itself (sent again by the agent): the gap closes, the tree is whole again.
-            if (h.AwaitingSnapshot && !h.TreeReleased && d.Sequence == h.Sequence + 1) h.AwaitingSnapshot = false;
+            if (h.AwaitingSnapshot && d.Sequence == h.FirstMissing) h.AwaitingSnapshot = false;
             if (h.AwaitingSnapshot)
-                return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now, h.TreeReleased ? null : h.Sequence + 1);
+                return AskLocked(h, d.Incarnation, $"gap: still waiting for a snapshot after sequence {h.Sequence}", now, h.FirstMissing);
             if (d.Sequence != h.Sequence + 1)
             {
                 h.AwaitingSnapshot = true;
-                return AskLocked(h, d.Incarnation, $"gap: expected sequence {h.Sequence + 1}, got {d.Sequence}", now, h.Sequence + 1);
+                return AskLocked(h, d.Incarnation, $"gap: expected sequence {h.Sequence + 1}, got {d.Sequence}", now, h.FirstMissing);
             }
             foreach (var change in d.Processes.OrEmpty())
             {
@@ -187,7 +187,7 @@ public sealed class FleetState(FleetOptions options, Func<DateTimeOffset>? clock
                 // after its tree was let go: only a snapshot brings it back.
                 h.AwaitingSnapshot = true;
                 var ask = AskLocked(h, hb.Incarnation, h.TreeReleased ? $"behind: the tree was let go while the host was down"
-                    : $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now, h.TreeReleased ? null : h.Sequence + 1);
+                    : $"behind: heartbeat at sequence {hb.LastSequence}, we have {h.Sequence}", now, h.FirstMissing);
                 return ask with { Events = events };
             }
         }

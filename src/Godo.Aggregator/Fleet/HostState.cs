@@ -58,6 +58,9 @@ public sealed class HostState(string host)
 
     internal void HoldTree() => TreeReleased = false;
 
+    /// <summary>The first sequence a gap lacks, which the agent's deltas from there can fill; null when only a snapshot can (the tree was let go).</summary>
+    internal long? FirstMissing => TreeReleased ? null : Sequence + 1;
+
     /// <summary>Live processes (not yet exited), as the agent counts them.</summary>
     public int ProcessCount { get { lock (Gate) return LiveProcesses; } }
     private int LiveProcesses => TreeReleased ? _releasedProcessCount : Processes.Values.Count(p => p.ExitedAt is null);
