@@ -68,6 +68,7 @@ public static class AggregatorHosting
                 if (system.Name != GodoConstants.ActorSystemName)
                     throw new AggregatorConfigException($"an aggregator's ActorSystem must be named '{GodoConstants.ActorSystemName}', not '{system.Name}'");
             })
+            .AddStoreWriteCheck()
             .AddHistoryWriter(settings.Storage.HistoryOptions() with { Caps = settings.Fleet.Caps })
             .AddHostShards(settings)
             .AddAgentIngestActor()
