@@ -14,7 +14,10 @@ public sealed class SentDeltas(long limitBytes)
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(60);
 
-    private readonly LinkedList<(HostDelta Delta, long Bytes, DateTime SentAt)> _sent = new();
+    // Entries are a class, not a value tuple: the list's code over a reference type is precompiled with the framework,
+    // so the first trim at rest (a minute after start) compiles nothing (the JIT's run would fault its own library
+    // back into an agent that had given it back).
+    private readonly LinkedList<Sent> _sent = new();
     private long _resentFrom;
 
     public long LimitBytes { get; } = limitBytes;
@@ -25,7 +28,7 @@ public sealed class SentDeltas(long limitBytes)
     public void Add(HostDelta delta, long bytes, DateTime now)
     {
         if (_sent.Last is { } last && last.Value.Delta.Sequence + 1 != delta.Sequence) Clear();
-        _sent.AddLast((delta, bytes, now));
+        _sent.AddLast(new Sent(delta, bytes, now));
         Bytes += bytes;
         while (Bytes > LimitBytes) RemoveFirst();
         Trim(now);
@@ -57,6 +60,8 @@ public sealed class SentDeltas(long limitBytes)
         _sent.Clear();
         Bytes = 0;
     }
+
+    private sealed record Sent(HostDelta Delta, long Bytes, DateTime SentAt);
 
     private void RemoveFirst()
     {
