@@ -20,8 +20,9 @@ namespace Godo.Aggregator.Api;
 public static class FleetEndpoints
 {
     /// <summary>
-    /// How long each attempt waits: a query lost with a killed member's region is asked again after 1 s; later attempts
-    /// wait longer for an entity that is recovering on a loaded member.
+    /// When a query is sent: at once, then again 1 s and 2.5 s later (one lost with a killed member's region reaches the
+    /// host's new home), each to the same asker, so an answer to any of them is taken until <see cref="EntityTimeout"/>.
+    /// The gaps are the time each send is given; their sum is the whole wait.
     /// </summary>
     private static readonly TimeSpan[] EntityAttempts = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.5)];
     /// <summary>How long a query waits for a host's entity in all (it may be recovering on another member after a failover).</summary>
@@ -150,23 +151,48 @@ public static class FleetEndpoints
     internal static async Task<(HostTreeReply? Reply, IResult? Error)> AskHost(IActorRef hosts, HostTreeQuery query, CancellationToken ct,
         bool missingIsEmpty = false)
     {
-        HostTreeReply reply;
-        for (var attempt = 0; ; attempt++)
+        // One asker for every send: before, each attempt had its own, so an entity slower than an attempt's wait (a
+        // loaded member) answered an asker that was gone, the query was sent again behind a longer queue, and after
+        // 2.5 s nothing could succeed. Now a slow answer counts until the end, and the entity answers an id once.
+        var asked = query with
         {
-            // A query sent while the host's shard moves is lost with its old home (a killed member): asked again, it
-            // goes to the new one. A query only reads, so an answer to an earlier attempt is simply not awaited.
-            var wait = EntityAttempts[attempt];
-            var asked = query with { AnswerBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)wait.TotalMilliseconds };
-            try { reply = await hosts.Ask<HostTreeReply>(asked, wait, ct); break; }
-            catch (AskTimeoutException) when (attempt < EntityAttempts.Length - 1) { }
-            catch (AskTimeoutException)
+            AnswerBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)EntityTimeout.TotalMilliseconds,
+            QueryId = Random.Shared.NextInt64(1, long.MaxValue),
+        };
+        using var answered = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        HostTreeReply reply;
+        try
+        {
+            reply = await hosts.Ask<HostTreeReply>(asker =>
             {
-                return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
-            }
+                _ = SendAgain(hosts, asked, asker, answered.Token);
+                return asked;
+            }, EntityTimeout, ct);
+        }
+        catch (AskTimeoutException)
+        {
+            return (null, ApiError.Status(503, $"host '{query.Host}' did not answer within {EntityTimeout.TotalSeconds:0}s (its aggregator may be failing over): try again"));
+        }
+        finally
+        {
+            answered.Cancel();
         }
         if (reply.Tree is not null || reply.Summary is not null) return (reply, null);
         if (missingIsEmpty) return (null, null);
         return (null, ApiError.Status(reply.Status, reply.Problem ?? $"no tree for host '{query.Host}'"));
+    }
+
+    private static async Task SendAgain(IActorRef hosts, HostTreeQuery asked, IActorRef asker, CancellationToken answered)
+    {
+        try
+        {
+            for (var i = 0; i < EntityAttempts.Length - 1; i++)
+            {
+                await Task.Delay(EntityAttempts[i], answered);
+                hosts.Tell(asked, asker);
+            }
+        }
+        catch (OperationCanceledException) { } // answered, or the request went away
     }
 
     internal static IResult UnknownHost(string host) => ApiError.NotFound($"unknown host '{host}'");

@@ -44,6 +44,7 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
     private DateTimeOffset _snapshotAt = DateTimeOffset.UtcNow;
     private DateTimeOffset _publishedAt = DateTimeOffset.MinValue;
     private bool _dirty;
+    private readonly AnsweredQueries _answered = new();
     /// <summary>The deltas replayed from the journal, newest last, for the history (cleared once recovered).</summary>
     private Queue<HostDelta>? _replayed = new();
     /// <summary>The journal holds the events since the last Akka snapshot (<see cref="HostEntityOptions.SnapshotEvery"/>): this is ample.</summary>
@@ -176,6 +177,7 @@ public sealed class HostEntity : ReceivePersistentActor, IWithTimers
         // Its asker gave up (it waited in the region while the shard moved): no tree for nobody. The slack covers the
         // members' clocks, which may differ by a little.
         if (q.AnswerBy > 0 && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > q.AnswerBy + StaleQuerySlackMs) return;
+        if (!_answered.First(q.QueryId)) return; // sent again while this one was on its way: answered once
         if (_state.Get(_host) is not { } h)
         {
             Sender.Tell(new HostTreeReply(q.Host, null, 404, $"unknown host '{q.Host}'"));

@@ -18,10 +18,12 @@ public sealed record HostDirectoryEntry(HostSummary Summary, ImmutableArray<Cont
 /// <see cref="IncludeExited"/>), narrowed to a container id, exe/comm and argv substrings, at most <see cref="Limit"/> processes;
 /// or, with <see cref="SummaryOnly"/>, its summary alone. <see cref="AnswerBy"/> (Unix ms, 0 for none): when the asker
 /// stops waiting. Queries buffered while a host's shard moves reach its entity all at once when it has recovered; those
-/// nobody awaits any more are dropped there instead of each building and sending a whole tree.
+/// nobody awaits any more are dropped there instead of each building and sending a whole tree. <see cref="QueryId"/>
+/// (0 for none): the asker sends the same query again while it waits (one sent to a member that then died is lost), and
+/// an entity answers each id once, so a slow answer is still awaited and a repeat costs no second tree.
 /// </summary>
 public sealed record HostTreeQuery(string Host, bool IncludeExited = false, string? Container = null, string? Exe = null, string? Argv = null,
-    int Limit = int.MaxValue, bool SummaryOnly = false, long AnswerBy = 0) : IGodoWireMessage;
+    int Limit = int.MaxValue, bool SummaryOnly = false, long AnswerBy = 0, long QueryId = 0) : IGodoWireMessage;
 
 /// <summary>The entity's answer: its summary and the tree, or why there is none (<see cref="Status"/> 404 unknown, 410 let go).</summary>
 public sealed record HostTreeReply(string Host, HostTree? Tree, int Status = 200, string? Problem = null, HostSummary? Summary = null) : IGodoWireMessage;

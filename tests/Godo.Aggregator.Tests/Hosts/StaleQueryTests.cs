@@ -28,4 +28,18 @@ public sealed class StaleQueryTests
         var open = await region.Ask<HostTreeReply>(new HostTreeQuery("stale-host"), TimeSpan.FromSeconds(10));
         Assert.Equal(404, open.Status);
     }
+
+    [Fact]
+    public async Task A_query_sent_again_is_answered_once()
+    {
+        await using var node = await AggregatorNode.StartAsync();
+        var region = ActorRegistry.For(node.System).Get<HostRegion>();
+        var query = new HostTreeQuery("repeated-host", AnswerBy: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 30_000, QueryId: 1234);
+
+        Assert.Equal(404, (await region.Ask<HostTreeReply>(query, TimeSpan.FromSeconds(10))).Status);
+        // The same query again (its asker's second send, after the first went to a member that might have died): no answer.
+        await Assert.ThrowsAsync<AskTimeoutException>(() => region.Ask<HostTreeReply>(query, TimeSpan.FromSeconds(2)));
+        // Another query is answered.
+        Assert.Equal(404, (await region.Ask<HostTreeReply>(query with { QueryId = 1235 }, TimeSpan.FromSeconds(10))).Status);
+    }
 }

@@ -66,7 +66,7 @@ public static class WireSamples
         var summary = new HostSummary { Host = "web-1", Status = HostStatus.Up, LastSeen = T0, AsOf = T0, ProcessCount = 2, ContainerCount = 1, Sequence = 18, Stats = Stats };
         yield return new HostDirectoryEntry(summary, [Container], "akka.tcp://godo@10.0.0.1:4053");
         yield return new HostDirectoryEntry(summary with { Status = HostStatus.Down }, [], "akka.tcp://godo@10.0.0.2:4053", Removed: true);
-        yield return new HostTreeQuery("web-1", IncludeExited: true, Container: Container.Id, Exe: "sh", Argv: "-c", Limit: 100, AnswerBy: 1_795_921_869_586);
+        yield return new HostTreeQuery("web-1", IncludeExited: true, Container: Container.Id, Exe: "sh", Argv: "-c", Limit: 100, AnswerBy: 1_795_921_869_586, QueryId: 7_340_129_004_118_823_301);
         yield return new HostTreeReply("web-1", new HostTree { Host = "web-1", AsOf = T0, Processes = [Shell, CutArgv], Containers = [Container] }, Summary: summary);
         yield return new HostTreeReply("gone", null, 410, "its tree is no longer held");
         yield return new HostAgentLost("web-1", "akka.tcp://godo-agent@127.0.0.1:4100");
