@@ -70,7 +70,7 @@ flock -u 9
 
 echo
 echo "== storm figures: CPU gross (net of idle), ratio godo/auditd of gross CPU in the same round =="
-awk '/^-- round/ {r++} $1 ~ /^(godo|godo-b|auditd)$/ && $3 == "s" {g[r, $1] = substr($8, 2); n[r, $1] = $2} END {
+awk '/^-- round/ {r++} $1 ~ /^(godo|godo-b|auditd)$/ && $3 == "s" && $4 == "CPU" {g[r, $1] = substr($8, 2); n[r, $1] = $2} END {
   for (i = 1; i <= r; i++) {
     line = sprintf("round %d: auditd %s s (%s), godo %s s (%s) %.2fx", i, g[i, "auditd"], n[i, "auditd"], g[i, "godo"], n[i, "godo"], g[i, "godo"] / g[i, "auditd"])
     if ((i, "godo-b") in g) line = line sprintf(", godo-b %s s (%s) %.2fx", g[i, "godo-b"], n[i, "godo-b"], g[i, "godo-b"] / g[i, "auditd"])
