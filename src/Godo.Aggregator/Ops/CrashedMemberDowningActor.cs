@@ -57,6 +57,12 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
         // Linked again: alive. A later drop or unreachability starts over.
         Receive<AssociatedEvent>(e => Clear(e.RemoteAddress));
         Receive<ClusterEvent.ReachableMember>(e => Clear(e.Member.Address));
+        // Removed: no detector asks about it again, and a new process there starts a new member.
+        Receive<ClusterEvent.MemberRemoved>(e =>
+        {
+            Clear(e.Member.Address);
+            CrashedMemberFailureDetector.Forget(e.Member.Address);
+        });
         Receive<ProbeAgain>(p => { if (_suspects.ContainsKey(p.Member)) Probe(p.Member); });
         Receive<Probed>(OnProbed);
         ReceiveAny(_ => { });
@@ -122,7 +128,7 @@ public sealed class CrashedMemberDowningActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
         Context.System.EventStream.Subscribe(Self, typeof(AssociatedEvent));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.MemberRemoved));
     }
 
     protected override void PostStop()

@@ -13,11 +13,20 @@ namespace Godo.Aggregator.Ops;
 /// </summary>
 public sealed class CrashedMemberFailureDetector(Config config, EventStream eventStream) : PhiAccrualFailureDetector(config, eventStream)
 {
-    /// <summary>Addresses (as Akka prints them) whose process is gone; static because Akka builds detectors by class name.</summary>
+    /// <summary>
+    /// Addresses (as Akka prints them) whose process is gone; static because Akka builds detectors by class name. An
+    /// address leaves it with a heartbeat from a new process there, or when its member is removed from the cluster.
+    /// </summary>
     private static readonly ConcurrentDictionary<string, byte> Gone = new();
 
     /// <summary>Marks the member at <paramref name="address"/> gone, until a heartbeat from that address (a new process there) clears it.</summary>
     public static void MarkGone(Akka.Actor.Address address) => Gone[address.ToString()] = 0;
+
+    /// <summary>The member at <paramref name="address"/> left the cluster: nothing asks about it any more.</summary>
+    public static void Forget(Akka.Actor.Address address) => Gone.TryRemove(address.ToString(), out _);
+
+    /// <summary>Whether <paramref name="address"/> is marked gone (for tests).</summary>
+    public static bool IsMarkedGone(Akka.Actor.Address address) => Gone.ContainsKey(address.ToString());
 
     public override bool IsAvailable => !Gone.ContainsKey(Address) && base.IsAvailable;
 

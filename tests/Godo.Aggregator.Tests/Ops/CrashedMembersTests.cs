@@ -76,5 +76,10 @@ public sealed class CrashedMembersTests
         Assert.True(other.IsAvailable);
         gone.HeartBeat();
         Assert.True(gone.IsAvailable, "a heartbeat comes from a live process at that address");
+
+        CrashedMemberFailureDetector.MarkGone(At(9));
+        Assert.True(CrashedMemberFailureDetector.IsMarkedGone(At(9)));
+        CrashedMemberFailureDetector.Forget(At(9)); // its member was removed: no mark is kept for it
+        Assert.False(CrashedMemberFailureDetector.IsMarkedGone(At(9)));
     }
 }
