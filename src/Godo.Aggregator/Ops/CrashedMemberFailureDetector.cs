@@ -25,9 +25,6 @@ public sealed class CrashedMemberFailureDetector(Config config, EventStream even
     /// <summary>The member at <paramref name="address"/> left the cluster: nothing asks about it any more.</summary>
     public static void Forget(Akka.Actor.Address address) => Gone.TryRemove(address.ToString(), out _);
 
-    /// <summary>Whether <paramref name="address"/> is marked gone (for tests).</summary>
-    public static bool IsMarkedGone(Akka.Actor.Address address) => Gone.ContainsKey(address.ToString());
-
     public override bool IsAvailable => !Gone.ContainsKey(Address) && base.IsAvailable;
 
     public override void HeartBeat()
