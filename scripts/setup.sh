@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (run as root) for godo's tests:
-#   - install docker.io busybox-static auditd laurel chromium (only what is missing)
+#   - install docker.io busybox-static auditd laurel chromium clang (only what is missing; clang links the native replay)
 #   - make sure auditd is NOT running as a service (godo itself talks to the kernel audit subsystem)
 #   - start containerd and dockerd in the background when they are not answering (no systemd here)
 #   - build the test image godo/busybox:1 from the host's static busybox when it is missing
@@ -9,7 +9,7 @@
 # Idempotent; a second run only checks and takes about a second.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static auditd laurel chromium debootstrap lintian postgresql)
+PACKAGES=(docker.io busybox-static auditd laurel chromium debootstrap lintian postgresql clang)
 IMAGE="${GODO_TEST_IMAGE:-godo/busybox:1}"   # override only to test this script
 DEBIAN_IMAGE="${GODO_DEBIAN_IMAGE:-godo/debian-minbase:bookworm}"
 DOCKER_TIMEOUT="${GODO_DOCKER_TIMEOUT:-60}"

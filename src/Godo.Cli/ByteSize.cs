@@ -28,6 +28,10 @@ public static class ByteSize
             : throw new UsageException($"bad {what} '{text}': give a size from {min >> 20}MiB to {max >> 30}GiB");
     }
 
+    /// <summary>`--argv-cap`, the same for agent, standalone and replay, so their trees compare equal.</summary>
+    public static System.CommandLine.Option<string?> ArgvCapOption() =>
+        new("--argv-cap") { Description = "argv kept and sent per process, e.g. 32KiB (default) or off; a cut argv is marked argvTruncated with its original size and count (GODO_ARGV_CAP)" };
+
     /// <summary>The argv cap as written (`--argv-cap`, Agent:ArgvCap, Aggregator:ArgvCap): a size, or off (0).</summary>
     public static ProcessCaps ArgvCap(string? text, string what)
     {

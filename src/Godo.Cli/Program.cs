@@ -3,17 +3,8 @@ using Godo.Cli;
 using Godo.Cli.Commands;
 
 // A replay's actor system starts before anything else, beside the command line's parsing (not for --help).
-var replay = args is ["replay", ..] && !args.Any(a => a is "-h" or "--help" or "-?");
-if (replay)
-{
-    Godo.Agent.Replay.ReplayTimeline.Mark("Main");
-    // No code generated at run time: Akka compiles a regular expression for HOCON durations and an expression tree per
-    // actor type to match messages, each a DynamicMethod for the JIT. A replay reads a few durations and routes a few
-    // thousand batches, so the interpreter costs less than compiling (5 % of a short replay's CPU). Set before anything
-    // reads RuntimeFeature.IsDynamicCodeSupported, which caches it.
-    AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
-    if (ReplayCommand.Overlap) Godo.Agent.Replay.ReplayRunner.StartEarly();
-}
+var replay = ReplayCommand.IsReplay(args);
+if (replay) ReplayCommand.StartEarly();
 
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());

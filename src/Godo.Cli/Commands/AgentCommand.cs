@@ -53,11 +53,7 @@ public static class AgentCommand
         new Option<string[]>("--aggregator") { Description = "an aggregator to report to, akka.tcp://godo@HOST:PORT; repeat for several (GODO_AGGREGATORS, comma-separated)", AllowMultipleArgumentsPerToken = false },
         new Option<string?>("--record") { Description = "with netlink: also write every audit record received to FILE, as a raw audit log (`godo replay FILE` reads it)" },
         new Option<string?>("--exit-source") { Description = "with netlink: auto (default) also reads every exit from the kernel's process events connector when it can; audit relies on audit's rules alone (GODO_EXIT_SOURCE)" },
-        ArgvCapOption());
-
-    /// <summary>`--argv-cap`, the same for agent, standalone and replay, so their trees compare equal.</summary>
-    public static Option<string?> ArgvCapOption() =>
-        new("--argv-cap") { Description = "argv kept and sent per process, e.g. 32KiB (default) or off; a cut argv is marked argvTruncated with its original size and count (GODO_ARGV_CAP)" };
+        ByteSize.ArgvCapOption());
 
     public static Command Create()
     {

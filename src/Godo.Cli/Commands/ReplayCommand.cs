@@ -17,6 +17,21 @@ public static class ReplayCommand
     /// </summary>
     public static readonly bool Overlap = Environment.GetEnvironmentVariable("GODO_REPLAY_OVERLAP") != "0";
 
+    /// <summary>A replay, not a request for its help: its actor system starts before anything else (<see cref="StartEarly"/>).</summary>
+    public static bool IsReplay(string[] args) => args is ["replay", ..] && !args.Any(a => a is "-h" or "--help" or "-?");
+
+    /// <summary>First thing in Main for a replay (both binaries: `godo` and the native `godo-replay`).</summary>
+    public static void StartEarly()
+    {
+        ReplayTimeline.Mark("Main");
+        // No code generated at run time: Akka compiles a regular expression for HOCON durations and an expression tree per
+        // actor type to match messages, each a DynamicMethod for the JIT. A replay reads a few durations and routes a few
+        // thousand batches, so the interpreter costs less than compiling (5 % of a short replay's CPU). Set before anything
+        // reads RuntimeFeature.IsDynamicCodeSupported, which caches it. (Native code has no JIT: there it is off anyway.)
+        AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
+        if (Overlap) ReplayRunner.StartEarly();
+    }
+
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "auditd log (raw format) to replay, or - for standard input" };
@@ -24,7 +39,7 @@ public static class ReplayCommand
         var json = new Option<bool>("--json") { Description = "print one JSON document (the schema of the HTTP API) instead of a tree" };
         var hostName = new Option<string?>("--host-name") { Description = "host name to report (default: this machine's name)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "no progress on standard error" };
-        var argvCap = AgentCommand.ArgvCapOption();
+        var argvCap = ByteSize.ArgvCapOption();
         var cmd = new Command("replay", "Rebuild a host's process tree from an audit log, as it stood at a given moment.")
         {
             file, until, json, hostName, quiet, argvCap,
