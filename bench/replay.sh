@@ -7,6 +7,8 @@
 # After each corpus, one more godo run prints its timeline (GODO_REPLAY_TIMING=1: Main, actor system, first record
 # routed, ..., tree written). About 2.5 minutes on a quiet 2-core machine (laurel's 100x runs are most of it; AB=1 adds a quarter minute).
 # Env: COPIES (default "20 100"), RUNS (default 3), WORK (default /tmp/godo-bench; the corpora are kept there),
+# godo's rows are what the launcher runs: the native replay (Native AOT) when it was built; one more row times the
+# managed replay (GODO_REPLAY_NATIVE=0) in the same run.
 # AB=1 also times godo with GODO_REPLAY_OVERLAP=0 (start-up not overlapped with the work) and with GODO_REPLAY_WARMUP=0
 # (the per-record code not compiled beside the actor system's start) in the same run.
 # GODO_B=PATH also times another build's launcher (e.g. a main checkout's ./godo) in the same run, its runs alternated
@@ -82,6 +84,14 @@ for n in $copies; do
     printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (GODO_B=%s)\n" godo-b "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu" "$GODO_B"
   else
     measure godo "$corpus" ./godo replay - -q --json
+  fi
+  if [ -x .build/bin/godo-replay ]; then
+    # The launcher runs the native replay (src/Godo.Cli.Replay); the managed one beside it, same run.
+    measure godo-managed "$corpus" env GODO_REPLAY_NATIVE=0 ./godo replay - -q --json
+    read -r s srss scpu < "$work/godo-managed.res"
+    printf "%-9s %7.2f s  %6.2f M records/s  peak RSS %4d MiB  CPU %6.2f s  (managed: GODO_REPLAY_NATIVE=0)\n" godo "$s" "$(awk "BEGIN{print $records / $s / 1e6}")" "$srss" "$scpu"
+  else
+    echo "(no native replay was built: see .build/build-native.log; godo's rows are the managed replay)"
   fi
   if [ "${AB:-0}" = 1 ]; then
     measure godo-serial "$corpus" env GODO_REPLAY_OVERLAP=0 ./godo replay - -q --json
