@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds godo's release artifacts from a clean clone into dist/ (or --out DIR):
-#   godo-VERSION-linux-x64.tar.gz  the self-contained single-file binary (ReadyToRun, untrimmed), the dashboard and
-#                                  an empty appsettings.json: runs on any x86-64 glibc Linux without .NET;
+#   godo-VERSION-linux-x64.tar.gz  the self-contained single-file binary (ReadyToRun, untrimmed), the native replay
+#                                  (godo-replay, which `godo replay` hands over to), the dashboard and an empty
+#                                  appsettings.json: runs on any x86-64 glibc Linux without .NET;
 #   godo_VERSION_amd64.deb         /usr/bin/godo, /etc/godo conffiles, the hardened godo-agent and godo-aggregator
 #                                  units, the godo system user; checked with lintian and systemd-analyze verify;
 #   images godo/agent:VERSION and godo/aggregator:VERSION (and :latest) in the local Docker engine, built from the
@@ -57,16 +58,33 @@ sqlite_lib=libe_sqlite3.so
 [[ -f $publish/$sqlite_lib ]] || die "dotnet publish made no $publish/$sqlite_lib"
 # NuGet's copy keeps its symbols (lintian: unstripped-binary-or-object); strip comes with binutils, which lintian needs.
 if command -v strip >/dev/null; then strip --strip-unneeded "$publish/$sqlite_lib"; fi
-extra=$(cd "$publish" && find . -maxdepth 1 -type f ! -name godo ! -name appsettings.json ! -name "$sqlite_lib" | sort)
+extra=$(cd "$publish" && find . -maxdepth 1 -type f ! -name godo ! -name godo-replay ! -name appsettings.json ! -name "$sqlite_lib" | sort)
 [[ -z $extra ]] || die "unexpected files beside the single-file binary: $extra"
 "$publish/godo" --version >/dev/null || die "the published binary does not run"
+
+# The native replay (src/Godo.Cli.Replay, Native AOT) beside it: the packaged `godo replay` hands itself over to it
+# (execve), for a replay without the managed start-up. Linking it needs a C compiler.
+cc=""
+for c in clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14 gcc; do
+    if command -v "$c" >/dev/null 2>&1; then cc="$c"; break; fi
+done
+[[ -n $cc ]] || die "a C compiler (clang or gcc) is needed to link the native replay (apt-get install clang)"
+echo "package: publishing the native replay (Native AOT, linked with $cc)" >&2
+rm -rf "$work/native"
+if ! dotnet publish "$here/src/Godo.Cli.Replay/Godo.Cli.Replay.csproj" -c Release -r linux-x64 -p:CppCompilerAndLinker="$cc" \
+        -p:DebugType=none -p:UseSharedCompilation=false --artifacts-path "$work/native-artifacts" -o "$work/native" -nologo -v q \
+        > "$work/native.log" 2>&1; then
+    grep -E "error" "$work/native.log" | head -20 >&2 || true
+    die "the native replay did not build; see $work/native.log"
+fi
+install -m 755 "$work/native/godo-replay" "$publish/godo-replay"
 
 # ------------------------------------------------------------------ tar.gz
 name="godo-$version-linux-x64"
 stage="$work/$name"
 rm -rf "$stage"
 mkdir -p "$stage"
-cp "$publish/godo" "$publish/appsettings.json" "$publish/$sqlite_lib" "$stage/"
+cp "$publish/godo" "$publish/godo-replay" "$publish/appsettings.json" "$publish/$sqlite_lib" "$stage/"
 cp -r "$publish/wwwroot" "$stage/wwwroot"
 cp "$here/README.md" "$stage/"
 tar -C "$work" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
@@ -79,6 +97,7 @@ rm -rf "$root"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/godo" "$root/etc/godo" "$root/lib/systemd/system" \
     "$root/usr/lib/sysusers.d" "$root/usr/lib/tmpfiles.d" "$root/usr/share/doc/godo" "$root/usr/share/lintian/overrides"
 install -m 755 "$publish/godo" "$root/usr/lib/godo/godo"
+install -m 755 "$publish/godo-replay" "$root/usr/lib/godo/godo-replay"
 install -m 644 "$publish/$sqlite_lib" "$root/usr/lib/godo/$sqlite_lib"
 cp -r "$publish/wwwroot" "$root/usr/lib/godo/wwwroot"
 find "$root/usr/lib/godo/wwwroot" -type f -exec chmod 644 {} + && find "$root/usr/lib/godo/wwwroot" -type d -exec chmod 755 {} +

@@ -4,7 +4,11 @@ using Godo.Cli.Commands;
 
 // A replay's actor system starts before anything else, beside the command line's parsing (not for --help).
 var replay = ReplayCommand.IsReplay(args);
-if (replay) ReplayCommand.StartEarly();
+if (replay)
+{
+    NativeReplay.TryExec(args); // returns only when there is no native replay to run
+    ReplayCommand.StartEarly();
+}
 
 var root = new RootCommand("godo: the exact, live process tree of every Docker host, from the kernel's audit subsystem.");
 root.Subcommands.Add(ReplayCommand.Create());
