@@ -64,19 +64,16 @@ extra=$(cd "$publish" && find . -maxdepth 1 -type f ! -name godo ! -name godo-re
 
 # The native replay (src/Godo.Cli.Replay, Native AOT) beside it: the packaged `godo replay` hands itself over to it
 # (execve), for a replay without the managed start-up. Linking it needs a C compiler.
-cc=""
-for c in clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14 gcc; do
-    if command -v "$c" >/dev/null 2>&1; then cc="$c"; break; fi
-done
-[[ -n $cc ]] || die "a C compiler (clang or gcc) is needed to link the native replay (apt-get install clang)"
-echo "package: publishing the native replay (Native AOT, linked with $cc)" >&2
+echo "package: publishing the native replay (Native AOT)" >&2
 rm -rf "$work/native"
-if ! dotnet publish "$here/src/Godo.Cli.Replay/Godo.Cli.Replay.csproj" -c Release -r linux-x64 -p:CppCompilerAndLinker="$cc" \
-        -p:DebugType=none -p:UseSharedCompilation=false --artifacts-path "$work/native-artifacts" -o "$work/native" -nologo -v q \
-        > "$work/native.log" 2>&1; then
+native=0
+cc=$(bash "$here/scripts/native-replay.sh" "$work/native" "$work/native-artifacts" "$work/native.log") || native=$?
+[[ $native != 3 ]] || die "a C compiler (clang or gcc) is needed to link the native replay (apt-get install clang)"
+if [[ $native != 0 ]]; then
     grep -E "error" "$work/native.log" | head -20 >&2 || true
     die "the native replay did not build; see $work/native.log"
 fi
+echo "package: native replay linked with $cc" >&2
 install -m 755 "$work/native/godo-replay" "$publish/godo-replay"
 
 # ------------------------------------------------------------------ tar.gz
